@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * uvswap.h - the contract between libuvswap (C, the fault path) and the Java vswap layer.
+ *
+ * Every word defined here lives in memory that both sides read and write: the region page
+ * maps, the slot descriptor table, the compressed pool, the completion rings and the fault
+ * servers' statistics.  Java reaches these layouts through dev.uvswap.bindings.uvswap (checked
+ * against this file by LayoutTest); nothing here may change without changing both.
+ *
+ * Memory order, both languages: a word that hands ownership of other memory to another thread
+ * is written with a release store (or a successful CAS) and read with an acquire load; pure
+ * counters are relaxed.  Every acquire, release and CAS carries a comment saying what it orders.
+ *
+ * Every function returns >= 0 on success or -errno; Java turns a negative answer into an
+ * exception naming the operation.
+ */
+#ifndef UVSWAP_H
+#define UVSWAP_H
+
+#include <stdint.h>
+
+#define UVS_PAGE_SHIFT		12
+#define UVS_PAGE_SIZE		(1UL << UVS_PAGE_SHIFT)
+#define UVS_CLUSTER_SHIFT	9	/* 512 slots a cluster: one 4 KiB page of descriptors */
+#define UVS_CLUSTER_SLOTS	(1U << UVS_CLUSTER_SHIFT)
+#define UVS_MAX_SERVERS		64
+#define UVS_MAX_REGIONS		4096
+#define UVS_BATCH_MAX		512	/* pages per uvs_evict / uvs_compress / uvs_populate call */
+
+/* ------------------------------------------------------------------------------------------
+ * Region page map: one 64-bit word per 4 KiB page of a region.
+ *
+ *   0                      the page was never swapped out, or it is resident again: a missing
+ *                          fault on it is a first touch and is served with zeroes
+ *   vslot << PM_SHIFT      the page's data is owned by that virtual slot (the descriptor says
+ *                          where it lives); the page is not in the region
+ *   ... | PM_BUSY          claimed by C code that is changing the page's residency: a fault
+ *                          server installing it, or uvs_evict moving it out.  The holder never
+ *                          waits on Java, so others may spin on it (bounded by C code alone).
+ *
+ * Writers: fault servers and uvs_populate (swap-in), uvs_evict (swap-out), Java only on a
+ * closed region (free).  Every transition out of a non-BUSY value is a CAS.
+ * ------------------------------------------------------------------------------------------ */
+#define UVS_PM_BUSY		0x1ULL
+#define UVS_PM_SHIFT		3	/* low bits reserved for flags (THP extents, pins) */
+
+static inline uint64_t uvs_pm_from_vslot(uint64_t vslot) { return vslot << UVS_PM_SHIFT; }
+static inline uint64_t uvs_pm_to_vslot(uint64_t pm) { return pm >> UVS_PM_SHIFT; }
+static inline int uvs_pm_busy(uint64_t pm) { return (pm & UVS_PM_BUSY) != 0; }
+
+/* ------------------------------------------------------------------------------------------
+ * Slot descriptor: one 64-bit word per virtual slot, tag in the low 3 bits, payload above.
+ * The descriptors live in one reserved virtual range indexed by vslot (desc_base + vslot * 8):
+ * the MMU's page table is the two-level directory, a cluster's 512 descriptors are exactly one
+ * page, and an empty cluster gives its page back with MADV_DONTNEED.  Slot 0 is never handed
+ * out, so a page-map word of 0 can mean "no slot".
+ * ------------------------------------------------------------------------------------------ */
+#define UVS_DESC_TAG_BITS	3
+#define UVS_DESC_TAG_MASK	((1ULL << UVS_DESC_TAG_BITS) - 1)
+
+enum uvs_desc_tag {
+	/* Free slot, or a slot allocated but not yet published. */
+	UVS_TAG_NONE  = 0,
+	/* The page was all zeroes: nothing is stored, swap-in maps zeroes. */
+	UVS_TAG_ZERO  = 1,
+	/* Compressed (or raw, or fill-value) object in the pool; payload = pool handle. */
+	UVS_TAG_ZSWAP = 2,
+	/* Physical slot in a swap file; payload = file slot (reserved for the file backend). */
+	UVS_TAG_FILE  = 3,
+	/* Swap cache: the page itself is parked in the staging area; payload = staging page index.
+	 * Published before the page leaves the region, so a fault never sees "never swapped". */
+	UVS_TAG_CACHE = 4,
+	/* Claimed by C code in the middle of a transition (swap-in, compression).  The holder
+	 * restores or replaces the word without ever waiting on Java. */
+	UVS_TAG_BUSY  = 5,
+};
+
+static inline uint64_t uvs_desc_tag(uint64_t d) { return d & UVS_DESC_TAG_MASK; }
+static inline uint64_t uvs_desc_payload(uint64_t d) { return d >> UVS_DESC_TAG_BITS; }
+static inline uint64_t uvs_desc_make(uint64_t tag, uint64_t payload)
+{
+	return (payload << UVS_DESC_TAG_BITS) | tag;
+}
+
+/* ------------------------------------------------------------------------------------------
+ * Pool handle (payload of a ZSWAP descriptor): where the bytes are, so C reads them without
+ * asking Java.
+ *   bits  0..1   format (enum uvs_pool_fmt)
+ *   bits  2..14  stored length in bytes (1..4096)
+ *   bits 15..60  byte offset from pool_base
+ * ------------------------------------------------------------------------------------------ */
+enum uvs_pool_fmt {
+	UVS_FMT_RAW  = 0,	/* incompressible: the 4096 bytes as they were */
+	UVS_FMT_ZSTD = 1,
+	UVS_FMT_LZ4  = 2,
+	UVS_FMT_FILL = 3,	/* same-filled page: one 8-byte word repeated */
+};
+#define UVS_HANDLE_FMT_BITS	2
+#define UVS_HANDLE_LEN_BITS	13
+#define UVS_HANDLE_OFF_SHIFT	(UVS_HANDLE_FMT_BITS + UVS_HANDLE_LEN_BITS)
+
+static inline uint64_t uvs_handle_make(uint64_t off, uint64_t len, uint64_t fmt)
+{
+	return (off << UVS_HANDLE_OFF_SHIFT) | (len << UVS_HANDLE_FMT_BITS) | fmt;
+}
+static inline uint64_t uvs_handle_fmt(uint64_t h) { return h & ((1ULL << UVS_HANDLE_FMT_BITS) - 1); }
+static inline uint64_t uvs_handle_len(uint64_t h)
+{
+	return (h >> UVS_HANDLE_FMT_BITS) & ((1ULL << UVS_HANDLE_LEN_BITS) - 1);
+}
+static inline uint64_t uvs_handle_off(uint64_t h) { return h >> UVS_HANDLE_OFF_SHIFT; }
+
+/* ------------------------------------------------------------------------------------------
+ * Completion ring: one single-producer (a fault server) single-consumer (Java's drainer) ring
+ * per server.  A record says "this slot's data was consumed by a swap-in; free what the old
+ * descriptor pointed at, then the slot".  The server never waits on Java: when the ring is
+ * full the record goes to an overflow list drained by uvs_drain_overflow().
+ *
+ *   0        64        128        192
+ *   | head   | tail    | capacity | records (16 bytes each) ...
+ * ------------------------------------------------------------------------------------------ */
+struct uvs_completion {
+	uint64_t vslot;		/* the slot to free */
+	uint64_t desc;		/* the descriptor it held when the swap-in claimed it */
+};
+
+struct uvs_ring {
+	uint64_t head;		/* next record to consume; written by Java (release) */
+	uint8_t  pad0[56];
+	uint64_t tail;		/* next record to produce; written by the server (release) */
+	uint8_t  pad1[56];
+	uint64_t capacity;	/* records, a power of two; written once at creation */
+	uint8_t  pad2[56];
+	struct uvs_completion rec[];
+};
+
+/* ------------------------------------------------------------------------------------------
+ * Fault-server statistics: written by one server thread (relaxed), read by Java at any time.
+ * ------------------------------------------------------------------------------------------ */
+enum uvs_fault_kind {
+	UVS_FK_FIRST_TOUCH = 0,	/* never-swapped page: zero fill */
+	UVS_FK_ZERO        = 1,	/* ZERO slot */
+	UVS_FK_ZSWAP       = 2,	/* decompressed from the pool */
+	UVS_FK_FILE        = 3,	/* read from a swap file */
+	UVS_FK_CACHE       = 4,	/* moved back from the staging area */
+	UVS_FK_STALE       = 5,	/* page already present when served (a duplicate message) */
+	UVS_FK_NR          = 6,
+};
+
+#define UVS_HIST_SUB_BITS	2	/* 4 buckets per power of two: <= 19% error */
+#define UVS_HIST_BUCKETS	128	/* covers 0 .. 2^33 ns */
+
+struct uvs_server_stats {
+	uint64_t faults[UVS_FK_NR];	/* messages served, by kind */
+	uint64_t fault_ns[UVS_FK_NR];	/* summed service time, by kind */
+	uint64_t busy_spins;		/* times a claim found BUSY and yielded */
+	uint64_t wakes;			/* explicit UFFDIO_WAKE after EEXIST */
+	uint64_t errors;		/* unexpected ioctl failures (also last_errno) */
+	uint64_t last_errno;		/* errno of the last unexpected failure */
+	uint64_t ring_overflows;	/* completions sent to the overflow list */
+	uint64_t reads;			/* read() calls that returned messages */
+	uint64_t hist[UVS_FK_NR][UVS_HIST_BUCKETS];	/* service time, log-linear ns buckets */
+};
+
+/* ------------------------------------------------------------------------------------------
+ * Codec entry points, resolved by Java from the codec libraries the JVM already loaded
+ * (zstd-jni, lz4-java) and handed over, so C and Java share one codec build.  NULL = absent.
+ * ------------------------------------------------------------------------------------------ */
+struct uvs_codec {
+	void *zstd_create_dctx;		/* ZSTD_DCtx *ZSTD_createDCtx(void) */
+	void *zstd_decompress_dctx;	/* size_t ZSTD_decompressDCtx(dctx, dst, cap, src, n) */
+	void *zstd_create_cctx;		/* ZSTD_CCtx *ZSTD_createCCtx(void) */
+	void *zstd_cctx_set_parameter;	/* size_t ZSTD_CCtx_setParameter(cctx, param, value) */
+	void *zstd_compress2;		/* size_t ZSTD_compress2(cctx, dst, cap, src, n) */
+	void *zstd_is_error;		/* unsigned ZSTD_isError(size_t) */
+	void *lz4_compress_default;	/* int LZ4_compress_default(src, dst, n, cap) */
+	void *lz4_decompress_safe;	/* int LZ4_decompress_safe(src, dst, n, cap) */
+	int32_t zstd_level;		/* compression level for ZSTD (1 = fast default) */
+	int32_t pad;
+};
+
+struct uvs_config {
+	int32_t  uffd;			/* userfaultfd, O_NONBLOCK, UFFDIO_API done with FEATURE_MOVE */
+	int32_t  nr_servers;		/* fault-server threads, 1..UVS_MAX_SERVERS */
+	uint32_t ring_capacity;		/* completion records per server, power of two */
+	uint32_t flags;			/* UVS_CFG_* */
+	uint64_t desc_base;		/* slot descriptor table (reserved range) */
+	uint64_t desc_slots;		/* slots the table can index */
+	uint64_t pool_base;		/* compressed pool (reserved range) */
+	uint64_t pool_bytes;
+	uint64_t staging_base;		/* staging area: registered on uffd, 2 MiB aligned */
+	uint64_t staging_pages;
+	struct uvs_codec codec;
+};
+#define UVS_CFG_PIN_SERVERS	0x1	/* pin server i to CPU i % nr_cpus */
+
+/* Result of compressing one parked page (uvs_compress). */
+enum uvs_cresult_kind {
+	UVS_CR_LOST = 0,	/* no longer CACHE: a fault took the page back first */
+	UVS_CR_ZERO = 1,
+	UVS_CR_FILL = 2,	/* same-filled; fill holds the word */
+	UVS_CR_ZSTD = 3,	/* len compressed bytes in scratch */
+	UVS_CR_LZ4  = 4,
+	UVS_CR_RAW  = 5,	/* did not compress well: 4096 raw bytes in scratch */
+};
+
+struct uvs_cresult {
+	uint32_t kind;
+	uint32_t len;
+	uint64_t fill;
+};
+
+enum uvs_codec_id {
+	UVS_CODEC_ZSTD = 0,
+	UVS_CODEC_LZ4  = 1,
+};
+
+/* No page at this index: uvs_evict's out_pages entry for a slot it could not use. */
+#define UVS_NO_PAGE		(~0ULL)
+
+struct uvs_ctx;
+
+#define UVS_API __attribute__((visibility("default")))
+
+/* Version of this contract; Java refuses a library with another. */
+UVS_API int64_t uvs_abi_version(void);
+#define UVS_ABI_VERSION		1
+
+/* Create the context (does not start threads).  *out receives the context pointer. */
+UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
+/* Start the fault-server threads. */
+UVS_API int64_t uvs_start(struct uvs_ctx *ctx);
+/* Stop and join the servers, free the context.  The uffd is left for the caller to close. */
+UVS_API int64_t uvs_destroy(struct uvs_ctx *ctx);
+
+/* Make a registered region known to the servers; returns its id.  pagemap has len/4096 words. */
+UVS_API int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap);
+/* Forget a region (already unregistered from the uffd) and wait until no server still reads it. */
+UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);
+
+/*
+ * Swap out the resident pages among [first_page, first_page + npages) of a region: claim each
+ * page-map word, publish CACHE(staging_first + i) in vslots[i]'s descriptor, move the pages into
+ * the staging area (UFFDIO_MOVE, one ioctl per contiguous run), release the claims.
+ * vslots[] holds npages free slots; entry i of out_pages gets the page that used vslots[i] and
+ * staging page staging_first + i, or UVS_NO_PAGE when it could not be moved (left unpublished).
+ * Returns how many entries were used (a prefix of vslots[]; the rest stay free).
+ */
+UVS_API int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
+			  const uint64_t *vslots, uint64_t staging_first, uint64_t *out_pages);
+
+/*
+ * For each CACHE slot: claim it, classify its parked page (zero, same-filled) or compress it
+ * into scratch + i * 4096 with the given codec, and put the descriptor back to CACHE.  Java
+ * then stores the result in the pool and replaces CACHE with CAS; a fault may win meanwhile.
+ */
+UVS_API int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, int32_t codec,
+			     uint8_t *scratch, struct uvs_cresult *out);
+
+/*
+ * Make [first_page, first_page + npages) of a region present, serving each missing page exactly
+ * as a fault would (first touch, or swap-in from its slot).  Consumed slots are written to
+ * out[] (not to a ring) for the caller to free.  Returns the number of records in out[].
+ */
+UVS_API int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
+			     struct uvs_completion *out);
+
+/* The server's completion ring and statistics (shared memory, valid until uvs_destroy). */
+UVS_API struct uvs_ring *uvs_server_ring(struct uvs_ctx *ctx, int32_t server);
+UVS_API struct uvs_server_stats *uvs_server_stats(struct uvs_ctx *ctx, int32_t server);
+/* Move up to max records from the overflow list into buf; returns how many. */
+UVS_API int64_t uvs_drain_overflow(struct uvs_ctx *ctx, struct uvs_completion *buf, int64_t max);
+/* Block up to timeout_ms until a server asks for a drain (ring filling up); 1 = asked, 0 = timeout. */
+UVS_API int64_t uvs_wait_drain(struct uvs_ctx *ctx, int32_t timeout_ms);
+/* Lower bound, in ns, of histogram bucket idx. */
+UVS_API uint64_t uvs_hist_bucket_floor(uint32_t idx);
+
+#endif /* UVSWAP_H */
