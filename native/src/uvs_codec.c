@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * uvs_codec.c - zstd and lz4 through the entry points Java handed over (CompressionCodec).
+ *
+ * The codecs come from the libraries the JVM already loaded (zstd-jni, lz4-java), so C and Java
+ * share one build and the machine needs no system codec.  Contexts are per thread: servers
+ * decompress, pageOut callers compress, and neither ever shares a context.
+ */
+#include "uvs_internal.h"
+
+#include <string.h>
+
+typedef void *(*zstd_create_fn)(void);
+typedef size_t (*zstd_decompress_dctx_fn)(void *dctx, void *dst, size_t cap, const void *src, size_t n);
+typedef size_t (*zstd_set_param_fn)(void *cctx, int param, int value);
+typedef size_t (*zstd_compress2_fn)(void *cctx, void *dst, size_t cap, const void *src, size_t n);
+typedef unsigned (*zstd_is_error_fn)(size_t code);
+typedef int (*lz4_fn)(const char *src, char *dst, int n, int cap);
+
+#define ZSTD_C_COMPRESSION_LEVEL	100	/* ZSTD_c_compressionLevel, stable API */
+
+/* Contexts live as long as their thread; a fault server or a pageOut caller keeps one each. */
+static __thread void *tls_dctx;
+static __thread void *tls_cctx;
+static __thread int tls_cctx_level;
+
+static void *zstd_dctx(struct uvs_ctx *ctx)
+{
+	if (!tls_dctx && ctx->cfg.codec.zstd_create_dctx)
+		tls_dctx = ((zstd_create_fn)ctx->cfg.codec.zstd_create_dctx)();
+	return tls_dctx;
+}
+
+static void *zstd_cctx(struct uvs_ctx *ctx)
+{
+	const struct uvs_codec *c = &ctx->cfg.codec;
+
+	if (!c->zstd_create_cctx || !c->zstd_compress2)
+		return NULL;
+	if (!tls_cctx)
+		tls_cctx = ((zstd_create_fn)c->zstd_create_cctx)();
+	if (tls_cctx && tls_cctx_level != c->zstd_level + 1000) {
+		((zstd_set_param_fn)c->zstd_cctx_set_parameter)(tls_cctx, ZSTD_C_COMPRESSION_LEVEL, c->zstd_level);
+		tls_cctx_level = c->zstd_level + 1000;
+	}
+	return tls_cctx;
+}
+
+/* Returns 0, -EIO when the stored bytes do not decode to exactly one page, -ENOSYS without codec. */
+int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst)
+{
+	const struct uvs_codec *c = &ctx->cfg.codec;
+	const char *src = (const char *)(uintptr_t)(ctx->cfg.pool_base + uvs_handle_off(handle));
+	uint64_t len = uvs_handle_len(handle);
+
+	switch (uvs_handle_fmt(handle)) {
+	case UVS_FMT_RAW:
+		if (len != UVS_PAGE_SIZE)
+			return -EIO;
+		memcpy(dst, src, UVS_PAGE_SIZE);
+		return 0;
+	case UVS_FMT_FILL: {
+		uint64_t v, *p = dst;
+
+		if (len != sizeof(v))
+			return -EIO;
+		memcpy(&v, src, sizeof(v));
+		for (size_t i = 0; i < UVS_PAGE_SIZE / sizeof(v); i++)
+			p[i] = v;
+		return 0;
+	}
+	case UVS_FMT_ZSTD: {
+		void *dctx = zstd_dctx(ctx);
+
+		if (!dctx || !c->zstd_decompress_dctx)
+			return -ENOSYS;
+		size_t r = ((zstd_decompress_dctx_fn)c->zstd_decompress_dctx)(dctx, dst, UVS_PAGE_SIZE, src, len);
+		if (((zstd_is_error_fn)c->zstd_is_error)(r) || r != UVS_PAGE_SIZE)
+			return -EIO;
+		return 0;
+	}
+	case UVS_FMT_LZ4:
+		if (!c->lz4_decompress_safe)
+			return -ENOSYS;
+		if (((lz4_fn)c->lz4_decompress_safe)(src, dst, (int)len, UVS_PAGE_SIZE) != (int)UVS_PAGE_SIZE)
+			return -EIO;
+		return 0;
+	}
+	return -EIO;
+}
+
+/* Compress one page into dst (capacity one page).  0 with *len set, or -errno. */
+int uvs_codec_compress(struct uvs_ctx *ctx, int codec, const void *src, void *dst, uint32_t *len)
+{
+	const struct uvs_codec *c = &ctx->cfg.codec;
+
+	if (codec == UVS_CODEC_ZSTD) {
+		void *cctx = zstd_cctx(ctx);
+
+		if (!cctx)
+			return -ENOSYS;
+		size_t r = ((zstd_compress2_fn)c->zstd_compress2)(cctx, dst, UVS_PAGE_SIZE, src, UVS_PAGE_SIZE);
+		/* An error here is "does not fit in a page": the caller stores the page raw. */
+		*len = ((zstd_is_error_fn)c->zstd_is_error)(r) ? UVS_PAGE_SIZE + 1 : (uint32_t)r;
+		return 0;
+	}
+	if (codec == UVS_CODEC_LZ4) {
+		if (!c->lz4_compress_default)
+			return -ENOSYS;
+		int r = ((lz4_fn)c->lz4_compress_default)(src, dst, UVS_PAGE_SIZE, UVS_PAGE_SIZE);
+		*len = r <= 0 ? UVS_PAGE_SIZE + 1 : (uint32_t)r;
+		return 0;
+	}
+	return -EINVAL;
+}

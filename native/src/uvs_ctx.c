@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * uvs_ctx.c - the context: configuration, fault-server memory, the region table.
+ *
+ * The region table is read by servers without locks: a slot is live while its @end is non-zero,
+ * and @end is written last (release) on add and first on remove.  Removal then waits until
+ * every server has finished the batch it was in (an odd @seq moved on), after which no server
+ * can still hold a pointer into the region's page map.
+ */
+#include "uvs_internal.h"
+
+#include <poll.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+int64_t uvs_abi_version(void)
+{
+	return UVS_ABI_VERSION;
+}
+
+static int check_config(const struct uvs_config *cfg)
+{
+	if (cfg->uffd < 0 || cfg->nr_servers < 1 || cfg->nr_servers > UVS_MAX_SERVERS)
+		return -EINVAL;
+	if (cfg->ring_capacity < 16 || (cfg->ring_capacity & (cfg->ring_capacity - 1)))
+		return -EINVAL;
+	if (!cfg->desc_base || !cfg->pool_base || !cfg->staging_base || !cfg->staging_pages)
+		return -EINVAL;
+	return 0;
+}
+
+static void free_servers(struct uvs_ctx *ctx)
+{
+	for (int i = 0; i < UVS_MAX_SERVERS; i++) {
+		struct uvs_server *s = &ctx->servers[i];
+
+		if (s->ring)
+			munmap(s->ring, sizeof(*s->ring) + s->ring->capacity * sizeof(struct uvs_completion));
+		if (s->stats)
+			munmap(s->stats, sizeof(*s->stats));
+		if (s->bounce)
+			munmap(s->bounce, UVS_PAGE_SIZE);
+	}
+}
+
+static void ctx_free(struct uvs_ctx *ctx)
+{
+	struct uvs_completion spill[64];
+
+	free_servers(ctx);
+	while (uvs_drain_overflow(ctx, spill, 64) > 0)
+		;
+	if (ctx->stop_fd >= 0)
+		close(ctx->stop_fd);
+	if (ctx->drain_fd >= 0)
+		close(ctx->drain_fd);
+	pthread_mutex_destroy(&ctx->region_lock);
+	free(ctx);
+}
+
+static void *map_anon(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
+{
+	struct uvs_ctx *ctx;
+	int err = check_config(cfg);
+
+	if (err)
+		return err;
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	ctx->cfg = *cfg;
+	ctx->nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (ctx->nr_cpus < 1)
+		ctx->nr_cpus = 1;
+	pthread_mutex_init(&ctx->region_lock, NULL);
+	ctx->stop_fd = eventfd(0, EFD_CLOEXEC);
+	ctx->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ctx->stop_fd < 0 || ctx->drain_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	for (int i = 0; i < cfg->nr_servers; i++) {
+		struct uvs_server *s = &ctx->servers[i];
+
+		s->ctx = ctx;
+		s->id = i;
+		s->ring = uvs_ring_create(cfg->ring_capacity);
+		s->stats = map_anon(sizeof(*s->stats));
+		s->bounce = map_anon(UVS_PAGE_SIZE);
+		if (!s->ring || !s->stats || !s->bounce) {
+			err = -ENOMEM;
+			goto fail;
+		}
+	}
+	*out = ctx;
+	return 0;
+fail:
+	ctx_free(ctx);
+	return err;
+}
+
+int64_t uvs_start(struct uvs_ctx *ctx)
+{
+	int err = uvs_servers_start(ctx);
+
+	if (err)
+		uvs_servers_stop(ctx);
+	return err;
+}
+
+int64_t uvs_destroy(struct uvs_ctx *ctx)
+{
+	if (!ctx)
+		return -EINVAL;
+	uvs_servers_stop(ctx);
+	ctx_free(ctx);
+	return 0;
+}
+
+struct uvs_region *uvs_region_get(struct uvs_ctx *ctx, int32_t id)
+{
+	if (id < 0 || id >= UVS_MAX_REGIONS)
+		return NULL;
+	/* acquire: a live @end comes with the @base and @pagemap written before it */
+	if (!atomic_load_explicit(&ctx->regions[id].end, memory_order_acquire))
+		return NULL;
+	return &ctx->regions[id];
+}
+
+struct uvs_region *uvs_region_of_addr(struct uvs_ctx *ctx, uint64_t addr)
+{
+	int32_t hwm = atomic_load_explicit(&ctx->region_hwm, memory_order_acquire);
+
+	for (int32_t i = 0; i < hwm; i++) {
+		struct uvs_region *r = &ctx->regions[i];
+		/* acquire: pairs with uvs_region_add's release of @end */
+		uint64_t end = atomic_load_explicit(&r->end, memory_order_acquire);
+
+		if (end && addr >= r->base && addr < end)
+			return r;
+	}
+	return NULL;
+}
+
+int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap)
+{
+	int64_t id = -ENOSPC;
+
+	if (!len || (base | len) & (UVS_PAGE_SIZE - 1) || !pagemap || base + len < base)
+		return -EINVAL;
+	pthread_mutex_lock(&ctx->region_lock);
+	for (int32_t i = 0; i < UVS_MAX_REGIONS; i++) {
+		struct uvs_region *r = &ctx->regions[i];
+
+		if (atomic_load_explicit(&r->end, memory_order_relaxed))
+			continue;
+		r->base = base;
+		r->pagemap = pagemap;
+		/* release: servers that see @end see @base and @pagemap */
+		atomic_store_explicit(&r->end, base + len, memory_order_release);
+		if (i >= atomic_load_explicit(&ctx->region_hwm, memory_order_relaxed))
+			atomic_store_explicit(&ctx->region_hwm, i + 1, memory_order_release);
+		id = i;
+		break;
+	}
+	pthread_mutex_unlock(&ctx->region_lock);
+	return id;
+}
+
+/* Wait until every server that might have seen the region has finished its batch. */
+static void quiesce_servers(struct uvs_ctx *ctx)
+{
+	for (int i = 0; i < ctx->cfg.nr_servers; i++) {
+		struct uvs_server *s = &ctx->servers[i];
+		uint64_t seq = atomic_load(&s->seq);	/* seq_cst: after our store of @end */
+
+		while ((seq & 1) && atomic_load(&s->seq) == seq)
+			sched_yield();
+	}
+}
+
+int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id)
+{
+	if (id < 0 || id >= UVS_MAX_REGIONS)
+		return -EINVAL;
+	pthread_mutex_lock(&ctx->region_lock);
+	if (!atomic_load_explicit(&ctx->regions[id].end, memory_order_relaxed)) {
+		pthread_mutex_unlock(&ctx->region_lock);
+		return -ENOENT;
+	}
+	atomic_store(&ctx->regions[id].end, 0);	/* seq_cst: ordered before reading server seqs */
+	quiesce_servers(ctx);
+	pthread_mutex_unlock(&ctx->region_lock);
+	return 0;
+}
+
+struct uvs_ring *uvs_server_ring(struct uvs_ctx *ctx, int32_t server)
+{
+	return server >= 0 && server < ctx->cfg.nr_servers ? ctx->servers[server].ring : NULL;
+}
+
+struct uvs_server_stats *uvs_server_stats(struct uvs_ctx *ctx, int32_t server)
+{
+	return server >= 0 && server < ctx->cfg.nr_servers ? ctx->servers[server].stats : NULL;
+}
+
+int64_t uvs_wait_drain(struct uvs_ctx *ctx, int32_t timeout_ms)
+{
+	struct pollfd pfd = { .fd = ctx->drain_fd, .events = POLLIN };
+	uint64_t v;
+	int n = poll(&pfd, 1, timeout_ms);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (n == 0)
+		return 0;
+	if (read(ctx->drain_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 1;
+}

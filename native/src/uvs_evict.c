@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * uvs_evict.c - the mechanics of swap-out (Evictor on the Java side).
+ *
+ * Java decides what to evict and owns slots and the pool; these calls do the parts that must
+ * not be interrupted by a safepoint while a page-map word is claimed: the claim, the publish
+ * of CACHE, the UFFDIO_MOVE out of the region, and reading a parked page under a claim.
+ * A thread in a downcall runs on through a safepoint, so fault servers that spin on these
+ * claims wait only for C code.
+ */
+#include "uvs_internal.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+#define FAILED_PAGE UVS_NO_PAGE
+
+static int check_range(struct uvs_region *r, uint64_t first_page, uint32_t npages)
+{
+	uint64_t end = atomic_load_explicit(&r->end, memory_order_acquire);
+	uint64_t pages = (end - r->base) >> UVS_PAGE_SHIFT;
+
+	if (!end || npages == 0 || npages > UVS_BATCH_MAX || first_page >= pages || npages > pages - first_page)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Move entries [i, j) (consecutive region pages, consecutive staging pages) out of the region.
+ * Entries that cannot move are marked FAILED_PAGE; returns the last hard error, or 0.
+ */
+static int move_run(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t *pages, uint64_t staging_first,
+		    uint32_t i, uint32_t j)
+{
+	int hard = 0;
+
+	while (i < j) {
+		uint64_t src = r->base + (pages[i] << UVS_PAGE_SHIFT);
+		uint64_t dst = (uint64_t)(uintptr_t)uvs_staging_page(ctx, staging_first + i);
+		uint64_t moved;
+		/* DONTWAKE: nobody waits on a present page, and the staging side has no waiters */
+		int err = uvs_uffd_move(ctx->cfg.uffd, dst, src, (uint64_t)(j - i) << UVS_PAGE_SHIFT,
+					UFFDIO_MOVE_MODE_DONTWAKE, &moved);
+
+		i += (uint32_t)(moved >> UVS_PAGE_SHIFT);
+		if (!err)
+			break;
+		if (err == -EEXIST) {
+			/* A stale page in staging (a stray fault mapped it): drop it, move again. */
+			madvise((void *)(uintptr_t)dst + (moved & UVS_PAGE_MASK), UVS_PAGE_SIZE, MADV_DONTNEED);
+			continue;
+		}
+		if (err == -ENOENT || err == -EBUSY) {
+			/* Not there (the application discarded it) or pinned by I/O: skip this one. */
+			pages[i++] = FAILED_PAGE;
+			continue;
+		}
+		while (i < j)
+			pages[i++] = FAILED_PAGE;
+		hard = err;
+	}
+	return hard;
+}
+
+int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
+		  const uint64_t *vslots, uint64_t staging_first, uint64_t *out_pages)
+{
+	struct uvs_region *r = uvs_region_get(ctx, region);
+	unsigned char vec[UVS_BATCH_MAX];
+	uint64_t claimed[UVS_BATCH_MAX];
+	uint32_t used = 0, ok = 0;
+	int hard = 0;
+
+	if (!r)
+		return -ENOENT;
+	if (check_range(r, first_page, npages))
+		return -EINVAL;
+	if (staging_first + npages > ctx->cfg.staging_pages)
+		return -EINVAL;
+	if (mincore((void *)(uintptr_t)(r->base + (first_page << UVS_PAGE_SHIFT)),
+		    (size_t)npages << UVS_PAGE_SHIFT, vec))
+		return -errno;
+
+	for (uint32_t i = 0; i < npages; i++) {
+		_Atomic uint64_t *pm = uvs_atomic64(&r->pagemap[first_page + i]);
+		uint64_t expect = 0;
+
+		if (!(vec[i] & 1))
+			continue;
+		/* acquire: a fault server that installed this page released the word to 0 */
+		if (!atomic_compare_exchange_strong_explicit(pm, &expect, uvs_pm_from_vslot(vslots[used]) | UVS_PM_BUSY,
+							     memory_order_acquire, memory_order_relaxed))
+			continue;
+		/* Publish before the page leaves: readers reach it only through pm, released below. */
+		atomic_store_explicit(uvs_desc_word(ctx, vslots[used]),
+				      uvs_desc_make(UVS_TAG_CACHE, staging_first + used), memory_order_relaxed);
+		claimed[used] = first_page + i;
+		out_pages[used++] = first_page + i;
+	}
+
+	for (uint32_t i = 0; i < used;) {
+		uint32_t j = i + 1;
+
+		while (j < used && out_pages[j] == out_pages[j - 1] + 1)
+			j++;
+		int err = move_run(ctx, r, out_pages, staging_first, i, j);
+		if (err)
+			hard = err;
+		i = j;
+	}
+
+	for (uint32_t i = 0; i < used; i++) {
+		_Atomic uint64_t *pm = uvs_atomic64(&r->pagemap[claimed[i]]);
+
+		if (out_pages[i] == FAILED_PAGE) {
+			atomic_store_explicit(uvs_desc_word(ctx, vslots[i]), 0, memory_order_relaxed);
+			/* release: the page never left; the slot is unpublished again */
+			atomic_store_explicit(pm, 0, memory_order_release);
+		} else {
+			ok++;
+			/* release: CACHE and the staging page are visible to whoever acquires pm */
+			atomic_store_explicit(pm, uvs_pm_from_vslot(vslots[i]), memory_order_release);
+		}
+	}
+	return (ok == 0 && hard) ? hard : (int64_t)used;
+}
+
+/* Zero, same-filled, compressed, or raw when compression does not save an eighth. */
+static int classify(struct uvs_ctx *ctx, int codec, const void *page, uint8_t *dst, struct uvs_cresult *res)
+{
+	const uint64_t *w = page;
+	uint64_t v = w[0];
+	size_t k;
+	uint32_t len;
+
+	for (k = 1; k < UVS_PAGE_SIZE / sizeof(*w) && w[k] == v; k++)
+		;
+	if (k == UVS_PAGE_SIZE / sizeof(*w)) {
+		res->kind = v ? UVS_CR_FILL : UVS_CR_ZERO;
+		res->len = v ? sizeof(v) : 0;
+		res->fill = v;
+		return 0;
+	}
+	int err = uvs_codec_compress(ctx, codec, page, dst, &len);
+	if (err)
+		return err;
+	if (len > UVS_PAGE_SIZE - UVS_PAGE_SIZE / 8) {
+		memcpy(dst, page, UVS_PAGE_SIZE);
+		res->kind = UVS_CR_RAW;
+		res->len = UVS_PAGE_SIZE;
+	} else {
+		res->kind = codec == UVS_CODEC_ZSTD ? UVS_CR_ZSTD : UVS_CR_LZ4;
+		res->len = len;
+	}
+	res->fill = 0;
+	return 0;
+}
+
+int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, int32_t codec,
+		     uint8_t *scratch, struct uvs_cresult *out)
+{
+	if (n > UVS_BATCH_MAX || (codec != UVS_CODEC_ZSTD && codec != UVS_CODEC_LZ4))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i++) {
+		_Atomic uint64_t *dw = uvs_desc_word(ctx, vslots[i]);
+		uint64_t d;
+
+		out[i].kind = UVS_CR_LOST;
+		out[i].len = 0;
+		out[i].fill = 0;
+		for (;;) {
+			/* acquire: the parked page named by CACHE is complete */
+			d = atomic_load_explicit(dw, memory_order_acquire);
+			if (uvs_desc_tag(d) != UVS_TAG_BUSY)
+				break;
+			uvs_spin_pause(NULL);	/* a server holds it; it ends NONE (taken) or CACHE */
+		}
+		if (uvs_desc_tag(d) != UVS_TAG_CACHE)
+			continue;
+		/* acquire: the page is ours to read until the release below */
+		if (!atomic_compare_exchange_strong_explicit(dw, &d, uvs_desc_make(UVS_TAG_BUSY, UVS_TAG_CACHE),
+							     memory_order_acquire, memory_order_relaxed))
+			continue;
+		int err = classify(ctx, codec, uvs_staging_page(ctx, uvs_desc_payload(d)),
+				   scratch + ((size_t)i << UVS_PAGE_SHIFT), &out[i]);
+		/* release: our reads of the parked page happen before a fault may move it away */
+		atomic_store_explicit(dw, d, memory_order_release);
+		if (err)
+			return err;
+	}
+	return n;
+}
+
+int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
+		     struct uvs_completion *out)
+{
+	struct uvs_region *r = uvs_region_get(ctx, region);
+	struct uvs_sink sink = { .server = NULL, .out = out, .n = 0, .cap = npages };
+	unsigned char vec[UVS_BATCH_MAX];
+
+	if (!r)
+		return -ENOENT;
+	if (check_range(r, first_page, npages))
+		return -EINVAL;
+	if (mincore((void *)(uintptr_t)(r->base + (first_page << UVS_PAGE_SHIFT)),
+		    (size_t)npages << UVS_PAGE_SHIFT, vec))
+		return -errno;
+	for (uint32_t i = 0; i < npages; i++) {
+		int kind;
+
+		if (vec[i] & 1)
+			continue;
+		int err = uvs_resolve_page(ctx, r, r->base + ((first_page + i) << UVS_PAGE_SHIFT), 1,
+					   &sink, NULL, &kind);
+		if (err) {
+			/* Hand what was consumed so far to the drainer, so no slot leaks. */
+			for (uint32_t k = 0; k < sink.n; k++) {
+				struct uvs_sink spill = { .server = NULL, .cap = 0 };
+
+				uvs_sink_push(ctx, &spill, out[k].vslot, out[k].desc);
+			}
+			return err;
+		}
+	}
+	return sink.n;
+}

@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * uvs_fault.c - the fault servers (FaultServers on the Java side).
+ *
+ * Plain pthreads that read the userfaultfd and resolve each missing-page fault from the region
+ * page map and the slot descriptor.  They never enter the JVM: a JVM thread blocked in a fault
+ * cannot reach a safepoint, so anything on this path that waited for Java could stop the
+ * whole process at the next GC.  Every wait here is on other C code (a BUSY claim), bounded.
+ *
+ * Claim order: page-map word first, then the slot descriptor.  Both claims are CAS to a BUSY
+ * value; the holder restores or replaces them with a release store.
+ */
+#include "uvs_internal.h"
+
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static const uint8_t zero_page[UVS_PAGE_SIZE] __attribute__((aligned(UVS_PAGE_SIZE)));
+
+/* Decompression target of uvs_populate callers; servers use their own page. */
+static __thread uint8_t tls_bounce[UVS_PAGE_SIZE] __attribute__((aligned(64)));
+
+void uvs_spin_pause(struct uvs_server_stats *st)
+{
+	if (st)
+		st->busy_spins++;
+	sched_yield();
+}
+
+/* A write fault gets a private page at once (COPY); a read maps the shared zero page. */
+static int install_zero(struct uvs_ctx *ctx, uint64_t addr, int write)
+{
+	if (write)
+		return uvs_uffd_copy(ctx->cfg.uffd, addr, zero_page, UVS_PAGE_SIZE);
+	return uvs_uffd_zeropage(ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+}
+
+/* Claim the descriptor: wait out another C holder, never a Java one (Java only CASes). */
+static uint64_t claim_desc(_Atomic uint64_t *dw, struct uvs_server_stats *st)
+{
+	for (;;) {
+		/* acquire: the backend the descriptor names (pool bytes, staging page) is complete */
+		uint64_t d = atomic_load_explicit(dw, memory_order_acquire);
+
+		if (uvs_desc_tag(d) == UVS_TAG_BUSY) {
+			uvs_spin_pause(st);
+			continue;
+		}
+		if (atomic_compare_exchange_strong_explicit(dw, &d, uvs_desc_make(UVS_TAG_BUSY, uvs_desc_tag(d)),
+							    memory_order_acquire, memory_order_relaxed))
+			return d;
+	}
+}
+
+static int swap_in(struct uvs_ctx *ctx, uint64_t addr, uint64_t pm, int write, struct uvs_sink *sink,
+		   struct uvs_server_stats *st, int *kind)
+{
+	uint64_t vslot = uvs_pm_to_vslot(pm);
+	_Atomic uint64_t *dw = uvs_desc_word(ctx, vslot);
+	uint64_t d = claim_desc(dw, st);
+	void *bounce = sink->server ? sink->server->bounce : tls_bounce;
+	uint64_t moved;
+	int err;
+
+	switch (uvs_desc_tag(d)) {
+	case UVS_TAG_ZERO:
+		*kind = UVS_FK_ZERO;
+		err = install_zero(ctx, addr, write);
+		break;
+	case UVS_TAG_ZSWAP:
+		*kind = UVS_FK_ZSWAP;
+		err = uvs_codec_decompress(ctx, uvs_desc_payload(d), bounce);
+		if (!err)
+			err = uvs_uffd_copy(ctx->cfg.uffd, addr, bounce, UVS_PAGE_SIZE);
+		break;
+	case UVS_TAG_CACHE:
+		*kind = UVS_FK_CACHE;
+		err = uvs_uffd_move(ctx->cfg.uffd, addr,
+				    (uint64_t)(uintptr_t)uvs_staging_page(ctx, uvs_desc_payload(d)),
+				    UVS_PAGE_SIZE, 0, &moved);
+		break;
+	default:
+		/* NONE or a backend this build does not serve: the data is not ours to guess. */
+		err = -EUCLEAN;
+		break;
+	}
+	if (err) {
+		/* release: the backend is untouched, hand the slot back exactly as it was */
+		atomic_store_explicit(dw, d, memory_order_release);
+		return err;
+	}
+	/* The slot is empty now (loads are exclusive); Java frees what d names, then the slot. */
+	atomic_store_explicit(dw, uvs_desc_make(UVS_TAG_NONE, 0), memory_order_release);
+	uvs_sink_push(ctx, sink, vslot, d);
+	return 0;
+}
+
+/*
+ * Serve one missing page.  Returns 0 when the page is present afterwards (installed by us, or
+ * found present: a stale message), or -errno with the page map and descriptor unchanged.
+ */
+int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, int write,
+		     struct uvs_sink *sink, struct uvs_server_stats *st, int *kind)
+{
+	_Atomic uint64_t *pm = uvs_atomic64(&r->pagemap[(addr - r->base) >> UVS_PAGE_SHIFT]);
+	uint64_t w;
+	int err;
+
+	for (;;) {
+		/* acquire: a slot named here has its descriptor published (uvs_evict's release) */
+		w = atomic_load_explicit(pm, memory_order_acquire);
+		if (uvs_pm_busy(w)) {
+			uvs_spin_pause(st);
+			continue;
+		}
+		/* acquire on success: we own the page's residency until our release store below */
+		if (atomic_compare_exchange_weak_explicit(pm, &w, w | UVS_PM_BUSY,
+							  memory_order_acquire, memory_order_relaxed))
+			break;
+	}
+	if (w == 0) {
+		*kind = UVS_FK_FIRST_TOUCH;
+		err = install_zero(ctx, addr, write);
+	} else {
+		err = swap_in(ctx, addr, w, write, sink, st, kind);
+	}
+	/* release: the page is present (or untouched on error) before evictors may claim it */
+	atomic_store_explicit(pm, err ? w : 0, memory_order_release);
+	if (err == -EEXIST) {
+		/* Present already: a duplicate message, or a kernel-mode access that raced us. */
+		*kind = UVS_FK_STALE;
+		if (st)
+			st->wakes++;
+		return uvs_uffd_wake(ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+	}
+	return err;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* A fault in the staging area means a bug; map zeroes so the toucher cannot hang. */
+static void serve_stray(struct uvs_ctx *ctx, struct uvs_server *s, uint64_t addr)
+{
+	int err = uvs_uffd_zeropage(ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+
+	if (err == -EEXIST)
+		err = uvs_uffd_wake(ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+	uvs_stats_error(s->stats, err ? err : ESRCH);
+}
+
+static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg)
+{
+	struct uvs_ctx *ctx = s->ctx;
+	uint64_t addr = msg->arg.pagefault.address & UVS_PAGE_MASK;
+	int write = (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
+	struct uvs_sink sink = { .server = s };
+	uint64_t t0 = uvs_now_ns();
+	long backoff = 1;
+	int kind = UVS_FK_STALE;
+
+	if (uvs_in_staging(ctx, addr)) {
+		serve_stray(ctx, s, addr);
+		return;
+	}
+	for (;;) {
+		struct uvs_region *r = uvs_region_of_addr(ctx, addr);
+
+		/* Gone: the region was unregistered (which woke its waiters) and is being removed. */
+		if (!r || atomic_load_explicit(&ctx->stopping, memory_order_relaxed))
+			return;
+		int err = uvs_resolve_page(ctx, r, addr, write, &sink, s->stats, &kind);
+		if (!err)
+			break;
+		/*
+		 * Nothing was changed, the data is where it was.  Retry rather than map wrong bytes:
+		 * ENOMEM passes, and a region being closed disappears from the table.
+		 */
+		uvs_stats_error(s->stats, err);
+		sleep_ms(backoff);
+		if (backoff < 100)
+			backoff *= 2;
+	}
+	uvs_stats_record(s->stats, kind, uvs_now_ns() - t0);
+}
+
+static void pin_to_cpu(struct uvs_server *s)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	CPU_SET(s->id % s->ctx->nr_cpus, &set);
+	pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+}
+
+#define MSG_BATCH 16
+
+static void *server_main(void *arg)
+{
+	struct uvs_server *s = arg;
+	struct uvs_ctx *ctx = s->ctx;
+	struct pollfd pfd[2] = {
+		{ .fd = ctx->cfg.uffd, .events = POLLIN },
+		{ .fd = ctx->stop_fd, .events = POLLIN },
+	};
+	struct uffd_msg msgs[MSG_BATCH];
+
+	if (ctx->cfg.flags & UVS_CFG_PIN_SERVERS)
+		pin_to_cpu(s);
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno != EINTR)
+				uvs_stats_error(s->stats, errno);
+			continue;
+		}
+		if (pfd[1].revents)
+			break;
+		ssize_t n = read(ctx->cfg.uffd, msgs, sizeof(msgs));
+		if (n < 0) {
+			if (errno != EAGAIN && errno != EINTR) {
+				uvs_stats_error(s->stats, errno);
+				sleep_ms(1);
+			}
+			continue;
+		}
+		s->stats->reads++;
+		/* seq_cst: pairs with uvs_region_remove's store of end and load of seq */
+		atomic_fetch_add(&s->seq, 1);
+		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++)
+			if (msgs[i].event == UFFD_EVENT_PAGEFAULT)
+				serve_fault(s, &msgs[i]);
+		atomic_fetch_add(&s->seq, 1);
+	}
+	return NULL;
+}
+
+int uvs_servers_start(struct uvs_ctx *ctx)
+{
+	sigset_t all, old;
+	int err = 0;
+
+	/* Async signals belong to JVM threads: HotSpot's handlers expect to run on one of them. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	for (int i = 0; i < ctx->cfg.nr_servers; i++) {
+		struct uvs_server *s = &ctx->servers[i];
+
+		err = -pthread_create(&s->thread, NULL, server_main, s);
+		if (err)
+			break;
+		s->started = 1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return err;
+}
+
+void uvs_servers_stop(struct uvs_ctx *ctx)
+{
+	uint64_t one = 1;
+
+	atomic_store_explicit(&ctx->stopping, 1, memory_order_relaxed);
+	if (write(ctx->stop_fd, &one, sizeof(one)) < 0)
+		return;
+	for (int i = 0; i < ctx->cfg.nr_servers; i++) {
+		if (ctx->servers[i].started)
+			pthread_join(ctx->servers[i].thread, NULL);
+		ctx->servers[i].started = 0;
+	}
+}

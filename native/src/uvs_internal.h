@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* uvs_internal.h - libuvswap's private structures; the shared ones are in uvswap.h. */
+#ifndef UVS_INTERNAL_H
+#define UVS_INTERNAL_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "uvswap.h"
+#include "uvs_uffd.h"
+
+#define UVS_PAGE_MASK	(~(UVS_PAGE_SIZE - 1))
+
+/* Atomic views of words that Java also reads and writes through VarHandles. */
+static inline _Atomic uint64_t *uvs_atomic64(uint64_t *p) { return (_Atomic uint64_t *)p; }
+
+/*
+ * A region known to the servers.  Written by uvs_region_add/remove under ctx->region_lock;
+ * read by servers without the lock: @end is published last with a release store and is the
+ * "live" flag, so a server that sees a non-zero @end also sees @base and @pagemap.
+ */
+struct uvs_region {
+	uint64_t base;
+	_Atomic uint64_t end;		/* 0 = slot unused or removed */
+	uint64_t *pagemap;
+};
+
+/* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */
+struct uvs_sink {
+	struct uvs_server *server;	/* NULL: write to out[] */
+	struct uvs_completion *out;
+	uint32_t n;
+	uint32_t cap;
+};
+
+struct uvs_overflow_node {
+	struct uvs_overflow_node *next;
+	struct uvs_completion rec;
+};
+
+struct uvs_server {
+	struct uvs_ctx *ctx;
+	int id;
+	pthread_t thread;
+	int started;
+	/*
+	 * Quiescence for region removal: odd while the server handles a batch of messages.
+	 * Incremented with release (end of batch: our reads of a region are done) and
+	 * acquire-read by uvs_region_remove.
+	 */
+	_Atomic uint64_t seq;
+	struct uvs_ring *ring;		/* shared with Java */
+	struct uvs_server_stats *stats;	/* shared with Java */
+	void *bounce;			/* one page, decompression target for UFFDIO_COPY */
+};
+
+struct uvs_ctx {
+	struct uvs_config cfg;
+	int stop_fd;			/* eventfd: servers exit when it is readable */
+	int drain_fd;			/* eventfd: servers ask Java's drainer to run */
+	int nr_cpus;
+	_Atomic int stopping;		/* servers give up retrying a failing fault */
+	struct uvs_server servers[UVS_MAX_SERVERS];
+	pthread_mutex_t region_lock;	/* serialises add/remove; servers never take it */
+	_Atomic int32_t region_hwm;	/* regions[0..hwm) may be live */
+	struct uvs_region regions[UVS_MAX_REGIONS];
+	_Atomic(struct uvs_overflow_node *) overflow;	/* Treiber stack, servers push, Java pops all */
+};
+
+/* uvs_ctx.c */
+struct uvs_region *uvs_region_of_addr(struct uvs_ctx *ctx, uint64_t addr);
+struct uvs_region *uvs_region_get(struct uvs_ctx *ctx, int32_t id);
+static inline _Atomic uint64_t *uvs_desc_word(struct uvs_ctx *ctx, uint64_t vslot)
+{
+	return uvs_atomic64((uint64_t *)(uintptr_t)ctx->cfg.desc_base + vslot);
+}
+static inline void *uvs_staging_page(struct uvs_ctx *ctx, uint64_t idx)
+{
+	return (void *)(uintptr_t)(ctx->cfg.staging_base + (idx << UVS_PAGE_SHIFT));
+}
+static inline int uvs_in_staging(struct uvs_ctx *ctx, uint64_t addr)
+{
+	return addr >= ctx->cfg.staging_base &&
+	       addr < ctx->cfg.staging_base + (ctx->cfg.staging_pages << UVS_PAGE_SHIFT);
+}
+uint64_t uvs_now_ns(void);
+
+/* uvs_ring.c */
+void uvs_sink_push(struct uvs_ctx *ctx, struct uvs_sink *sink, uint64_t vslot, uint64_t desc);
+struct uvs_ring *uvs_ring_create(uint32_t capacity);
+
+/* uvs_codec.c */
+int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst);
+int uvs_codec_compress(struct uvs_ctx *ctx, int codec, const void *src, void *dst, uint32_t *len);
+
+/* uvs_stats.c */
+void uvs_stats_record(struct uvs_server_stats *st, int kind, uint64_t ns);
+void uvs_stats_error(struct uvs_server_stats *st, int err);
+
+/* uvs_fault.c */
+int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, int write,
+		     struct uvs_sink *sink, struct uvs_server_stats *st, int *kind);
+void uvs_zero_fill(struct uvs_ctx *ctx, uint64_t addr, int write, struct uvs_server_stats *st);
+int uvs_servers_start(struct uvs_ctx *ctx);
+void uvs_servers_stop(struct uvs_ctx *ctx);
+void uvs_spin_pause(struct uvs_server_stats *st);
+
+/* uvs_uffdio.c: the ioctls, retrying EAGAIN; return 0 or -errno */
+int uvs_uffd_copy(int uffd, uint64_t dst, const void *src, uint64_t len);
+int uvs_uffd_zeropage(int uffd, uint64_t dst, uint64_t len);
+int uvs_uffd_move(int uffd, uint64_t dst, uint64_t src, uint64_t len, uint64_t mode, uint64_t *moved);
+int uvs_uffd_wake(int uffd, uint64_t start, uint64_t len);
+
+#endif /* UVS_INTERNAL_H */

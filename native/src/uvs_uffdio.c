@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * uvs_uffdio.c - the userfaultfd resolve ioctls.
+ *
+ * EAGAIN means the mm changed under the ioctl (the kernel asks us to retry); EEXIST means the
+ * destination is already present, which the callers treat as "someone else resolved it" and
+ * answer with an explicit wake.  Everything else is returned as -errno for the caller to count.
+ */
+#include "uvs_internal.h"
+
+#include <string.h>
+#include <sys/ioctl.h>
+
+int uvs_uffd_copy(int uffd, uint64_t dst, const void *src, uint64_t len)
+{
+	struct uffdio_copy c;
+
+	for (;;) {
+		memset(&c, 0, sizeof(c));
+		c.dst = dst;
+		c.src = (uint64_t)(uintptr_t)src;
+		c.len = len;
+		if (!ioctl(uffd, UFFDIO_COPY, &c))
+			return 0;
+		if (errno != EAGAIN)
+			return -errno;
+		/* A partial copy reports progress in c.copy; the remainder is retried from there. */
+		if (c.copy > 0) {
+			dst += (uint64_t)c.copy;
+			src = (const char *)src + c.copy;
+			len -= (uint64_t)c.copy;
+		}
+	}
+}
+
+int uvs_uffd_zeropage(int uffd, uint64_t dst, uint64_t len)
+{
+	struct uffdio_zeropage z;
+
+	for (;;) {
+		memset(&z, 0, sizeof(z));
+		z.range.start = dst;
+		z.range.len = len;
+		if (!ioctl(uffd, UFFDIO_ZEROPAGE, &z))
+			return 0;
+		if (errno != EAGAIN)
+			return -errno;
+		if (z.zeropage > 0) {
+			dst += (uint64_t)z.zeropage;
+			len -= (uint64_t)z.zeropage;
+		}
+	}
+}
+
+/* *moved accumulates the bytes moved, also when an error ends the call part way. */
+int uvs_uffd_move(int uffd, uint64_t dst, uint64_t src, uint64_t len, uint64_t mode, uint64_t *moved)
+{
+	struct uffdio_move m;
+
+	*moved = 0;
+	for (;;) {
+		memset(&m, 0, sizeof(m));
+		m.dst = dst;
+		m.src = src;
+		m.len = len;
+		m.mode = mode;
+		if (!ioctl(uffd, UFFDIO_MOVE, &m)) {
+			*moved += len;
+			return 0;
+		}
+		int err = errno;
+		if (m.move > 0) {
+			*moved += (uint64_t)m.move;
+			dst += (uint64_t)m.move;
+			src += (uint64_t)m.move;
+			len -= (uint64_t)m.move;
+		}
+		if (err != EAGAIN || len == 0)
+			return len == 0 ? 0 : -err;
+	}
+}
+
+int uvs_uffd_wake(int uffd, uint64_t start, uint64_t len)
+{
+	struct uffdio_range r = { .start = start, .len = len };
+
+	return ioctl(uffd, UFFDIO_WAKE, &r) ? -errno : 0;
+}
