@@ -37,11 +37,15 @@
  *   ... | PM_BUSY          claimed by C code that is changing the page's residency: a fault
  *                          server installing it, or uvs_evict moving it out.  The holder never
  *                          waits on Java, so others may spin on it (bounded by C code alone).
+ *   ... | PM_EVICTING      with PM_BUSY: the claim is uvs_evict's.  An evictor waits for a
+ *                          server's claim but skips another evictor's, so two evictors never
+ *                          wait on each other while holding claims.
  *
  * Writers: fault servers and uvs_populate (swap-in), uvs_evict (swap-out), Java only on a
  * closed region (free).  Every transition out of a non-BUSY value is a CAS.
  * ------------------------------------------------------------------------------------------ */
 #define UVS_PM_BUSY		0x1ULL
+#define UVS_PM_EVICTING		0x2ULL
 #define UVS_PM_SHIFT		3	/* low bits reserved for flags (THP extents, pins) */
 
 static inline uint64_t uvs_pm_from_vslot(uint64_t vslot) { return vslot << UVS_PM_SHIFT; }
@@ -272,6 +276,12 @@ UVS_API struct uvs_server_stats *uvs_server_stats(struct uvs_ctx *ctx, int32_t s
 UVS_API int64_t uvs_drain_overflow(struct uvs_ctx *ctx, struct uvs_completion *buf, int64_t max);
 /* Block up to timeout_ms until a server asks for a drain (ring filling up); 1 = asked, 0 = timeout. */
 UVS_API int64_t uvs_wait_drain(struct uvs_ctx *ctx, int32_t timeout_ms);
+/*
+ * Wait until every server has finished the batch of faults it was serving: afterwards the
+ * completions of every fault whose thread already resumed are in the rings (a server wakes the
+ * faulting thread before it posts the completion).
+ */
+UVS_API int64_t uvs_quiesce(struct uvs_ctx *ctx);
 /* Lower bound, in ns, of histogram bucket idx. */
 UVS_API uint64_t uvs_hist_bucket_floor(uint32_t idx);
 

@@ -190,6 +190,12 @@ static void quiesce_servers(struct uvs_ctx *ctx)
 	}
 }
 
+int64_t uvs_quiesce(struct uvs_ctx *ctx)
+{
+	quiesce_servers(ctx);
+	return 0;
+}
+
 int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id)
 {
 	if (id < 0 || id >= UVS_MAX_REGIONS)

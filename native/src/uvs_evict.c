@@ -62,6 +62,26 @@ static int move_run(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t *pages, 
 	return hard;
 }
 
+/*
+ * Claim the word of a page mincore saw resident.  A BUSY word belongs to a server finishing a
+ * swap-in of this very page (it wakes the toucher before it releases the word): wait it out,
+ * it is C code and takes microseconds, so a page touched just before pageOut is not skipped.
+ */
+static int claim_resident(_Atomic uint64_t *pm, uint64_t claim)
+{
+	for (;;) {
+		uint64_t expect = 0;
+
+		/* acquire: a fault server that installed this page released the word to 0 */
+		if (atomic_compare_exchange_strong_explicit(pm, &expect, claim, memory_order_acquire,
+							    memory_order_relaxed))
+			return 1;
+		if (!uvs_pm_busy(expect) || (expect & UVS_PM_EVICTING))
+			return 0;
+		uvs_spin_pause(NULL);
+	}
+}
+
 int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
 		  const uint64_t *vslots, uint64_t staging_first, uint64_t *out_pages)
 {
@@ -83,13 +103,10 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 
 	for (uint32_t i = 0; i < npages; i++) {
 		_Atomic uint64_t *pm = uvs_atomic64(&r->pagemap[first_page + i]);
-		uint64_t expect = 0;
 
 		if (!(vec[i] & 1))
 			continue;
-		/* acquire: a fault server that installed this page released the word to 0 */
-		if (!atomic_compare_exchange_strong_explicit(pm, &expect, uvs_pm_from_vslot(vslots[used]) | UVS_PM_BUSY,
-							     memory_order_acquire, memory_order_relaxed))
+		if (!claim_resident(pm, uvs_pm_from_vslot(vslots[used]) | UVS_PM_BUSY | UVS_PM_EVICTING))
 			continue;
 		/* Publish before the page leaves: readers reach it only through pm, released below. */
 		atomic_store_explicit(uvs_desc_word(ctx, vslots[used]),

@@ -1,0 +1,262 @@
+package dev.uvswap.examples;
+
+import dev.uvswap.Compressor;
+import dev.uvswap.FaultKind;
+import dev.uvswap.LatencyPercentiles;
+import dev.uvswap.Region;
+import dev.uvswap.VSwap;
+import dev.uvswap.VSwapStats;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The main demo: a region much larger than what we keep resident, filled like an off-heap
+ * store, most of it swapped out to the vswap layer, then every page touched back and checked.
+ *
+ * <pre>
+ *   ./uvs demo                      4 GiB region, zstd, 90% swapped out
+ *   ./uvs demo --size=1g --lz4 --out=75
+ * </pre>
+ */
+public final class Demo {
+    private static final long PAGE = 4096;
+
+    private final long size;
+    private final Compressor codec;
+    private final int outPercent;
+    private final int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
+
+    private Demo(long size, Compressor codec, int outPercent) {
+        this.size = size;
+        this.codec = codec;
+        this.outPercent = outPercent;
+    }
+
+    public static void main(String[] args) throws Exception {
+        long size = 4L << 30;
+        Compressor codec = Compressor.ZSTD;
+        int out = 90;
+        for (String a : args) {
+            if (a.startsWith("--size=")) {
+                size = parseSize(a.substring(7));
+            } else if (a.equals("--lz4")) {
+                codec = Compressor.LZ4;
+            } else if (a.startsWith("--out=")) {
+                out = Integer.parseInt(a.substring(6));
+            } else {
+                System.err.println("usage: Demo [--size=4g] [--lz4] [--out=90]");
+                System.exit(2);
+            }
+        }
+        System.exit(new Demo(size, codec, out).run() ? 0 : 1);
+    }
+
+    static long parseSize(String s) {
+        String t = s.toLowerCase(Locale.ROOT);
+        long mult = switch (t.charAt(t.length() - 1)) {
+            case 'k' -> 1L << 10;
+            case 'm' -> 1L << 20;
+            case 'g' -> 1L << 30;
+            case 't' -> 1L << 40;
+            default -> 1;
+        };
+        return Long.parseLong(mult == 1 ? t : t.substring(0, t.length() - 1)) * mult;
+    }
+
+    private boolean run() throws InterruptedException {
+        try (VSwap vswap = VSwap.builder().compressor(codec).build(); Region region = vswap.allocate(size)) {
+            long pages = region.size() / PAGE;
+            long outPages = pages * outPercent / 100;
+            System.out.printf("uvswap demo: %s region, %s, %d fault threads, %s%n", human(region.size()), codec,
+                    vswap.faultThreads(), vswap.kernelFaultsHandled() ? "kernel and user faults served"
+                            : "user-mode faults only (prefault before I/O into the region)");
+
+            MemorySegment seg = region.segment();
+            long t0 = System.nanoTime();
+            parallel("fill   ", pages, (p) -> StoreData.fill(seg, p));
+            report("filled", pages, t0);
+            System.out.printf("  resident: %s%n", human(region.residentBytes()));
+
+            t0 = System.nanoTime();
+            long[] swapped = new long[1];
+            parallelRanges("swap out", outPages, (first, n) -> {
+                long got = region.pageOut(first * PAGE, n * PAGE);
+                synchronized (swapped) {
+                    swapped[0] += got;
+                }
+            });
+            report("swapped out " + swapped[0] + " pages", outPages, t0);
+            VSwapStats s = vswap.stats();
+            System.out.printf("  resident: %s; pool holds %s for %,d pages (%s compressed, ratio %.2f); %,d zero pages stored as nothing%n",
+                    human(region.residentBytes()), human(s.poolTotalBytes()), s.poolStoredPages(),
+                    human(s.poolCompressedBytes()), s.compressionRatio(), s.swpoutZero());
+
+            AtomicLong bad = new AtomicLong();
+            t0 = System.nanoTime();
+            parallel("touch  ", pages, (p) -> {
+                if (!StoreData.check(seg, p)) {
+                    bad.incrementAndGet();
+                }
+            });
+            report("touched and verified", pages, t0);
+            s = vswap.stats();
+            System.out.printf("  swap-ins: %,d (zswap %,d, zero %,d, cache %,d); first touches %,d%n",
+                    s.pswpin(), s.zswpin(), s.swpinZero(), s.cacheHits(), s.faults(FaultKind.FIRST_TOUCH));
+            for (FaultKind k : List.of(FaultKind.ZSWAP, FaultKind.ZERO, FaultKind.CACHE)) {
+                LatencyPercentiles l = s.faultLatency().get(k);
+                if (l.count() > 0) {
+                    System.out.printf("  %-6s fault service time: p50 %.1f us, p90 %.1f us, p99 %.1f us (%,d faults)%n",
+                            k, l.p50Nanos() / 1e3, l.p90Nanos() / 1e3, l.p99Nanos() / 1e3, l.count());
+                }
+            }
+            System.out.printf("  slots in use: %,d; fault-server errors: %d%n", s.slotsInUse(), s.faultErrors());
+            if (bad.get() != 0) {
+                System.out.printf("FAILED: %,d pages came back wrong%n", bad.get());
+                return false;
+            }
+            System.out.printf("OK: every one of %,d pages came back byte for byte%n", pages);
+            return true;
+        }
+    }
+
+    @FunctionalInterface
+    private interface PageTask {
+        void run(long page);
+    }
+
+    @FunctionalInterface
+    private interface RangeTask {
+        void run(long firstPage, long pages);
+    }
+
+    /** Splits [0, pages) into 2 MiB steps handed out to the worker threads, with a progress bar. */
+    private void parallelRanges(String label, long pages, RangeTask task) throws InterruptedException {
+        AtomicLong next = new AtomicLong();
+        AtomicLong done = new AtomicLong();
+        long step = 512;
+        List<Thread> workers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            workers.add(Thread.ofPlatform().start(() -> {
+                long first;
+                while ((first = next.getAndAdd(step)) < pages) {
+                    long n = Math.min(step, pages - first);
+                    task.run(first, n);
+                    done.addAndGet(n);
+                }
+            }));
+        }
+        Progress bar = new Progress(label, pages);
+        for (Thread w : workers) {
+            while (w.isAlive()) {
+                bar.show(done.get());
+                w.join(200);
+            }
+        }
+        bar.finish();
+    }
+
+    private void parallel(String label, long pages, PageTask task) throws InterruptedException {
+        parallelRanges(label, pages, (first, n) -> {
+            for (long p = first; p < first + n; p++) {
+                task.run(p);
+            }
+        });
+    }
+
+    private static void report(String what, long pages, long t0) {
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf("  %s: %s in %.2f s, %.0f MB/s%n", what, human(pages * PAGE), secs, pages * PAGE / 1e6 / secs);
+    }
+
+    static String human(long bytes) {
+        if (bytes >= 1L << 30) {
+            return String.format("%.2f GiB", bytes / (double) (1L << 30));
+        }
+        if (bytes >= 1L << 20) {
+            return String.format("%.1f MiB", bytes / (double) (1L << 20));
+        }
+        return String.format("%.1f KiB", bytes / 1024.0);
+    }
+
+    /** A one-line progress bar on a terminal; a line every 25% otherwise (CI logs). */
+    private static final class Progress {
+        private final String label;
+        private final long total;
+        private final boolean tty = System.console() != null;
+        private int lastQuarter = -1;
+
+        Progress(String label, long total) {
+            this.label = label;
+            this.total = total;
+        }
+
+        void show(long done) {
+            int pct = (int) (100 * done / Math.max(1, total));
+            if (tty) {
+                int fill = pct / 4;
+                System.out.printf("\r  %s [%s%s] %3d%%", label, "#".repeat(fill), " ".repeat(25 - fill), pct);
+                System.out.flush();
+            } else if (pct / 25 > lastQuarter) {
+                lastQuarter = pct / 25;
+                System.out.printf("  %s %3d%%%n", label, pct);
+            }
+        }
+
+        void finish() {
+            show(total);
+            if (tty) {
+                System.out.println();
+            }
+        }
+    }
+
+    /**
+     * Contents like an off-heap store's: index pages of sorted keys, value pages of text and
+     * small integers, some empty (zero) pages and a few incompressible (already compressed or
+     * encrypted) ones. Every word is a function of its position, so any page can be checked.
+     */
+    static final class StoreData {
+        static void fill(MemorySegment seg, long page) {
+            long base = page * PAGE;
+            for (long w = 0; w < PAGE / 8; w++) {
+                seg.set(ValueLayout.JAVA_LONG, base + w * 8, word(page, w));
+            }
+        }
+
+        static boolean check(MemorySegment seg, long page) {
+            long base = page * PAGE;
+            for (long w = 0; w < PAGE / 8; w++) {
+                if (seg.get(ValueLayout.JAVA_LONG, base + w * 8) != word(page, w)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        static long word(long page, long w) {
+            int kind = (int) (mix(page) & 15);
+            if (kind < 2) {
+                return 0;                                           // empty
+            }
+            if (kind < 3) {
+                return mix(page * 512 + w);                         // incompressible
+            }
+            if (kind < 8) {
+                return page * 65536 + w * 97;                       // index: sorted keys
+            }
+            long r = mix(page * 7 + w / 8);                         // values: text and small ints
+            return (w & 1) == 0 ? 0x2065756c61762041L + (r & 0x0F0F) : r & 0xFFFF;
+        }
+
+        static long mix(long z) {
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            return z ^ (z >>> 31);
+        }
+    }
+}

@@ -1,0 +1,263 @@
+package dev.uvswap;
+
+import dev.uvswap.bindings.libc.libc_h;
+import dev.uvswap.internal.*;
+import dev.uvswap.bindings.uvswap.uvs_config;
+import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.pool.CompressedPool;
+import dev.uvswap.internal.pool.PoolHandle;
+import dev.uvswap.internal.slot.SlotDescriptor;
+import dev.uvswap.internal.slot.SlotSpace;
+import dev.uvswap.internal.staging.StagingArea;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Wires the parts together: the userfaultfd, the reserved tables (slot descriptors, pool,
+ * staging area), the native fault servers, the reclaimer and the swap-out path. Owns the
+ * lifecycle; the parts own their jobs.
+ */
+final class VSwapImpl implements VSwap {
+    /** 64 TiB: well inside the 128 TiB user address space, and a page map of 128 GiB of address space. */
+    static final long MAX_REGION_BYTES = 1L << 46;
+    private static final long POOL_RESERVE_MIN = 64L << 30;
+
+    private final VSwapConfig config;
+    private final Userfaultfd uffd;
+    private final Mapping descTable;
+    private final Mapping poolArea;
+    private final Mapping stagingArea;
+    private final FaultServers servers;
+    private final SlotSpace slots;
+    private final CompressedPool pool;
+    private final StagingArea staging;
+    private final SlotReclaimer reclaimer;
+    private final SwapOut swapOut;
+    private final Set<RegionImpl> regions = ConcurrentHashMap.newKeySet();
+    private final long pmShift = uvswap_h.UVS_PM_SHIFT();
+    private volatile boolean closed;
+
+    private VSwapImpl(VSwapConfig config, Deque<AutoCloseable> opened) {
+        this.config = config;
+        this.uffd = push(opened, Userfaultfd.open(config.userModeOnly()));
+        this.descTable = reserve(opened, VSwapConfig.SLOT_CAPACITY * Long.BYTES, 4096, "slot descriptors");
+        long poolReserve = Math.max(POOL_RESERVE_MIN, (config.poolMaxBytes() + 0xFFFF) & ~0xFFFFL);
+        this.poolArea = reserve(opened, poolReserve, 1 << 16, "compressed pool");
+        this.stagingArea = reserve(opened, VSwapConfig.STAGING_BYTES, RegionImpl.EXTENT, "staging area");
+        stagingArea.advise(0, stagingArea.size(), libc_h.MADV_NOHUGEPAGE(), "madvise(MADV_NOHUGEPAGE) on the staging area");
+        uffd.register(stagingArea.address(), stagingArea.size());
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cfg = uvs_config.allocate(arena);
+            uvs_config.uffd(cfg, uffd.fd());
+            uvs_config.nr_servers(cfg, config.faultThreads());
+            uvs_config.ring_capacity(cfg, VSwapConfig.RING_CAPACITY);
+            uvs_config.flags(cfg, config.pinFaultThreads() ? uvswap_h.UVS_CFG_PIN_SERVERS() : 0);
+            uvs_config.desc_base(cfg, descTable.address());
+            uvs_config.desc_slots(cfg, VSwapConfig.SLOT_CAPACITY);
+            uvs_config.pool_base(cfg, poolArea.address());
+            uvs_config.pool_bytes(cfg, poolArea.size());
+            uvs_config.staging_base(cfg, stagingArea.address());
+            uvs_config.staging_pages(cfg, stagingArea.size() / RegionImpl.PAGE);
+            CompressionCodec.resolve(uvs_config.codec(cfg), config.compressor(), config.zstdLevel());
+            this.servers = push(opened, new FaultServers(cfg));
+        }
+        this.slots = new SlotSpace(descTable.segment(), descTable);
+        this.pool = new CompressedPool(poolArea.segment(), poolArea, config.poolMaxBytes());
+        this.staging = new StagingArea(stagingArea.size() / RegionImpl.PAGE, stagingArea);
+        this.reclaimer = push(opened, new SlotReclaimer(servers, slots, pool, staging));
+        this.swapOut = push(opened, new SwapOut(servers, slots, pool, staging, reclaimer,
+                config.compressor() == Compressor.ZSTD));
+    }
+
+    public static VSwapImpl create(VSwapConfig config) {
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            return new VSwapImpl(config, opened);
+        } catch (RuntimeException | Error e) {
+            closeAll(opened, e);
+            throw e;
+        }
+    }
+
+    private static <T extends AutoCloseable> T push(Deque<AutoCloseable> opened, T resource) {
+        opened.push(resource);
+        return resource;
+    }
+
+    private static Mapping reserve(Deque<AutoCloseable> opened, long bytes, long align, String what) {
+        Mapping m = Mapping.reserve(bytes, align, what);
+        opened.push(m::unmap);
+        return m;
+    }
+
+    private static void closeAll(Deque<AutoCloseable> opened, Throwable failure) {
+        while (!opened.isEmpty()) {
+            try {
+                opened.pop().close();
+            } catch (Exception suppressed) {
+                failure.addSuppressed(suppressed);
+            }
+        }
+    }
+
+    SwapOut swapOut() {
+        return swapOut;
+    }
+
+    @Override
+    public Region allocate(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("region size must be positive: " + bytes);
+        }
+        if (bytes > MAX_REGION_BYTES) {
+            throw new IllegalArgumentException("region size " + bytes + " exceeds the largest region, "
+                    + MAX_REGION_BYTES + " bytes (64 TiB)");
+        }
+        ensureOpen();
+        long size = (bytes + RegionImpl.EXTENT - 1) & -RegionImpl.EXTENT;
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        try {
+            Mapping memory = reserve(opened, size, RegionImpl.EXTENT, "region");
+            // 4 KiB pages until THP extents are handled as a whole (first touch, swap-out, swap-in).
+            memory.advise(0, size, libc_h.MADV_NOHUGEPAGE(), "madvise(MADV_NOHUGEPAGE) on a region");
+            Mapping pagemap = reserve(opened, size / RegionImpl.PAGE * Long.BYTES, 4096, "region page map");
+            uffd.register(memory.address(), size);
+            opened.push(() -> uffd.unregister(memory.address(), size));
+            int id = servers.addRegion(memory.address(), size, pagemap.address());
+            RegionImpl region = new RegionImpl(this, memory, pagemap, id);
+            regions.add(region);
+            return region;
+        } catch (RuntimeException e) {
+            closeAll(opened, e);
+            throw e;
+        }
+    }
+
+    /** Called by RegionImpl.close() with its write lock held: no fault and no swap-out can run on it now. */
+    void release(RegionImpl region) {
+        Mapping memory = region.memory();
+        try {
+            uffd.unregister(memory.address(), memory.size());
+            servers.removeRegion(region.id());
+            freeSlots(region.pagemap());
+        } finally {
+            memory.unmap();
+            region.pagemap().unmap();
+            regions.remove(region);
+        }
+    }
+
+    /** Frees every slot the page map still names, with its backend (the batched free of §5.5). */
+    private void freeSlots(Mapping pagemap) {
+        MemorySegment pm = pagemap.segment();
+        long words = pm.byteSize() / Long.BYTES;
+        long[] batch = new long[1024];
+        int n = 0;
+        reclaimer.drain();
+        for (long i = 0; i < words; i++) {
+            long w = pm.getAtIndex(ValueLayout.JAVA_LONG, i);
+            if (w == 0) {
+                continue;
+            }
+            long vslot = w >>> pmShift;
+            long d = slots.descriptorAcquire(vslot);
+            long payload = SlotDescriptor.payload(d);
+            switch ((int) SlotDescriptor.tag(d)) {
+                case (int) SlotDescriptor.TAG_ZSWAP -> pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
+                case (int) SlotDescriptor.TAG_CACHE -> staging.release(payload);
+                case (int) SlotDescriptor.TAG_ZERO -> { }
+                default -> throw new IllegalStateException("page " + i + " names slot " + vslot
+                        + " whose descriptor 0x" + Long.toHexString(d) + " holds no data");
+            }
+            // release: the slot is empty before the allocator may hand it out again
+            slots.descriptorRelease(vslot, SlotDescriptor.NONE);
+            batch[n++] = vslot;
+            if (n == batch.length) {
+                slots.free(batch, n);
+                n = 0;
+            }
+        }
+        if (n > 0) {
+            slots.free(batch, n);
+        }
+    }
+
+    @Override
+    public VSwapStats stats() {
+        ensureOpen();
+        reclaimer.drain();
+        return new VSwapStats(
+                reclaimer.pswpin.sum(), swapOut.pswpout.sum(), reclaimer.zswpin.sum(), swapOut.zswpout.sum(),
+                reclaimer.swpinZero.sum(), swapOut.swpoutZero.sum(), reclaimer.cacheHits.sum(), swapOut.poolRejects.sum(),
+                servers.faults(), servers.latencies(),
+                pool.storedObjects(), pool.storedBytes(), pool.totalBytes(), pool.maxBytes(),
+                slots.inUse(), slots.clusters(), staging.pagesInUse(), servers.errors(),
+                uffd.kernelFaults());
+    }
+
+    @Override
+    public boolean kernelFaultsHandled() {
+        return uffd.kernelFaults();
+    }
+
+    @Override
+    public Compressor compressor() {
+        return config.compressor();
+    }
+
+    @Override
+    public int faultThreads() {
+        return config.faultThreads();
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("VSwap closed");
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<RegionImpl> open = new ArrayList<>(regions);
+        for (RegionImpl r : open) {
+            r.close();
+        }
+        Deque<AutoCloseable> parts = new ArrayDeque<>();
+        parts.add(swapOut);
+        parts.add(reclaimer);
+        parts.add(servers);
+        parts.add(uffd);
+        parts.add(stagingArea::unmap);
+        parts.add(poolArea::unmap);
+        parts.add(descTable::unmap);
+        RuntimeException failure = new RuntimeException("closing VSwap");
+        for (AutoCloseable c : parts) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                failure.addSuppressed(e);
+            }
+        }
+        if (failure.getSuppressed().length > 0) {
+            throw failure;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "VSwap[" + config.compressor() + ", " + config.faultThreads() + " fault threads, "
+                + (uffd.kernelFaults() ? "kernel and user faults" : "user faults only") + ", " + regions.size() + " regions]";
+    }
+}

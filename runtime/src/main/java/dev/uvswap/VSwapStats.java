@@ -1,0 +1,51 @@
+package dev.uvswap;
+
+import java.util.Map;
+
+/**
+ * A snapshot of one {@link VSwap}'s counters. Names follow the kernel's /proc/vmstat where a
+ * counterpart exists.
+ *
+ * @param pswpin              pages swapped in (faults and prefaults that consumed a slot)
+ * @param pswpout             pages swapped out (stored in the pool or as zero pages)
+ * @param zswpin              pages loaded from the compressed pool
+ * @param zswpout             pages stored in the compressed pool (same-filled ones included)
+ * @param swpinZero           zero pages swapped in (nothing was stored)
+ * @param swpoutZero          zero pages swapped out
+ * @param cacheHits           pages brought back from the staging area before they were compressed
+ * @param poolRejects         pages the pool refused (over its limit): they went back to their region
+ * @param faults              faults served, by kind
+ * @param faultLatency        service-time percentiles by kind
+ * @param poolStoredPages     objects in the pool
+ * @param poolCompressedBytes bytes of those objects
+ * @param poolTotalBytes      bytes of memory the pool holds (its spans)
+ * @param poolMaxBytes        the pool's limit
+ * @param slotsInUse          virtual slots allocated
+ * @param slotClusters        512-slot clusters with at least one slot allocated
+ * @param stagingPages        pages parked in the staging area
+ * @param faultErrors         unexpected failures inside the fault servers (should be 0)
+ * @param kernelFaultsHandled whether faults taken inside system calls are served too
+ */
+public record VSwapStats(
+        long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
+        long cacheHits, long poolRejects,
+        Map<FaultKind, Long> faults, Map<FaultKind, LatencyPercentiles> faultLatency,
+        long poolStoredPages, long poolCompressedBytes, long poolTotalBytes, long poolMaxBytes,
+        long slotsInUse, long slotClusters, long stagingPages, long faultErrors,
+        boolean kernelFaultsHandled) {
+
+    public VSwapStats {
+        faults = Map.copyOf(faults);
+        faultLatency = Map.copyOf(faultLatency);
+    }
+
+    /** Uncompressed bytes per pool byte for the pages now in the pool (1.0 when it is empty). */
+    public double compressionRatio() {
+        return poolCompressedBytes == 0 ? 1.0 : (double) poolStoredPages * 4096 / poolCompressedBytes;
+    }
+
+    /** Faults served of one kind. */
+    public long faults(FaultKind kind) {
+        return faults.getOrDefault(kind, 0L);
+    }
+}

@@ -1,0 +1,178 @@
+package dev.uvswap.internal;
+
+import dev.uvswap.FaultKind;
+import dev.uvswap.LatencyPercentiles;
+import dev.uvswap.bindings.uvswap.uvs_config;
+import dev.uvswap.bindings.uvswap.uvs_server_stats;
+import dev.uvswap.bindings.uvswap.uvswap_h;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * libuvswap's context (uvs_fault.c): the native fault-server threads, their completion rings
+ * and statistics, and the downcalls that swap pages out and in. Java never runs on the fault
+ * path; it only configures the servers here and reads what they publish.
+ */
+public final class FaultServers implements AutoCloseable {
+    private static final long[] BUCKET_FLOOR = bucketFloors();
+
+    private final MemorySegment ctx;
+    private final int servers;
+    private final SpscCompletionRing[] rings;
+    private final MemorySegment[] stats;
+    private boolean closed;
+
+    /** Fills {@code config} (struct uvs_config) beforehand; creates and starts the servers. */
+    public FaultServers(MemorySegment config) {
+        long abi = uvswap_h.uvs_abi_version();
+        if (abi != uvswap_h.UVS_ABI_VERSION()) {
+            throw new IllegalStateException("libuvswap speaks contract version " + abi + ", this runtime "
+                    + uvswap_h.UVS_ABI_VERSION() + ": the jar and the native library are from different builds");
+        }
+        this.servers = uvs_config.nr_servers(config);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            NativeErrors.check(uvswap_h.uvs_create(config, out), "uvs_create");
+            this.ctx = out.get(ValueLayout.ADDRESS, 0);
+        }
+        this.rings = new SpscCompletionRing[servers];
+        this.stats = new MemorySegment[servers];
+        for (int i = 0; i < servers; i++) {
+            rings[i] = new SpscCompletionRing(uvswap_h.uvs_server_ring(ctx, i));
+            stats[i] = uvswap_h.uvs_server_stats(ctx, i).reinterpret(uvs_server_stats.sizeof());
+        }
+        long rc = uvswap_h.uvs_start(ctx);
+        if (rc < 0) {
+            uvswap_h.uvs_destroy(ctx);
+            NativeErrors.check(rc, "starting the fault-server threads (uvs_start)");
+        }
+    }
+
+    MemorySegment context() {
+        return ctx;
+    }
+
+    int servers() {
+        return servers;
+    }
+
+    SpscCompletionRing ring(int i) {
+        return rings[i];
+    }
+
+    public int addRegion(long base, long length, long pagemap) {
+        return (int) NativeErrors.check(uvswap_h.uvs_region_add(ctx, base, length, MemorySegment.ofAddress(pagemap)),
+                "uvs_region_add");
+    }
+
+    public void removeRegion(int id) {
+        NativeErrors.check(uvswap_h.uvs_region_remove(ctx, id), "uvs_region_remove");
+    }
+
+    /** Blocks in native code (so never at a safepoint) until a server asks for a drain or the timeout passes. */
+    boolean awaitDrainRequest(int timeoutMillis) {
+        return NativeErrors.check(uvswap_h.uvs_wait_drain(ctx, timeoutMillis), "uvs_wait_drain") > 0;
+    }
+
+    long sum(java.util.function.ToLongFunction<MemorySegment> counter) {
+        long total = 0;
+        for (MemorySegment s : stats) {
+            total += counter.applyAsLong(s);
+        }
+        return total;
+    }
+
+    public Map<FaultKind, Long> faults() {
+        Map<FaultKind, Long> m = new EnumMap<>(FaultKind.class);
+        for (FaultKind k : FaultKind.values()) {
+            int kind = nativeKind(k);
+            m.put(k, sum(s -> uvs_server_stats.faults(s, kind)));
+        }
+        return m;
+    }
+
+    public Map<FaultKind, LatencyPercentiles> latencies() {
+        Map<FaultKind, LatencyPercentiles> m = new EnumMap<>(FaultKind.class);
+        int buckets = uvswap_h.UVS_HIST_BUCKETS();
+        for (FaultKind k : FaultKind.values()) {
+            int kind = nativeKind(k);
+            long[] hist = new long[buckets];
+            for (int b = 0; b < buckets; b++) {
+                int bucket = b;
+                hist[b] = sum(s -> uvs_server_stats.hist(s, kind, bucket));
+            }
+            long count = sum(s -> uvs_server_stats.faults(s, kind));
+            long ns = sum(s -> uvs_server_stats.fault_ns(s, kind));
+            m.put(k, percentiles(hist, count, ns));
+        }
+        return m;
+    }
+
+    public long errors() {
+        return sum(uvs_server_stats::errors);
+    }
+
+    static int nativeKind(FaultKind k) {
+        return switch (k) {
+            case FIRST_TOUCH -> uvswap_h.UVS_FK_FIRST_TOUCH();
+            case ZERO -> uvswap_h.UVS_FK_ZERO();
+            case ZSWAP -> uvswap_h.UVS_FK_ZSWAP();
+            case FILE -> uvswap_h.UVS_FK_FILE();
+            case CACHE -> uvswap_h.UVS_FK_CACHE();
+            case STALE -> uvswap_h.UVS_FK_STALE();
+        };
+    }
+
+    private static long[] bucketFloors() {
+        long[] f = new long[uvswap_h.UVS_HIST_BUCKETS() + 1];
+        for (int i = 0; i < f.length - 1; i++) {
+            f[i] = uvswap_h.uvs_hist_bucket_floor(i);
+        }
+        f[f.length - 1] = f[f.length - 2] * 2;
+        return f;
+    }
+
+    /** A percentile is reported as the middle of the bucket it falls in. */
+    static LatencyPercentiles percentiles(long[] hist, long count, long totalNanos) {
+        long seen = 0;
+        for (long h : hist) {
+            seen += h;
+        }
+        if (seen == 0) {
+            return LatencyPercentiles.EMPTY;
+        }
+        long max = 0;
+        for (int b = hist.length - 1; b >= 0; b--) {
+            if (hist[b] > 0) {
+                max = BUCKET_FLOOR[b + 1];
+                break;
+            }
+        }
+        return new LatencyPercentiles(count, count == 0 ? 0 : (double) totalNanos / count,
+                at(hist, seen, 0.50), at(hist, seen, 0.90), at(hist, seen, 0.99), max);
+    }
+
+    private static long at(long[] hist, long total, double q) {
+        long rank = (long) Math.ceil(q * total);
+        long acc = 0;
+        for (int b = 0; b < hist.length; b++) {
+            acc += hist[b];
+            if (acc >= rank) {
+                return (BUCKET_FLOOR[b] + BUCKET_FLOOR[b + 1]) / 2;
+            }
+        }
+        return BUCKET_FLOOR[hist.length];
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            NativeErrors.check(uvswap_h.uvs_destroy(ctx), "uvs_destroy");
+        }
+    }
+}

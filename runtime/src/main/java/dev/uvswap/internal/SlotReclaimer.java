@@ -1,0 +1,130 @@
+package dev.uvswap.internal;
+
+import dev.uvswap.bindings.uvswap.uvs_completion;
+import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.pool.CompressedPool;
+import dev.uvswap.internal.pool.PoolHandle;
+import dev.uvswap.internal.slot.SlotDescriptor;
+import dev.uvswap.internal.slot.SlotSpace;
+import dev.uvswap.internal.staging.StagingArea;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Frees what swap-ins consumed, in batches (the kernel's batched free): a fault server reports
+ * "slot S held descriptor D" through its completion ring; we free D's backend (pool object or
+ * staging page) and then the slot. Runs on its own daemon thread, which sleeps in native code
+ * until a server asks for it or 10 ms pass, and synchronously when stats or a close need exact
+ * counts. Each slot is freed exactly once: only the swap-in that emptied it reports it.
+ */
+public final class SlotReclaimer implements AutoCloseable {
+    private static final int BATCH = 1024;
+    private static final int IDLE_WAIT_MILLIS = 10;
+
+    private final FaultServers servers;
+    private final SlotSpace slots;
+    private final CompressedPool pool;
+    private final StagingArea staging;
+    private final Object lock = new Object();
+    private final long[] batch = new long[BATCH];
+    private int batched;
+    private final MemorySegment overflow;
+    private final Arena arena = Arena.ofShared();
+    private final Thread thread;
+    private volatile boolean stopping;
+
+    public final LongAdder pswpin = new LongAdder();
+    public final LongAdder zswpin = new LongAdder();
+    public final LongAdder swpinZero = new LongAdder();
+    public final LongAdder cacheHits = new LongAdder();
+
+    public SlotReclaimer(FaultServers servers, SlotSpace slots, CompressedPool pool, StagingArea staging) {
+        this.servers = servers;
+        this.slots = slots;
+        this.pool = pool;
+        this.staging = staging;
+        this.overflow = arena.allocate(uvs_completion.layout(), BATCH);
+        this.thread = Thread.ofPlatform().daemon().name("uvswap-reclaimer").unstarted(this::run);
+        thread.start();
+    }
+
+    private void run() {
+        while (!stopping) {
+            servers.awaitDrainRequest(IDLE_WAIT_MILLIS);
+            drain();
+        }
+    }
+
+    /** Frees everything the servers have reported so far. */
+    public void drain() {
+        synchronized (lock) {
+            for (int i = 0; i < servers.servers(); i++) {
+                servers.ring(i).drain(this::release);
+            }
+            long n;
+            while ((n = NativeErrors.check(uvswap_h.uvs_drain_overflow(servers.context(), overflow, BATCH),
+                    "uvs_drain_overflow")) > 0) {
+                releaseAll(overflow, n);
+            }
+            flush();
+        }
+    }
+
+    /** Frees the records a uvs_populate call returned in {@code records}. */
+    void releaseAll(MemorySegment records, long n) {
+        synchronized (lock) {
+            long size = uvs_completion.sizeof();
+            for (long i = 0; i < n; i++) {
+                release(records.get(ValueLayout.JAVA_LONG, i * size + uvs_completion.vslot$offset()),
+                        records.get(ValueLayout.JAVA_LONG, i * size + uvs_completion.desc$offset()));
+            }
+            flush();
+        }
+    }
+
+    /** Frees one slot whose data a swap-in consumed; {@code desc} is what it held then. */
+    private void release(long vslot, long desc) {
+        long payload = SlotDescriptor.payload(desc);
+        switch ((int) SlotDescriptor.tag(desc)) {
+            case (int) SlotDescriptor.TAG_ZSWAP -> {
+                pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
+                zswpin.increment();
+            }
+            case (int) SlotDescriptor.TAG_CACHE -> {
+                staging.release(payload);
+                cacheHits.increment();
+            }
+            case (int) SlotDescriptor.TAG_ZERO -> swpinZero.increment();
+            default -> throw new IllegalStateException("swap-in reported slot " + vslot + " with descriptor 0x"
+                    + Long.toHexString(desc) + ", which names no backend");
+        }
+        pswpin.increment();
+        batch[batched++] = vslot;
+        if (batched == BATCH) {
+            flush();
+        }
+    }
+
+    /** Frees the batched slots (their descriptors are already NONE). */
+    private void flush() {
+        if (batched > 0) {
+            slots.free(batch, batched);
+            batched = 0;
+        }
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        drain();
+        arena.close();
+    }
+}

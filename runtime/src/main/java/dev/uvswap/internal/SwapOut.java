@@ -1,0 +1,278 @@
+package dev.uvswap.internal;
+
+import dev.uvswap.VSwapException;
+import dev.uvswap.bindings.uvswap.uvs_completion;
+import dev.uvswap.bindings.uvswap.uvs_cresult;
+import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.pool.CompressedPool;
+import dev.uvswap.internal.pool.PoolHandle;
+import dev.uvswap.internal.slot.SlotDescriptor;
+import dev.uvswap.internal.slot.SlotSpace;
+import dev.uvswap.internal.staging.StagingArea;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The swap-out path (DESIGN.md §5.1), one batch of up to 512 pages at a time:
+ * allocate slots → uvs_evict (claim, publish CACHE, MOVE into staging) → uvs_compress
+ * (classify and compress under a claim) → store each result in the pool and replace CACHE with
+ * a CAS. A fault may take a parked page back at any point before that CAS; then the CAS fails
+ * and we drop our copy, and the fault's completion frees the slot and the staging page.
+ */
+public final class SwapOut implements AutoCloseable {
+    static final int BATCH = 512;
+    private static final long PAGE = 4096;
+
+    private final FaultServers servers;
+    private final SlotSpace slots;
+    private final CompressedPool pool;
+    private final StagingArea staging;
+    private final SlotReclaimer reclaimer;
+    private final int codec;
+    private final int storedFormat;
+    private final ConcurrentLinkedQueue<Buffers> buffers = new ConcurrentLinkedQueue<>();
+    private final Arena arena = Arena.ofShared();
+
+    public final LongAdder pswpout = new LongAdder();
+    public final LongAdder zswpout = new LongAdder();
+    public final LongAdder swpoutZero = new LongAdder();
+    public final LongAdder poolRejects = new LongAdder();
+
+    /** Native scratch for one batch; reused, one set per concurrent caller. */
+    private final class Buffers {
+        final long[] vslots = new long[BATCH];
+        final MemorySegment vslotSeg = arena.allocate(ValueLayout.JAVA_LONG, BATCH);
+        final MemorySegment pages = arena.allocate(ValueLayout.JAVA_LONG, BATCH);
+        final MemorySegment results = arena.allocate(uvs_cresult.layout(), BATCH);
+        final MemorySegment scratch = arena.allocate(BATCH * PAGE, PAGE);
+        final MemorySegment completions = arena.allocate(uvs_completion.layout(), BATCH);
+    }
+
+    public SwapOut(FaultServers servers, SlotSpace slots, CompressedPool pool, StagingArea staging, SlotReclaimer reclaimer,
+            boolean zstd) {
+        this.servers = servers;
+        this.slots = slots;
+        this.pool = pool;
+        this.staging = staging;
+        this.reclaimer = reclaimer;
+        this.codec = zstd ? uvswap_h.UVS_CODEC_ZSTD() : uvswap_h.UVS_CODEC_LZ4();
+        this.storedFormat = zstd ? uvswap_h.UVS_FMT_ZSTD() : uvswap_h.UVS_FMT_LZ4();
+    }
+
+    /** Swaps out the resident pages of {@code [firstPage, firstPage + n)}; returns how many were stored. */
+    public long swapOut(int region, long firstPage, long n) {
+        Buffers b = buffers.poll();
+        if (b == null) {
+            b = new Buffers();
+        }
+        try {
+            long stored = 0;
+            long page = firstPage;
+            long end = firstPage + n;
+            while (page < end) {
+                // Batches end on 512-page boundaries of the region, so they line up with 2 MiB extents.
+                int count = (int) Math.min(end - page, BATCH - (page % BATCH));
+                stored += batch(b, region, page, count);
+                page += count;
+            }
+            return stored;
+        } finally {
+            buffers.offer(b);
+        }
+    }
+
+    /** Brings back pages that were swapped in by uvs_populate (prefault, pool rejects). */
+    public long populate(int region, long firstPage, long n) {
+        Buffers b = buffers.poll();
+        if (b == null) {
+            b = new Buffers();
+        }
+        try {
+            long done = 0;
+            long page = firstPage;
+            long end = firstPage + n;
+            while (page < end) {
+                int count = (int) Math.min(end - page, BATCH - (page % BATCH));
+                long got = NativeErrors.check(uvswap_h.uvs_populate(servers.context(), region, page, count, b.completions),
+                        "uvs_populate");
+                reclaimer.releaseAll(b.completions, got);
+                done += got;
+                page += count;
+            }
+            return done;
+        } finally {
+            buffers.offer(b);
+        }
+    }
+
+    private long batch(Buffers b, int region, long firstPage, int n) {
+        long chunk = staging.allocateChunk(30, TimeUnit.SECONDS);
+        if (chunk < 0) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new VSwapException("swap-out interrupted while waiting for a staging chunk", 0);
+            }
+            throw new VSwapException("swap-out: no staging chunk became free within 30 s (all "
+                    + staging.chunks() + " in use)", 0);
+        }
+        // Declare the whole batch before any page is parked: a fault may release one at once.
+        staging.use(chunk, n);
+        int k = allocateSlots(b.vslots, n);
+        if (k < n) {
+            staging.release(chunk + k, n - k);
+            if (k == 0) {
+                throw new VSwapException("swap-out: the slot space is full (" + slots.inUse() + " slots in use)", 0);
+            }
+        }
+        MemorySegment.copy(b.vslots, 0, b.vslotSeg, ValueLayout.JAVA_LONG, 0, k);
+        int used = (int) NativeErrors.check(uvswap_h.uvs_evict(servers.context(), region, firstPage, k, b.vslotSeg,
+                chunk, b.pages), "uvs_evict");
+        if (used < k) {
+            slots.free(tail(b.vslots, used, k), k - used);
+            staging.release(chunk + used, k - used);
+        }
+        if (used == 0) {
+            return 0;
+        }
+        NativeErrors.check(uvswap_h.uvs_compress(servers.context(), b.vslotSeg, used, codec, b.scratch, b.results),
+                "uvs_compress");
+        long stored = 0;
+        long rejectedFirst = -1;
+        int rejected = 0;
+        for (int i = 0; i < used; i++) {
+            long page = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
+            if (page == uvswap_h.UVS_NO_PAGE()) {
+                // Never left the region; uvs_evict already reset the descriptor.
+                slots.free(b.vslots[i]);
+                staging.release(chunk + i);
+                continue;
+            }
+            switch (store(b, i, chunk + i)) {
+                case STORED -> stored++;
+                case REJECTED -> {
+                    rejected++;
+                    if (rejectedFirst < 0) {
+                        rejectedFirst = i;
+                    }
+                }
+                case TAKEN -> { }
+            }
+        }
+        if (rejected > 0) {
+            bringBackRejected(b, region, (int) rejectedFirst, used);
+        }
+        return stored;
+    }
+
+    /** A short answer from the slot space means "this cluster is done", not "full": ask again. */
+    private int allocateSlots(long[] out, int n) {
+        int k = 0;
+        long[] more = null;
+        while (k < n) {
+            if (k == 0) {
+                int got = slots.allocate(n, out);
+                if (got == 0) {
+                    break;
+                }
+                k = got;
+            } else {
+                if (more == null) {
+                    more = new long[n];
+                }
+                int got = slots.allocate(n - k, more);
+                if (got == 0) {
+                    break;
+                }
+                System.arraycopy(more, 0, out, k, got);
+                k += got;
+            }
+        }
+        return k;
+    }
+
+    private static long[] tail(long[] a, int from, int to) {
+        return java.util.Arrays.copyOfRange(a, from, to);
+    }
+
+    private enum Outcome { STORED, REJECTED, TAKEN }
+
+    private Outcome store(Buffers b, int i, long stagingPage) {
+        long vslot = b.vslots[i];
+        long rec = i * uvs_cresult.sizeof();
+        int kind = b.results.get(ValueLayout.JAVA_INT, rec + uvs_cresult.kind$offset());
+        if (kind == uvswap_h.UVS_CR_LOST()) {
+            return Outcome.TAKEN;
+        }
+        long parked = SlotDescriptor.make(SlotDescriptor.TAG_CACHE, stagingPage);
+        long offset = -1;
+        int length = 0;
+        long desc;
+        if (kind == uvswap_h.UVS_CR_ZERO()) {
+            desc = SlotDescriptor.make(SlotDescriptor.TAG_ZERO, 0);
+        } else {
+            int fmt;
+            if (kind == uvswap_h.UVS_CR_FILL()) {
+                length = Long.BYTES;
+                fmt = uvswap_h.UVS_FMT_FILL();
+            } else {
+                length = b.results.get(ValueLayout.JAVA_INT, rec + uvs_cresult.len$offset());
+                fmt = kind == uvswap_h.UVS_CR_RAW() ? uvswap_h.UVS_FMT_RAW() : storedFormat;
+            }
+            offset = pool.allocate(length);
+            if (offset < 0) {
+                return Outcome.REJECTED;
+            }
+            if (kind == uvswap_h.UVS_CR_FILL()) {
+                pool.area().set(ValueLayout.JAVA_LONG_UNALIGNED, offset,
+                        b.results.get(ValueLayout.JAVA_LONG, rec + uvs_cresult.fill$offset()));
+            } else {
+                MemorySegment.copy(b.scratch, i * PAGE, pool.area(), offset, length);
+            }
+            desc = SlotDescriptor.make(SlotDescriptor.TAG_ZSWAP, PoolHandle.handle(offset, length, fmt));
+        }
+        // CAS (volatile): releases the pool bytes written above to any server that acquires the
+        // descriptor, and fails if a fault claimed the parked page while we compressed it.
+        if (!slots.descriptorCas(vslot, parked, desc)) {
+            if (offset >= 0) {
+                pool.free(offset, length);
+            }
+            return Outcome.TAKEN;
+        }
+        staging.release(stagingPage);
+        pswpout.increment();
+        if (kind == uvswap_h.UVS_CR_ZERO()) {
+            swpoutZero.increment();
+        } else {
+            zswpout.increment();
+        }
+        return Outcome.STORED;
+    }
+
+    /** The pool refused these pages: move them back into the region (they were never lost). */
+    private void bringBackRejected(Buffers b, int region, int from, int used) {
+        for (int i = from; i < used; i++) {
+            long page = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
+            if (page == uvswap_h.UVS_NO_PAGE()) {
+                continue;
+            }
+            long d = slots.descriptorAcquire(b.vslots[i]);
+            if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_CACHE) {
+                continue;   // stored, or taken back by a fault already
+            }
+            long got = NativeErrors.check(uvswap_h.uvs_populate(servers.context(), region, page, 1, b.completions),
+                    "uvs_populate (returning a page the pool refused)");
+            reclaimer.releaseAll(b.completions, got);
+            poolRejects.increment();
+        }
+    }
+
+    @Override
+    public void close() {
+        buffers.clear();
+        arena.close();
+    }
+}

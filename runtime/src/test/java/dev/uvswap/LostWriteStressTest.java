@@ -1,0 +1,139 @@
+package dev.uvswap;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Writers update checksummed 64-byte records in random pages while other threads page the same
+ * range out in a loop. At the end every record must hold exactly the last version its writer
+ * wrote: an older one is a lost write, an inconsistent one a torn write. Duration:
+ * -Duvswap.stress.seconds (3 in the default suite; raise it for a long run).
+ */
+class LostWriteStressTest {
+    private static final int PAGES = 256;
+    private static final int RECORDS_PER_PAGE = 64;
+    private static final int WRITERS = 2;
+
+    @BeforeEach
+    void platform() {
+        Platform.assumeSupported();
+    }
+
+    private static long seconds() {
+        return Long.getLong("uvswap.stress.seconds", 3);
+    }
+
+    private static long stamp(long record, long seq, int word) {
+        return PageData.mix(record * 0x100000001L + seq * 8 + word);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compressor.class)
+    void noWriteIsLostOrTorn(Compressor codec) throws Exception {
+        try (VSwap vswap = VSwap.builder().compressor(codec).faultThreads(2).build();
+             Region region = vswap.allocate((long) PAGES * 4096)) {
+            MemorySegment seg = region.segment();
+            int records = PAGES * RECORDS_PER_PAGE;
+            long[][] last = new long[WRITERS][records];
+            AtomicBoolean stopWriters = new AtomicBoolean();
+            AtomicBoolean stopEvictors = new AtomicBoolean();
+            AtomicLong evicted = new AtomicLong();
+            AtomicLong writes = new AtomicLong();
+            List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+            List<Thread> writers = new ArrayList<>();
+            for (int t = 0; t < WRITERS; t++) {
+                int id = t;
+                writers.add(Thread.ofPlatform().name("writer-" + t).start(() -> {
+                    SplittableRandom rnd = new SplittableRandom(id);
+                    long n = 0;
+                    try {
+                        while (!stopWriters.get()) {
+                            // a record this writer owns
+                            int rec = rnd.nextInt(records / WRITERS) * WRITERS + id;
+                            long seq = ++last[id][rec];
+                            long off = (long) rec * 64;
+                            seg.set(ValueLayout.JAVA_LONG, off, seq);
+                            for (int w = 1; w < 8; w++) {
+                                seg.set(ValueLayout.JAVA_LONG, off + w * 8, stamp(rec, seq, w));
+                            }
+                            n++;
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                    writes.addAndGet(n);
+                }));
+            }
+            List<Thread> evictors = new ArrayList<>();
+            evictors.add(Thread.ofPlatform().name("evict-all").start(() -> {
+                try {
+                    while (!stopEvictors.get()) {
+                        evicted.addAndGet(region.pageOut(0, region.size()));
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+            evictors.add(Thread.ofPlatform().name("evict-some").start(() -> {
+                SplittableRandom rnd = new SplittableRandom(99);
+                try {
+                    while (!stopEvictors.get()) {
+                        long first = rnd.nextInt(PAGES);
+                        long n = 1 + rnd.nextInt((int) Math.min(16, PAGES - first));
+                        evicted.addAndGet(region.pageOut(first * 4096, n * 4096));
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+            Thread.sleep(seconds() * 1000);
+            stopEvictors.set(true);
+            for (Thread e : evictors) {
+                e.join();
+            }
+            stopWriters.set(true);
+            for (Thread w : writers) {
+                w.join();
+            }
+            assertTrue(failures.isEmpty(), () -> "threads failed: " + failures);
+
+            long lost = 0, torn = 0;
+            String first = null;
+            for (int rec = 0; rec < records; rec++) {
+                long want = last[rec % WRITERS][rec];
+                long off = (long) rec * 64;
+                long got = seg.get(ValueLayout.JAVA_LONG, off);
+                boolean consistent = true;
+                for (int w = 1; w < 8 && got != 0; w++) {
+                    consistent &= seg.get(ValueLayout.JAVA_LONG, off + w * 8) == stamp(rec, got, w);
+                }
+                if (!consistent) {
+                    torn++;
+                } else if (got != want) {
+                    lost++;
+                }
+                if ((!consistent || got != want) && first == null) {
+                    first = "record " + rec + ": has version " + got + ", last written " + want;
+                }
+            }
+            VSwapStats s = vswap.stats();
+            System.out.printf("lost-write stress (%s, %d s): %,d writes, %,d pages evicted, faults %s, cache hits %,d, lost %d, torn %d%n",
+                    codec, seconds(), writes.get(), evicted.get(), s.faults(), s.cacheHits(), lost, torn);
+            assertEquals(0, lost + torn, first);
+            assertTrue(evicted.get() > PAGES, "the evictors made progress");
+            assertTrue(s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.CACHE) > 0, "writers faulted pages back");
+            assertEquals(0, s.faultErrors());
+        }
+    }
+}

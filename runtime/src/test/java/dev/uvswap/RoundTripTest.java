@@ -1,0 +1,123 @@
+package dev.uvswap;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Every page kind, with both codecs: out to the vswap layer and back on touch, byte for byte. */
+class RoundTripTest {
+    private static final long PAGES = 2048;     // 8 MiB: four 512-page batches
+
+    @BeforeEach
+    void platform() {
+        Platform.assumeSupported();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compressor.class)
+    void everyKindComesBackExactly(Compressor codec) {
+        try (VSwap vswap = VSwap.builder().compressor(codec).faultThreads(2).build();
+             Region region = vswap.allocate(PAGES * 4096)) {
+            MemorySegment seg = region.segment();
+            long[] kinds = new long[PageData.values().length];
+            for (long p = 0; p < PAGES; p++) {
+                PageData k = PageData.mixed(p, 7);
+                kinds[k.ordinal()]++;
+                k.fill(seg, p, 7);
+            }
+            assertEquals(PAGES * 4096, region.residentBytes());
+
+            long out = region.pageOut(0, region.size());
+            assertEquals(PAGES, out, "every resident page leaves");
+            assertEquals(0, region.residentBytes(), "nothing stays resident");
+
+            VSwapStats s = vswap.stats();
+            assertEquals(PAGES, s.pswpout());
+            assertEquals(kinds[PageData.ZERO.ordinal()], s.swpoutZero());
+            assertEquals(PAGES - kinds[PageData.ZERO.ordinal()], s.zswpout());
+            assertEquals(PAGES - kinds[PageData.ZERO.ordinal()], s.poolStoredPages());
+            assertEquals(PAGES, s.slotsInUse());
+            assertTrue(s.poolCompressedBytes() < (PAGES - kinds[PageData.ZERO.ordinal()]) * 4096,
+                    "heap-like, text and same-filled pages compress");
+            assertEquals(0, s.stagingPages(), "nothing left parked");
+
+            for (long p = 0; p < PAGES; p++) {
+                PageData k = PageData.mixed(p, 7);
+                assertEquals(-1, k.check(seg, p, 7), () -> "page " + " of kind " + k + " differs");
+            }
+            s = vswap.stats();
+            assertEquals(PAGES, s.pswpin());
+            assertEquals(kinds[PageData.ZERO.ordinal()], s.swpinZero());
+            assertEquals(PAGES - kinds[PageData.ZERO.ordinal()], s.zswpin());
+            assertEquals(PAGES, s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.ZERO));
+            assertEquals(0, s.slotsInUse(), "every slot freed after swap-in");
+            assertEquals(0, s.poolStoredPages(), "loads are exclusive: the pool is empty again");
+            assertEquals(0, s.poolTotalBytes(), "empty spans are given back");
+            assertEquals(0, s.faultErrors());
+            assertTrue(s.faultLatency().get(FaultKind.ZSWAP).p50Nanos() > 0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(PageData.class)
+    void writesAfterSwapInAreKeptAndSwapOutAgain(PageData kind) {
+        try (VSwap vswap = VSwap.builder().build(); Region region = vswap.allocate(64 * 4096)) {
+            MemorySegment seg = region.segment();
+            for (int round = 0; round < 3; round++) {
+                for (long p = 0; p < 64; p++) {
+                    kind.fill(seg, p, round);
+                }
+                assertEquals(64, region.pageOut(0, region.size()));
+                for (long p = 0; p < 64; p++) {
+                    int r = round;
+                    assertEquals(-1, kind.check(seg, p, round), () -> "round " + r);
+                }
+            }
+            assertEquals(0, vswap.stats().slotsInUse());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compressor.class)
+    void prefaultBringsEverythingBackWithoutFaults(Compressor codec) {
+        try (VSwap vswap = VSwap.builder().compressor(codec).build(); Region region = vswap.allocate(1024 * 4096)) {
+            MemorySegment seg = region.segment();
+            for (long p = 0; p < 1024; p++) {
+                PageData.mixed(p, 3).fill(seg, p, 3);
+            }
+            assertEquals(1024, region.pageOut(0, region.size()));
+            long faultsBefore = vswap.stats().faults().values().stream().mapToLong(Long::longValue).sum();
+            assertEquals(1024, region.prefault(0, region.size()));
+            assertEquals(region.size(), region.residentBytes());
+            for (long p = 0; p < 1024; p++) {
+                assertEquals(-1, PageData.mixed(p, 3).check(seg, p, 3));
+            }
+            VSwapStats s = vswap.stats();
+            long faultsAfter = s.faults().values().stream().mapToLong(Long::longValue).sum();
+            assertEquals(faultsBefore, faultsAfter, "prefault resolves in the caller, not through faults");
+            assertEquals(0, s.slotsInUse());
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Compressor.class)
+    void untouchedAndPartlySwappedRangesStayZeroAndIntact(Compressor codec) {
+        try (VSwap vswap = VSwap.builder().compressor(codec).build(); Region region = vswap.allocate(3 << 20)) {
+            MemorySegment seg = region.segment();
+            assertEquals(4L << 20, region.size(), "rounded up to 2 MiB");
+            for (long p = 100; p < 200; p++) {
+                PageData.HEAP_LIKE.fill(seg, p, 1);
+            }
+            assertEquals(0, region.pageOut(0, 100 * 4096), "untouched pages are not resident, nothing to swap");
+            assertEquals(50, region.pageOut(150 * 4096, 50 * 4096 - 1), "length rounds up to whole pages");
+            for (long p = 0; p < region.size() / 4096; p++) {
+                PageData expect = p >= 100 && p < 200 ? PageData.HEAP_LIKE : PageData.ZERO;
+                assertEquals(-1, expect.check(seg, p, 1), "page " + p);
+            }
+        }
+    }
+}
