@@ -22,9 +22,19 @@ public sealed interface Region extends AutoCloseable permits RegionImpl {
     long pageOut(long offset, long length);
 
     /**
+     * Moves the resident pages of the range out of the region into the swap cache (the staging
+     * area) without compressing them, and returns how many moved. A touch brings a parked page
+     * back with one move, no copy and no decompression: the cheap first stage of aging cold
+     * candidates. Parked pages still use memory; {@link #pageOut} compresses. Stops early when
+     * the swap cache is full.
+     */
+    long park(long offset, long length);
+
+    /**
      * Makes every page of the range present now, swapping in what is swapped out. Needed before a
      * system call reads or writes the range when {@link VSwap#kernelFaultsHandled()} is false.
-     * Returns how many pages were brought in (first touches included).
+     * Returns how many swapped-out pages were brought back (never-touched pages are zero-filled
+     * too, but not counted).
      */
     long prefault(long offset, long length);
 

@@ -65,6 +65,11 @@ final class RegionImpl implements Region {
     }
 
     @Override
+    public long park(long offset, long length) {
+        return withPages(offset, length, "park", (first, n) -> owner.swapOut().park(id, first, n));
+    }
+
+    @Override
     public long prefault(long offset, long length) {
         return withPages(offset, length, "prefault", (first, n) -> owner.swapOut().populate(id, first, n));
     }

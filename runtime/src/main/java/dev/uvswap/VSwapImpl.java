@@ -193,6 +193,7 @@ final class VSwapImpl implements VSwap {
     @Override
     public VSwapStats stats() {
         ensureOpen();
+        servers.quiesce();
         reclaimer.drain();
         return new VSwapStats(
                 reclaimer.pswpin.sum(), swapOut.pswpout.sum(), reclaimer.zswpin.sum(), swapOut.zswpout.sum(),

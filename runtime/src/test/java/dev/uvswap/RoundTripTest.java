@@ -120,4 +120,55 @@ class RoundTripTest {
             }
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void parkedPagesComeBackByMoveAndCanBeCompressedLater() {
+        try (VSwap vswap = VSwap.builder().build(); Region region = vswap.allocate(4 << 20)) {
+            MemorySegment seg = region.segment();
+            long pages = region.size() / 4096;
+            for (long p = 0; p < pages; p++) {
+                PageData.mixed(p, 11).fill(seg, p, 11);
+            }
+            assertEquals(pages, region.park(0, region.size()));
+            assertEquals(0, region.residentBytes());
+            VSwapStats s = vswap.stats();
+            assertEquals(pages, s.stagingPages(), "parked pages wait in the swap cache");
+            assertEquals(0, s.poolStoredPages(), "nothing compressed");
+            for (long p = 0; p < pages / 2; p++) {
+                assertEquals(-1, PageData.mixed(p, 11).check(seg, p, 11));
+            }
+            s = vswap.stats();
+            assertEquals(pages / 2, s.faults(FaultKind.CACHE));
+            assertEquals(pages / 2, s.cacheHits());
+            // pageOut takes the resident first half; the parked half stays parked until touched
+            assertEquals(pages / 2, region.pageOut(0, region.size()));
+            for (long p = 0; p < pages; p++) {
+                assertEquals(-1, PageData.mixed(p, 11).check(seg, p, 11), "page " + p);
+            }
+            s = vswap.stats();
+            assertEquals(0, s.stagingPages());
+            assertEquals(0, s.slotsInUse());
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void closingARegionFreesParkedAndStoredPages() {
+        try (VSwap vswap = VSwap.builder().build()) {
+            Region region = vswap.allocate(4 << 20);
+            long pages = region.size() / 4096;
+            for (long p = 0; p < pages; p++) {
+                PageData.mixed(p, 12).fill(region.segment(), p, 12);
+            }
+            region.pageOut(0, region.size() / 2);
+            region.park(region.size() / 2, region.size() / 2);
+            VSwapStats s = vswap.stats();
+            assertEquals(pages, s.slotsInUse());
+            region.close();
+            s = vswap.stats();
+            assertEquals(0, s.slotsInUse());
+            assertEquals(0, s.stagingPages());
+            assertEquals(0, s.poolStoredPages());
+            assertEquals(0, s.poolTotalBytes());
+        }
+    }
 }

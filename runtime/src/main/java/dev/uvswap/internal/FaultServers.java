@@ -112,6 +112,11 @@ public final class FaultServers implements AutoCloseable {
         return m;
     }
 
+    /** Waits until no server is mid-batch: the completions of every fault already woken are posted. */
+    public void quiesce() {
+        NativeErrors.check(uvswap_h.uvs_quiesce(ctx), "uvs_quiesce");
+    }
+
     public long errors() {
         return sum(uvs_server_stats::errors);
     }

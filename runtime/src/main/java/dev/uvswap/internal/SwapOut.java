@@ -86,6 +86,57 @@ public final class SwapOut implements AutoCloseable {
         }
     }
 
+    /**
+     * Moves the resident pages of the range into the staging area (the swap cache) without
+     * compressing them; a touch moves a page back with no copy. Stops early, without waiting,
+     * when the staging area has no free chunk. Returns how many pages were parked.
+     */
+    public long park(int region, long firstPage, long n) {
+        Buffers b = buffers.poll();
+        if (b == null) {
+            b = new Buffers();
+        }
+        try {
+            long parked = 0;
+            long page = firstPage;
+            long end = firstPage + n;
+            while (page < end) {
+                int count = (int) Math.min(end - page, BATCH - (page % BATCH));
+                long chunk = staging.allocateChunk(0);
+                if (chunk < 0) {
+                    break;
+                }
+                staging.use(chunk, count);
+                int k = allocateSlots(b.vslots, count);
+                if (k < count) {
+                    staging.release(chunk + k, count - k);
+                }
+                MemorySegment.copy(b.vslots, 0, b.vslotSeg, ValueLayout.JAVA_LONG, 0, k);
+                int used = k == 0 ? 0 : (int) NativeErrors.check(uvswap_h.uvs_evict(servers.context(), region, page, k,
+                        b.vslotSeg, chunk, b.pages), "uvs_evict");
+                if (used < k) {
+                    slots.free(tail(b.vslots, used, k), k - used);
+                    staging.release(chunk + used, k - used);
+                }
+                for (int i = 0; i < used; i++) {
+                    if (b.pages.getAtIndex(ValueLayout.JAVA_LONG, i) == uvswap_h.UVS_NO_PAGE()) {
+                        slots.free(b.vslots[i]);
+                        staging.release(chunk + i);
+                    } else {
+                        parked++;
+                    }
+                }
+                if (k < count) {
+                    break;
+                }
+                page += count;
+            }
+            return parked;
+        } finally {
+            buffers.offer(b);
+        }
+    }
+
     /** Brings back pages that were swapped in by uvs_populate (prefault, pool rejects). */
     public long populate(int region, long firstPage, long n) {
         Buffers b = buffers.poll();

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Regenerates uvswap's FFM bindings with jextract (JDK 22+ jextract: https://jdk.java.net/jextract/).
+#
+#   bindings/jextract.sh [OUT_DIR]     default OUT_DIR: bindings/target/jextract
+#   JEXTRACT=/path/to/bin/jextract bindings/jextract.sh
+#
+# The classes under src/main/java are checked in, written by hand in the shape this script's jextract
+# output has: the same class names (uvswap_h, userfaultfd_h, libc_h, one class a struct), the same
+# method names (NAME() for constants; f(), f$descriptor(), f$handle(), f$address() for functions;
+# field(), field(s, v), field$layout(), field$offset(), layout(), sizeof(), allocate(...) for
+# structs).  So generate into OUT_DIR and diff, do not overwrite: the checked-in files differ on
+# purpose in these ways, which jextract cannot express:
+#   - libuvswap is loaded by dev.uvswap.bindings.NativeLibraryLoader (-Duvswap.library.path, else
+#     extracted from the uvswap-native jar), lazily, not by SymbolLookup.libraryLookup("uvswap") when
+#     uvswap_h is initialized; f$descriptor() does not load it;
+#   - libc calls that report through errno are linked with captureCallState("errno") (class Errno);
+#   - variadic ioctl/syscall/open are specialized to one shape, not jextract's makeInvoker classes;
+#     strerror returns a String; SYS_userfaultfd is chosen by os.arch (jextract bakes in the build
+#     machine's number);
+#   - ioctl numbers (UFFDIO_*) are long, zero-extended (jextract gives int, which sign-extends);
+#   - uffd_msg exposes pagefault_flags/_address/_ptid instead of nested union classes;
+#   - uvswap_h adds Java twins of uvswap.h's static inline helpers (no symbol to bind).
+# LayoutTest checks every layout, offset and constant against gcc, and that the lists below name
+# exactly what the checked-in classes bind.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+inc="$here/../native/include"
+out=${1:-"$here/target/jextract"}
+JEXTRACT=${JEXTRACT:-jextract}
+command -v "$JEXTRACT" >/dev/null 2>&1 || {
+  echo "jextract.sh: '$JEXTRACT' not found. Get jextract from https://jdk.java.net/jextract/ and set JEXTRACT=/path/to/jextract/bin/jextract." >&2
+  exit 1
+}
+mkdir -p "$out"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# --- uvswap.h -------------------------------------------------------------------------------------
+uvswap_functions=(
+  uvs_abi_version uvs_create uvs_start uvs_destroy uvs_region_add uvs_region_remove uvs_evict
+  uvs_compress uvs_populate uvs_server_ring uvs_server_stats uvs_drain_overflow uvs_wait_drain uvs_quiesce
+  uvs_hist_bucket_floor
+)
+uvswap_structs=(uvs_completion uvs_ring uvs_server_stats uvs_codec uvs_config uvs_cresult)
+uvswap_constants=(
+  UVS_PAGE_SHIFT UVS_PAGE_SIZE UVS_CLUSTER_SHIFT UVS_CLUSTER_SLOTS UVS_MAX_SERVERS UVS_MAX_REGIONS
+  UVS_BATCH_MAX UVS_PM_BUSY UVS_PM_EVICTING UVS_PM_SHIFT UVS_DESC_TAG_BITS UVS_DESC_TAG_MASK
+  UVS_TAG_NONE UVS_TAG_ZERO UVS_TAG_ZSWAP UVS_TAG_FILE UVS_TAG_CACHE UVS_TAG_BUSY
+  UVS_FMT_RAW UVS_FMT_ZSTD UVS_FMT_LZ4 UVS_FMT_FILL
+  UVS_HANDLE_FMT_BITS UVS_HANDLE_LEN_BITS UVS_HANDLE_OFF_SHIFT
+  UVS_FK_FIRST_TOUCH UVS_FK_ZERO UVS_FK_ZSWAP UVS_FK_FILE UVS_FK_CACHE UVS_FK_STALE UVS_FK_NR
+  UVS_HIST_SUB_BITS UVS_HIST_BUCKETS UVS_CFG_PIN_SERVERS
+  UVS_CR_LOST UVS_CR_ZERO UVS_CR_FILL UVS_CR_ZSTD UVS_CR_LZ4 UVS_CR_RAW
+  UVS_CODEC_ZSTD UVS_CODEC_LZ4 UVS_NO_PAGE UVS_ABI_VERSION
+)
+
+# --- <linux/userfaultfd.h> + uvs_uffd.h -----------------------------------------------------------
+uffd_structs=(
+  uffdio_api uffdio_range uffdio_register uffdio_copy uffdio_zeropage uffdio_move uffdio_writeprotect
+  uffd_msg
+)
+uffd_constants=(
+  UFFD_API UFFD_USER_MODE_ONLY UFFDIO
+  _UFFDIO_REGISTER _UFFDIO_UNREGISTER _UFFDIO_WAKE _UFFDIO_COPY _UFFDIO_ZEROPAGE _UFFDIO_MOVE
+  _UFFDIO_WRITEPROTECT _UFFDIO_CONTINUE _UFFDIO_API
+  UFFDIO_API UFFDIO_REGISTER UFFDIO_UNREGISTER UFFDIO_WAKE UFFDIO_COPY UFFDIO_ZEROPAGE UFFDIO_MOVE
+  UFFDIO_WRITEPROTECT
+  UFFDIO_REGISTER_MODE_MISSING UFFDIO_REGISTER_MODE_WP UFFDIO_REGISTER_MODE_MINOR
+  UFFDIO_COPY_MODE_DONTWAKE UFFDIO_COPY_MODE_WP UFFDIO_ZEROPAGE_MODE_DONTWAKE
+  UFFDIO_MOVE_MODE_DONTWAKE UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES
+  UFFDIO_WRITEPROTECT_MODE_WP UFFDIO_WRITEPROTECT_MODE_DONTWAKE
+  UFFD_EVENT_PAGEFAULT UFFD_EVENT_FORK UFFD_EVENT_REMAP UFFD_EVENT_REMOVE UFFD_EVENT_UNMAP
+  UFFD_PAGEFAULT_FLAG_WRITE UFFD_PAGEFAULT_FLAG_WP UFFD_PAGEFAULT_FLAG_MINOR
+  UFFD_FEATURE_PAGEFAULT_FLAG_WP UFFD_FEATURE_EVENT_FORK UFFD_FEATURE_EVENT_REMAP
+  UFFD_FEATURE_EVENT_REMOVE UFFD_FEATURE_MISSING_HUGETLBFS UFFD_FEATURE_MISSING_SHMEM
+  UFFD_FEATURE_EVENT_UNMAP UFFD_FEATURE_SIGBUS UFFD_FEATURE_THREAD_ID UFFD_FEATURE_MINOR_HUGETLBFS
+  UFFD_FEATURE_MINOR_SHMEM UFFD_FEATURE_EXACT_ADDRESS UFFD_FEATURE_WP_HUGETLBFS_SHMEM
+  UFFD_FEATURE_WP_UNPOPULATED UFFD_FEATURE_POISON UFFD_FEATURE_WP_ASYNC UFFD_FEATURE_MOVE
+)
+
+# --- libc -----------------------------------------------------------------------------------------
+libc_functions=(
+  mmap munmap madvise mincore ioctl syscall open close read pread pwrite posix_fadvise getuid sysconf
+  strerror
+)
+libc_constants=(
+  PROT_NONE PROT_READ PROT_WRITE MAP_SHARED MAP_PRIVATE MAP_FIXED MAP_ANONYMOUS MAP_NORESERVE MAP_FAILED
+  MADV_WILLNEED MADV_DONTNEED MADV_HUGEPAGE MADV_NOHUGEPAGE
+  O_RDONLY O_RDWR O_CREAT O_EXCL O_TRUNC O_NONBLOCK O_CLOEXEC POSIX_FADV_DONTNEED
+  _SC_PAGESIZE _SC_NPROCESSORS_ONLN SYS_userfaultfd
+  EPERM ENOENT ESRCH EINTR EIO EBADF EAGAIN ENOMEM EFAULT EBUSY EEXIST EINVAL ENOTTY ENOSPC ENOSYS
+  EOPNOTSUPP
+)
+
+# "--include-function a --include-function b ..." from a kind and a list
+includes() { local kind=$1; shift; local n; for n in "$@"; do printf -- '--include-%s\n%s\n' "$kind" "$n"; done; }
+
+run() { echo "+ $JEXTRACT $*" | cut -c1-200 >&2; "$JEXTRACT" "$@"; }
+
+# uvswap.h: -l uvswap makes the header class look the library up by name (the checked-in one uses
+# NativeLibraryLoader instead; see above).
+mapfile -t args < <(includes function "${uvswap_functions[@]}"; includes struct "${uvswap_structs[@]}";
+                    includes constant "${uvswap_constants[@]}")
+run --output "$out" --target-package dev.uvswap.bindings.uvswap --header-class-name uvswap_h \
+    -l uvswap -I "$inc" "${args[@]}" "$inc/uvswap.h"
+
+# userfaultfd: through uvs_uffd.h, which completes the installed <linux/userfaultfd.h>.
+mapfile -t args < <(includes struct "${uffd_structs[@]}"; includes constant "${uffd_constants[@]}")
+run --output "$out" --target-package dev.uvswap.bindings.uffd --header-class-name userfaultfd_h \
+    -I "$inc" "${args[@]}" "$inc/uvs_uffd.h"
+
+# libc: no -l, the symbols come from the default lookup (libc is already loaded).
+cat > "$tmp/libc.h" <<'EOF'
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+EOF
+mapfile -t args < <(includes function "${libc_functions[@]}"; includes constant "${libc_constants[@]}")
+run --output "$out" --target-package dev.uvswap.bindings.libc --header-class-name libc_h \
+    "${args[@]}" "$tmp/libc.h"
+
+echo "jextract.sh: generated into $out; compare with: diff -r $out $here/src/main/java" >&2

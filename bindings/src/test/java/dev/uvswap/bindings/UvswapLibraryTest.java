@@ -1,0 +1,60 @@
+package dev.uvswap.bindings;
+
+import dev.uvswap.bindings.uvswap.uvs_config;
+import dev.uvswap.bindings.uvswap.uvs_server_stats;
+import dev.uvswap.bindings.uvswap.uvswap_h;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * libuvswap from the uvswap-native jar, through NativeLibraryLoader: it loads, and speaks this contract.
+ * No skip: the native jar is a dependency, so a library that does not load is a failure.
+ */
+class UvswapLibraryTest {
+
+    @Test
+    void abiVersionMatchesTheHeader() {
+        assertEquals(uvswap_h.UVS_ABI_VERSION(), uvswap_h.uvs_abi_version(),
+                "libuvswap implements another uvswap.h contract than the bindings ("
+                        + NativeLibraryLoader.loadedFrom("uvswap").orElse("?") + ")");
+        assertTrue(NativeLibraryLoader.loadedFrom("uvswap").isPresent());
+    }
+
+    @Test
+    void histogramFloorsCrossThirtyTwoBits() {
+        // uint32_t in, uint64_t out: bucket floors rise and the last ones need more than 32 bits.
+        assertEquals(0L, uvswap_h.uvs_hist_bucket_floor(0));
+        long prev = -1;
+        for (int i = 0; i < uvswap_h.UVS_HIST_BUCKETS(); i++) {
+            long f = uvswap_h.uvs_hist_bucket_floor(i);
+            assertTrue(f > prev, "bucket " + i + " floor " + f + " after " + prev);
+            prev = f;
+        }
+        assertTrue(prev > 0xFFFF_FFFFL, "last bucket floor " + prev);
+    }
+
+    /** In a fresh JVM: constants, layouts and descriptors do not load libuvswap; the first call does. */
+    @Test
+    void theLibraryLoadsOnFirstCallNotWithTheClasses() throws Exception {
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        LayoutTest.Run r = LayoutTest.run(List.of(java, "--enable-native-access=ALL-UNNAMED", "--illegal-native-access=deny",
+                "-cp", System.getProperty("java.class.path"), Probe.class.getName()));
+        assertEquals(0, r.status(), r.output());
+        assertEquals("before=false after=true", r.output().strip());
+    }
+
+    public static final class Probe {
+        public static void main(String[] args) {
+            long touch = uvswap_h.UVS_PAGE_SIZE() + uvs_config.sizeof() + uvs_server_stats.hist$offset()
+                    + uvswap_h.uvs_evict$descriptor().argumentLayouts().size() + uvswap_h.uvs_desc_make(1, 2);
+            boolean before = NativeLibraryLoader.loadedFrom("uvswap").isPresent();
+            uvswap_h.uvs_abi_version();
+            boolean after = NativeLibraryLoader.loadedFrom("uvswap").isPresent();
+            System.out.println("before=" + before + " after=" + after + (touch == 0 ? "!" : ""));
+        }
+    }
+}
