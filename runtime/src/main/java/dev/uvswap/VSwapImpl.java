@@ -155,14 +155,54 @@ final class VSwapImpl implements VSwap {
         }
     }
 
-    /** Frees every slot the page map still names, with its backend (the batched free of §5.5). */
+    /**
+     * Frees every slot the page map still names, with its backend (the batched free of §5.5).
+     * Only page-map pages that were ever written can name a slot, and mincore on the page map
+     * finds them, so closing a huge, sparsely used region does not read all of its page map.
+     */
     private void freeSlots(Mapping pagemap) {
         MemorySegment pm = pagemap.segment();
-        long words = pm.byteSize() / Long.BYTES;
-        long[] batch = new long[1024];
-        int n = 0;
+        long pmPages = pm.byteSize() / RegionImpl.PAGE;
+        int window = 1 << 16;
+        SlotBatch batch = new SlotBatch();
         reclaimer.drain();
-        for (long i = 0; i < words; i++) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment vec = arena.allocate(window);
+            for (long first = 0; first < pmPages; first += window) {
+                int n = (int) Math.min(window, pmPages - first);
+                NativeErrors.checkLibc(libc_h.mincore(MemorySegment.ofAddress(pagemap.address() + first * RegionImpl.PAGE),
+                        n * RegionImpl.PAGE, vec), "mincore on a page map");
+                for (int i = 0; i < n; i++) {
+                    if ((vec.get(ValueLayout.JAVA_BYTE, i) & 1) != 0) {
+                        freeSlotsOfPage(pm, (first + i) * (RegionImpl.PAGE / Long.BYTES), batch);
+                    }
+                }
+            }
+        }
+        batch.flush();
+    }
+
+    private final class SlotBatch {
+        final long[] slotsToFree = new long[1024];
+        int n;
+
+        void add(long vslot) {
+            slotsToFree[n++] = vslot;
+            if (n == slotsToFree.length) {
+                flush();
+            }
+        }
+
+        void flush() {
+            if (n > 0) {
+                slots.free(slotsToFree, n);
+                n = 0;
+            }
+        }
+    }
+
+    private void freeSlotsOfPage(MemorySegment pm, long firstWord, SlotBatch batch) {
+        for (long i = firstWord; i < firstWord + RegionImpl.PAGE / Long.BYTES; i++) {
             long w = pm.getAtIndex(ValueLayout.JAVA_LONG, i);
             if (w == 0) {
                 continue;
@@ -179,14 +219,7 @@ final class VSwapImpl implements VSwap {
             }
             // release: the slot is empty before the allocator may hand it out again
             slots.descriptorRelease(vslot, SlotDescriptor.NONE);
-            batch[n++] = vslot;
-            if (n == batch.length) {
-                slots.free(batch, n);
-                n = 0;
-            }
-        }
-        if (n > 0) {
-            slots.free(batch, n);
+            batch.add(vslot);
         }
     }
 
