@@ -228,7 +228,7 @@ struct uvs_ctx;
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		1
+#define UVS_ABI_VERSION		2
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -254,12 +254,15 @@ UVS_API int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_pa
 			  const uint64_t *vslots, uint64_t staging_first, uint64_t *out_pages);
 
 /*
- * For each CACHE slot: claim it, classify its parked page (zero, same-filled) or compress it
- * into scratch + i * 4096 with the given codec, and put the descriptor back to CACHE.  Java
- * then stores the result in the pool and replaces CACHE with CAS; a fault may win meanwhile.
+ * For each slot still holding exactly CACHE(staging_first + i) (what uvs_evict published for
+ * it): claim it, classify its parked page (zero, same-filled) or compress it into
+ * scratch + i * 4096 with the given codec, and put the descriptor back.  Java then stores the
+ * result in the pool and replaces CACHE with a CAS; a fault may win meanwhile.  The exact match
+ * matters: a slot taken back by a fault can be freed and reused by another batch, whose CACHE
+ * is published before its page has moved.
  */
-UVS_API int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, int32_t codec,
-			     uint8_t *scratch, struct uvs_cresult *out);
+UVS_API int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+			     int32_t codec, uint8_t *scratch, struct uvs_cresult *out);
 
 /*
  * Make [first_page, first_page + npages) of a region present, serving each missing page exactly

@@ -173,8 +173,8 @@ static int classify(struct uvs_ctx *ctx, int codec, const void *page, uint8_t *d
 	return 0;
 }
 
-int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, int32_t codec,
-		     uint8_t *scratch, struct uvs_cresult *out)
+int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+		     int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
 {
 	if (n > UVS_BATCH_MAX || (codec != UVS_CODEC_ZSTD && codec != UVS_CODEC_LZ4))
 		return -EINVAL;
@@ -185,6 +185,8 @@ int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, in
 		out[i].kind = UVS_CR_LOST;
 		out[i].len = 0;
 		out[i].fill = 0;
+		uint64_t parked = uvs_desc_make(UVS_TAG_CACHE, staging_first + i);
+
 		for (;;) {
 			/* acquire: the parked page named by CACHE is complete */
 			d = atomic_load_explicit(dw, memory_order_acquire);
@@ -192,7 +194,8 @@ int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, in
 				break;
 			uvs_spin_pause(NULL);	/* a server holds it; it ends NONE (taken) or CACHE */
 		}
-		if (uvs_desc_tag(d) != UVS_TAG_CACHE)
+		/* Not ours any more: taken back by a fault (and maybe reused by another batch). */
+		if (d != parked)
 			continue;
 		/* acquire: the page is ours to read until the release below */
 		if (!atomic_compare_exchange_strong_explicit(dw, &d, uvs_desc_make(UVS_TAG_BUSY, UVS_TAG_CACHE),

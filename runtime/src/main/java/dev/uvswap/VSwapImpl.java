@@ -233,7 +233,7 @@ final class VSwapImpl implements VSwap {
                 reclaimer.swpinZero.sum(), swapOut.swpoutZero.sum(), reclaimer.cacheHits.sum(), swapOut.poolRejects.sum(),
                 servers.faults(), servers.latencies(),
                 pool.storedObjects(), pool.storedBytes(), pool.totalBytes(), pool.maxBytes(),
-                slots.inUse(), slots.clusters(), staging.pagesInUse(), servers.errors(),
+                slots.inUse(), slots.clusters(), staging.pagesInUse(), servers.errors(), servers.lastErrno(),
                 uffd.kernelFaults());
     }
 

@@ -23,7 +23,8 @@ import java.util.Map;
  * @param slotsInUse          virtual slots allocated
  * @param slotClusters        512-slot clusters with at least one slot allocated
  * @param stagingPages        pages parked in the staging area
- * @param faultErrors         unexpected failures inside the fault servers (should be 0)
+ * @param faultErrors         unexpected failures inside the fault servers, each retried (should be 0)
+ * @param faultLastErrno      errno of the last such failure (0 if none)
  * @param kernelFaultsHandled whether faults taken inside system calls are served too
  */
 public record VSwapStats(
@@ -31,7 +32,7 @@ public record VSwapStats(
         long cacheHits, long poolRejects,
         Map<FaultKind, Long> faults, Map<FaultKind, LatencyPercentiles> faultLatency,
         long poolStoredPages, long poolCompressedBytes, long poolTotalBytes, long poolMaxBytes,
-        long slotsInUse, long slotClusters, long stagingPages, long faultErrors,
+        long slotsInUse, long slotClusters, long stagingPages, long faultErrors, int faultLastErrno,
         boolean kernelFaultsHandled) {
 
     public VSwapStats {

@@ -133,7 +133,7 @@ class LostWriteStressTest {
             assertEquals(0, lost + torn, first);
             assertTrue(evicted.get() > PAGES, "the evictors made progress");
             assertTrue(s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.CACHE) > 0, "writers faulted pages back");
-            assertEquals(0, s.faultErrors());
+            assertEquals(0, s.faultErrors(), "fault-server errors, last errno " + s.faultLastErrno());
         }
     }
 }

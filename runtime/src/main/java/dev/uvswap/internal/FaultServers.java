@@ -117,6 +117,14 @@ public final class FaultServers implements AutoCloseable {
         NativeErrors.check(uvswap_h.uvs_quiesce(ctx), "uvs_quiesce");
     }
 
+    public int lastErrno() {
+        int e = 0;
+        for (MemorySegment st : stats) {
+            e = Math.max(e, (int) uvs_server_stats.last_errno(st));
+        }
+        return e;
+    }
+
     public long errors() {
         return sum(uvs_server_stats::errors);
     }

@@ -64,119 +64,108 @@ public final class SwapOut implements AutoCloseable {
         this.storedFormat = zstd ? uvswap_h.UVS_FMT_ZSTD() : uvswap_h.UVS_FMT_LZ4();
     }
 
-    /** Swaps out the resident pages of {@code [firstPage, firstPage + n)}; returns how many were stored. */
-    public long swapOut(int region, long firstPage, long n) {
+    /** One batch of at most 512 pages inside one 2 MiB extent; returns its count, with STOP to end the walk. */
+    @FunctionalInterface
+    private interface BatchStep {
+        long run(Buffers b, long firstPage, int pages);
+    }
+
+    /** Or-ed into a batch's count to end the walk after it. */
+    private static final long STOP = 1L << 62;
+
+    /** Walks the range in batches that end on 512-page boundaries, so they line up with 2 MiB extents. */
+    private long inBatches(long firstPage, long n, BatchStep step) {
         Buffers b = buffers.poll();
         if (b == null) {
             b = new Buffers();
         }
         try {
-            long stored = 0;
-            long page = firstPage;
-            long end = firstPage + n;
-            while (page < end) {
-                // Batches end on 512-page boundaries of the region, so they line up with 2 MiB extents.
+            long total = 0;
+            for (long page = firstPage, end = firstPage + n; page < end; ) {
                 int count = (int) Math.min(end - page, BATCH - (page % BATCH));
-                stored += batch(b, region, page, count);
+                long got = step.run(b, page, count);
+                total += got & (STOP - 1);
+                if ((got & STOP) != 0) {
+                    break;
+                }
                 page += count;
             }
-            return stored;
+            return total;
         } finally {
             buffers.offer(b);
         }
+    }
+
+    /** Swaps out the resident pages of {@code [firstPage, firstPage + n)}; returns how many were stored. */
+    public long swapOut(int region, long firstPage, long n) {
+        return inBatches(firstPage, n, (b, page, count) -> {
+            long chunk = staging.allocateChunk(30, TimeUnit.SECONDS);
+            if (chunk < 0) {
+                if (Thread.currentThread().isInterrupted()) {
+                    throw new VSwapException("swap-out interrupted while waiting for a staging chunk", 0);
+                }
+                throw new VSwapException("swap-out: no staging chunk became free within 30 s (all "
+                        + staging.chunks() + " in use)", 0);
+            }
+            int used = evict(b, region, page, count, chunk);
+            if (used < 0) {
+                throw new VSwapException("swap-out: the slot space is full (" + slots.inUse() + " slots in use)", 0);
+            }
+            return used == 0 ? 0 : storeBatch(b, region, chunk, used);
+        });
     }
 
     /**
      * Moves the resident pages of the range into the staging area (the swap cache) without
      * compressing them; a touch moves a page back with no copy. Stops early, without waiting,
-     * when the staging area has no free chunk. Returns how many pages were parked.
+     * when the staging area or the slot space is full. Returns how many pages were parked.
      */
     public long park(int region, long firstPage, long n) {
-        Buffers b = buffers.poll();
-        if (b == null) {
-            b = new Buffers();
-        }
-        try {
+        return inBatches(firstPage, n, (b, page, count) -> {
+            long chunk = staging.allocateChunk(0);
+            if (chunk < 0) {
+                return STOP;
+            }
+            int used = evict(b, region, page, count, chunk);
+            if (used < 0) {
+                return STOP;
+            }
             long parked = 0;
-            long page = firstPage;
-            long end = firstPage + n;
-            while (page < end) {
-                int count = (int) Math.min(end - page, BATCH - (page % BATCH));
-                long chunk = staging.allocateChunk(0);
-                if (chunk < 0) {
-                    break;
+            for (int i = 0; i < used; i++) {
+                if (b.pages.getAtIndex(ValueLayout.JAVA_LONG, i) == uvswap_h.UVS_NO_PAGE()) {
+                    slots.free(b.vslots[i]);
+                    staging.release(chunk + i);
+                } else {
+                    parked++;
                 }
-                staging.use(chunk, count);
-                int k = allocateSlots(b.vslots, count);
-                if (k < count) {
-                    staging.release(chunk + k, count - k);
-                }
-                MemorySegment.copy(b.vslots, 0, b.vslotSeg, ValueLayout.JAVA_LONG, 0, k);
-                int used = k == 0 ? 0 : (int) NativeErrors.check(uvswap_h.uvs_evict(servers.context(), region, page, k,
-                        b.vslotSeg, chunk, b.pages), "uvs_evict");
-                if (used < k) {
-                    slots.free(tail(b.vslots, used, k), k - used);
-                    staging.release(chunk + used, k - used);
-                }
-                for (int i = 0; i < used; i++) {
-                    if (b.pages.getAtIndex(ValueLayout.JAVA_LONG, i) == uvswap_h.UVS_NO_PAGE()) {
-                        slots.free(b.vslots[i]);
-                        staging.release(chunk + i);
-                    } else {
-                        parked++;
-                    }
-                }
-                if (k < count) {
-                    break;
-                }
-                page += count;
             }
             return parked;
-        } finally {
-            buffers.offer(b);
-        }
+        });
     }
 
-    /** Brings back pages that were swapped in by uvs_populate (prefault, pool rejects). */
+    /** Makes the range present, swapping in what is swapped out; returns how many slots were consumed. */
     public long populate(int region, long firstPage, long n) {
-        Buffers b = buffers.poll();
-        if (b == null) {
-            b = new Buffers();
-        }
-        try {
-            long done = 0;
-            long page = firstPage;
-            long end = firstPage + n;
-            while (page < end) {
-                int count = (int) Math.min(end - page, BATCH - (page % BATCH));
-                long got = NativeErrors.check(uvswap_h.uvs_populate(servers.context(), region, page, count, b.completions),
-                        "uvs_populate");
-                reclaimer.releaseAll(b.completions, got);
-                done += got;
-                page += count;
-            }
-            return done;
-        } finally {
-            buffers.offer(b);
-        }
+        return inBatches(firstPage, n, (b, page, count) -> {
+            long got = NativeErrors.check(uvswap_h.uvs_populate(servers.context(), region, page, count, b.completions),
+                    "uvs_populate");
+            reclaimer.releaseAll(b.completions, got);
+            return got;
+        });
     }
 
-    private long batch(Buffers b, int region, long firstPage, int n) {
-        long chunk = staging.allocateChunk(30, TimeUnit.SECONDS);
-        if (chunk < 0) {
-            if (Thread.currentThread().isInterrupted()) {
-                throw new VSwapException("swap-out interrupted while waiting for a staging chunk", 0);
-            }
-            throw new VSwapException("swap-out: no staging chunk became free within 30 s (all "
-                    + staging.chunks() + " in use)", 0);
-        }
+    /**
+     * Allocates slots and moves the batch's resident pages into staging chunk {@code chunk}, which
+     * it owns from then on. Returns how many entries of b.vslots/b.pages uvs_evict used (each page
+     * parked as CACHE, or UVS_NO_PAGE), or -1 when no slot could be had.
+     */
+    private int evict(Buffers b, int region, long firstPage, int n, long chunk) {
         // Declare the whole batch before any page is parked: a fault may release one at once.
         staging.use(chunk, n);
         int k = allocateSlots(b.vslots, n);
         if (k < n) {
             staging.release(chunk + k, n - k);
             if (k == 0) {
-                throw new VSwapException("swap-out: the slot space is full (" + slots.inUse() + " slots in use)", 0);
+                return -1;
             }
         }
         MemorySegment.copy(b.vslots, 0, b.vslotSeg, ValueLayout.JAVA_LONG, 0, k);
@@ -186,14 +175,15 @@ public final class SwapOut implements AutoCloseable {
             slots.free(tail(b.vslots, used, k), k - used);
             staging.release(chunk + used, k - used);
         }
-        if (used == 0) {
-            return 0;
-        }
-        NativeErrors.check(uvswap_h.uvs_compress(servers.context(), b.vslotSeg, used, codec, b.scratch, b.results),
+        return used;
+    }
+
+    /** Compresses a batch's parked pages and stores them in the pool; returns how many were stored. */
+    private long storeBatch(Buffers b, int region, long chunk, int used) {
+        NativeErrors.check(uvswap_h.uvs_compress(servers.context(), b.vslotSeg, used, chunk, codec, b.scratch, b.results),
                 "uvs_compress");
         long stored = 0;
-        long rejectedFirst = -1;
-        int rejected = 0;
+        int rejectedFirst = -1;
         for (int i = 0; i < used; i++) {
             long page = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
             if (page == uvswap_h.UVS_NO_PAGE()) {
@@ -204,17 +194,12 @@ public final class SwapOut implements AutoCloseable {
             }
             switch (store(b, i, chunk + i)) {
                 case STORED -> stored++;
-                case REJECTED -> {
-                    rejected++;
-                    if (rejectedFirst < 0) {
-                        rejectedFirst = i;
-                    }
-                }
+                case REJECTED -> rejectedFirst = rejectedFirst < 0 ? i : rejectedFirst;
                 case TAKEN -> { }
             }
         }
-        if (rejected > 0) {
-            bringBackRejected(b, region, (int) rejectedFirst, used);
+        if (rejectedFirst >= 0) {
+            bringBackRejected(b, region, chunk, rejectedFirst, used);
         }
         return stored;
     }
@@ -304,14 +289,13 @@ public final class SwapOut implements AutoCloseable {
     }
 
     /** The pool refused these pages: move them back into the region (they were never lost). */
-    private void bringBackRejected(Buffers b, int region, int from, int used) {
+    private void bringBackRejected(Buffers b, int region, long chunk, int from, int used) {
         for (int i = from; i < used; i++) {
             long page = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
             if (page == uvswap_h.UVS_NO_PAGE()) {
                 continue;
             }
-            long d = slots.descriptorAcquire(b.vslots[i]);
-            if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_CACHE) {
+            if (slots.descriptorAcquire(b.vslots[i]) != SlotDescriptor.make(SlotDescriptor.TAG_CACHE, chunk + i)) {
                 continue;   // stored, or taken back by a fault already
             }
             long got = NativeErrors.check(uvswap_h.uvs_populate(servers.context(), region, page, 1, b.completions),

@@ -584,12 +584,12 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)1L;
+    private static final int UVS_ABI_VERSION = (int)2L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 1
+     * #define UVS_ABI_VERSION 2
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -1056,6 +1056,7 @@ public class uvswap_h {
         uvswap_h.C_POINTER,
         uvswap_h.C_POINTER,
         uvswap_h.C_INT,
+        uvswap_h.C_LONG,
         uvswap_h.C_INT,
         uvswap_h.C_POINTER,
         uvswap_h.C_POINTER
@@ -1072,8 +1073,8 @@ public class uvswap_h {
     /**
      * Function descriptor for (does not load the library):
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, int32_t codec,
-     *              uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+     *              int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
     public static FunctionDescriptor uvs_compress$descriptor() {
@@ -1083,8 +1084,8 @@ public class uvswap_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, int32_t codec,
-     *              uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+     *              int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
     public static MethodHandle uvs_compress$handle() {
@@ -1094,8 +1095,8 @@ public class uvswap_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, int32_t codec,
-     *              uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+     *              int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
     public static MemorySegment uvs_compress$address() {
@@ -1103,19 +1104,20 @@ public class uvswap_h {
     }
 
     /**
-     * Classify or compress the parked pages of n CACHE slots into scratch + i * 4096 (may run long).
+     * Classify or compress the parked pages of the n slots still holding CACHE(staging_first + i)
+     * into scratch + i * 4096 (may run long).
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, int32_t codec,
-     *              uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+     *              int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
-    public static long uvs_compress(MemorySegment ctx, MemorySegment vslots, int n, int codec, MemorySegment scratch, MemorySegment out) {
+    public static long uvs_compress(MemorySegment ctx, MemorySegment vslots, int n, long staging_first, int codec, MemorySegment scratch, MemorySegment out) {
         var mh$ = requireLinked(uvs_compress.HANDLE, "uvs_compress");
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("uvs_compress", ctx, vslots, n, codec, scratch, out);
+                traceDowncall("uvs_compress", ctx, vslots, n, staging_first, codec, scratch, out);
             }
-            return (long)mh$.invokeExact(ctx, vslots, n, codec, scratch, out);
+            return (long)mh$.invokeExact(ctx, vslots, n, staging_first, codec, scratch, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
