@@ -40,12 +40,17 @@
  *   ... | PM_EVICTING      with PM_BUSY: the claim is uvs_evict's.  An evictor waits for a
  *                          server's claim but skips another evictor's, so two evictors never
  *                          wait on each other while holding claims.
+ *   ... | PM_THP           the page left with its whole 2 MiB extent in one move: a fault on any
+ *                          of them may bring the extent back as one huge page (the kernel's
+ *                          vswap_can_swapin_thp, per page instead of per folio).
  *
  * Writers: fault servers and uvs_populate (swap-in), uvs_evict (swap-out), Java only on a
  * closed region (free).  Every transition out of a non-BUSY value is a CAS.
  * ------------------------------------------------------------------------------------------ */
 #define UVS_PM_BUSY		0x1ULL
 #define UVS_PM_EVICTING		0x2ULL
+#define UVS_PM_THP		0x4ULL
+#define UVS_EXTENT_PAGES	512	/* a 2 MiB extent: one PMD, one THP */
 #define UVS_PM_SHIFT		3	/* low bits reserved for flags (THP extents, pins) */
 
 static inline uint64_t uvs_pm_from_vslot(uint64_t vslot) { return vslot << UVS_PM_SHIFT; }
@@ -148,7 +153,19 @@ enum uvs_fault_kind {
 	UVS_FK_FILE        = 3,	/* read from a swap file */
 	UVS_FK_CACHE       = 4,	/* moved back from the staging area */
 	UVS_FK_STALE       = 5,	/* page already present when served (a duplicate message) */
-	UVS_FK_NR          = 6,
+	UVS_FK_THP_FIRST_TOUCH = 6,	/* untouched 2 MiB extent: one zeroed huge page moved in */
+	UVS_FK_THP_SWAPIN  = 7,	/* whole extent assembled from its slots, moved in as one huge page */
+	UVS_FK_NR          = 8,
+};
+
+/* Why a fault on a page that went out with its whole extent was served 4 KiB at a time. */
+enum uvs_thp_fallback {
+	UVS_THP_FB_PRESENT = 0,	/* part of the extent is resident */
+	UVS_THP_FB_MIXED   = 1,	/* not every page of it is still out as part of the whole */
+	UVS_THP_FB_BUSY    = 2,	/* a page of it was being changed by someone else */
+	UVS_THP_FB_BACKEND = 3,	/* a slot's backend cannot be assembled here (file, or none) */
+	UVS_THP_FB_ERROR   = 4,	/* decompression or the move failed; retried page by page */
+	UVS_THP_FB_NR      = 5,
 };
 
 #define UVS_HIST_SUB_BITS	2	/* 4 buckets per power of two: <= 19% error */
@@ -163,6 +180,8 @@ struct uvs_server_stats {
 	uint64_t last_errno;		/* errno of the last unexpected failure */
 	uint64_t ring_overflows;	/* completions sent to the overflow list */
 	uint64_t reads;			/* read() calls that returned messages */
+	uint64_t readahead;		/* pages swapped in ahead of sequential 4 KiB faults */
+	uint64_t thp_fallback[UVS_THP_FB_NR];	/* by enum uvs_thp_fallback */
 	uint64_t hist[UVS_FK_NR][UVS_HIST_BUCKETS];	/* service time, log-linear ns buckets */
 };
 
@@ -228,7 +247,7 @@ struct uvs_ctx;
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		2
+#define UVS_ABI_VERSION		3
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -237,8 +256,14 @@ UVS_API int64_t uvs_start(struct uvs_ctx *ctx);
 /* Stop and join the servers, free the context.  The uffd is left for the caller to close. */
 UVS_API int64_t uvs_destroy(struct uvs_ctx *ctx);
 
-/* Make a registered region known to the servers; returns its id.  pagemap has len/4096 words. */
-UVS_API int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap);
+/*
+ * Make a registered region known to the servers; returns its id.  pagemap has len/4096 words.
+ * With UVS_REGION_THP (base and len 2 MiB aligned, the mapping MADV_HUGEPAGE) an untouched
+ * extent's first touch and a whole-extent swap-in are served with one huge page.
+ */
+UVS_API int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap,
+			       uint32_t flags);
+#define UVS_REGION_THP		0x1
 /* Forget a region (already unregistered from the uffd) and wait until no server still reads it. */
 UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);
 
@@ -248,7 +273,8 @@ UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);
  * the staging area (UFFDIO_MOVE, one ioctl per contiguous run), release the claims.
  * vslots[] holds npages free slots; entry i of out_pages gets the page that used vslots[i] and
  * staging page staging_first + i, or UVS_NO_PAGE when it could not be moved (left unpublished).
- * Returns how many entries were used (a prefix of vslots[]; the rest stay free).
+ * Returns how many entries were used (a prefix of vslots[]; the rest stay free).  When a whole
+ * 2 MiB extent moves in one run its page-map words get UVS_PM_THP.
  */
 UVS_API int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
 			  const uint64_t *vslots, uint64_t staging_first, uint64_t *out_pages);

@@ -44,6 +44,7 @@ static void free_servers(struct uvs_ctx *ctx)
 			munmap(s->stats, sizeof(*s->stats));
 		if (s->bounce)
 			munmap(s->bounce, UVS_PAGE_SIZE);
+		uvs_thp_buffer_free(s);
 	}
 }
 
@@ -102,6 +103,9 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 			err = -ENOMEM;
 			goto fail;
 		}
+		err = uvs_thp_buffer_init(s);
+		if (err)
+			goto fail;
 	}
 	*out = ctx;
 	return 0;
@@ -153,11 +157,12 @@ struct uvs_region *uvs_region_of_addr(struct uvs_ctx *ctx, uint64_t addr)
 	return NULL;
 }
 
-int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap)
+int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap, uint32_t flags)
 {
+	uint64_t align = (flags & UVS_REGION_THP) ? (UVS_PAGE_SIZE << 9) : UVS_PAGE_SIZE;
 	int64_t id = -ENOSPC;
 
-	if (!len || (base | len) & (UVS_PAGE_SIZE - 1) || !pagemap || base + len < base)
+	if (!len || (base | len) & (align - 1) || !pagemap || base + len < base || (flags & ~UVS_REGION_THP))
 		return -EINVAL;
 	pthread_mutex_lock(&ctx->region_lock);
 	for (int32_t i = 0; i < UVS_MAX_REGIONS; i++) {
@@ -167,6 +172,7 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 			continue;
 		r->base = base;
 		r->pagemap = pagemap;
+		r->flags = flags;
 		/* release: servers that see @end see @base and @pagemap */
 		atomic_store_explicit(&r->end, base + len, memory_order_release);
 		if (i >= atomic_load_explicit(&ctx->region_hwm, memory_order_relaxed))

@@ -89,7 +89,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 	unsigned char vec[UVS_BATCH_MAX];
 	uint64_t claimed[UVS_BATCH_MAX];
 	uint32_t used = 0, ok = 0;
-	int hard = 0;
+	int hard = 0, whole;
 
 	if (!r)
 		return -ENOENT;
@@ -126,6 +126,9 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 		i = j;
 	}
 
+	whole = used == UVS_EXTENT_PAGES && first_page % UVS_EXTENT_PAGES == 0;
+	for (uint32_t i = 0; whole && i < used; i++)
+		whole = out_pages[i] != FAILED_PAGE;
 	for (uint32_t i = 0; i < used; i++) {
 		_Atomic uint64_t *pm = uvs_atomic64(&r->pagemap[claimed[i]]);
 
@@ -136,7 +139,8 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 		} else {
 			ok++;
 			/* release: CACHE and the staging page are visible to whoever acquires pm */
-			atomic_store_explicit(pm, uvs_pm_from_vslot(vslots[i]), memory_order_release);
+			atomic_store_explicit(pm, uvs_pm_from_vslot(vslots[i]) | (whole ? UVS_PM_THP : 0),
+					      memory_order_release);
 		}
 	}
 	return (ok == 0 && hard) ? hard : (int64_t)used;

@@ -147,6 +147,39 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
+#define READAHEAD_PAGES 16
+
+/*
+ * After a 4 KiB swap-in that continues the previous one, swap in the next pages that are still
+ * out too, before they are touched: a sequential reader of an extent that cannot come back as
+ * a huge page then faults once per READAHEAD_PAGES + 1 pages.  Only swapped-out, unclaimed
+ * words are taken; never-touched pages are left to their first touch.
+ */
+static void swap_readahead(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int kind,
+		      struct uvs_sink *sink)
+{
+	uint64_t page = (addr - r->base) >> UVS_PAGE_SHIFT;
+	uint64_t pages = (atomic_load_explicit(&r->end, memory_order_relaxed) - r->base) >> UVS_PAGE_SHIFT;
+	int sequential = s->ra_region == r && s->ra_next == page;
+	uint64_t p = page + 1;
+
+	if (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE)
+		return;
+	for (; sequential && p < pages && p <= page + READAHEAD_PAGES; p++) {
+		/* acquire: pairs with the release that published the slot */
+		uint64_t w = atomic_load_explicit(uvs_atomic64(&r->pagemap[p]), memory_order_acquire);
+		int k;
+
+		if (w == 0 || uvs_pm_busy(w))
+			break;
+		if (uvs_resolve_page(s->ctx, r, r->base + (p << UVS_PAGE_SHIFT), 0, sink, s->stats, &k) || k == UVS_FK_STALE)
+			break;
+		s->stats->readahead++;
+	}
+	s->ra_region = r;
+	s->ra_next = p;
+}
+
 /* A fault in the staging area means a bug; map zeroes so the toucher cannot hang. */
 static void serve_stray(struct uvs_ctx *ctx, struct uvs_server *s, uint64_t addr)
 {
@@ -177,9 +210,13 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg)
 		/* Gone: the region was unregistered (which woke its waiters) and is being removed. */
 		if (!r || atomic_load_explicit(&ctx->stopping, memory_order_relaxed))
 			return;
-		int err = uvs_resolve_page(ctx, r, addr, write, &sink, s->stats, &kind);
-		if (!err)
+		if (uvs_thp_serve(s, r, addr, &kind))
 			break;
+		int err = uvs_resolve_page(ctx, r, addr, write, &sink, s->stats, &kind);
+		if (!err) {
+			swap_readahead(s, r, addr, kind, &sink);
+			break;
+		}
 		/*
 		 * Nothing was changed, the data is where it was.  Retry rather than map wrong bytes:
 		 * ENOMEM passes, and a region being closed disappears from the table.

@@ -28,6 +28,7 @@ struct uvs_region {
 	uint64_t base;
 	_Atomic uint64_t end;		/* 0 = slot unused or removed */
 	uint64_t *pagemap;
+	uint32_t flags;			/* UVS_REGION_* */
 };
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */
@@ -57,6 +58,10 @@ struct uvs_server {
 	struct uvs_ring *ring;		/* shared with Java */
 	struct uvs_server_stats *stats;	/* shared with Java */
 	void *bounce;			/* one page, decompression target for UFFDIO_COPY */
+	void *thp_buf;			/* 2 MiB, unregistered: a huge page is assembled here */
+	struct extent *thp_extent;	/* claim state of the extent being assembled */
+	struct uvs_region *ra_region;	/* sequential-fault detection for readahead */
+	uint64_t ra_next;		/* the page a sequential reader faults on next */
 };
 
 struct uvs_ctx {
@@ -109,6 +114,11 @@ void uvs_zero_fill(struct uvs_ctx *ctx, uint64_t addr, int write, struct uvs_ser
 int uvs_servers_start(struct uvs_ctx *ctx);
 void uvs_servers_stop(struct uvs_ctx *ctx);
 void uvs_spin_pause(struct uvs_server_stats *st);
+
+/* uvs_thp.c */
+int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int *kind);
+int uvs_thp_buffer_init(struct uvs_server *s);
+void uvs_thp_buffer_free(struct uvs_server *s);
 
 /* uvs_uffdio.c: the ioctls, retrying EAGAIN; return 0 or -errno */
 int uvs_uffd_copy(int uffd, uint64_t dst, const void *src, uint64_t len);

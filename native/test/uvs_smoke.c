@@ -102,7 +102,7 @@ int main(void)
 	struct uvs_ctx *ctx;
 	CHECK(uvs_create(&cfg, &ctx) == 0, "create");
 	CHECK(uvs_start(ctx) == 0, "start");
-	int rid = (int)uvs_region_add(ctx, (uintptr_t)region, NPAGES * PG, pagemap);
+	int rid = (int)uvs_region_add(ctx, (uintptr_t)region, NPAGES * PG, pagemap, 0);
 	CHECK(rid >= 0, "region add %d", rid);
 
 	for (uint64_t p = 0; p < NPAGES; p++) {
@@ -171,7 +171,10 @@ int main(void)
 	printf("faults: first=%llu zero=%llu zswap=%llu cache=%llu stale=%llu\n",
 	       (unsigned long long)faults[0], (unsigned long long)faults[1], (unsigned long long)faults[2],
 	       (unsigned long long)faults[4], (unsigned long long)faults[5]);
-	CHECK(faults[UVS_FK_CACHE] == NPAGES, "cache faults");
+	uint64_t ra = uvs_server_stats(ctx, 0)->readahead + uvs_server_stats(ctx, 1)->readahead;
+	printf("readahead: %llu pages\n", (unsigned long long)ra);
+	/* every page came back exactly once (the completion counts above); a sequential scan mostly by readahead */
+	CHECK(faults[UVS_FK_CACHE] > 0 && ra > NPAGES / 2, "sequential swap-in used readahead");
 	CHECK(uvs_hist_bucket_floor(0) == 0 && uvs_hist_bucket_floor(4) == 4 && uvs_hist_bucket_floor(8) == 8 &&
 	      uvs_hist_bucket_floor(9) == 10, "hist floors");
 

@@ -13,5 +13,9 @@ public enum FaultKind {
     /** Moved back from the staging area (swap cache), no copy. */
     CACHE,
     /** Already present when served: a duplicate message for the same page. */
-    STALE
+    STALE,
+    /** First touch of an untouched 2 MiB extent: one zeroed huge page moved in. */
+    THP_FIRST_TOUCH,
+    /** A 2 MiB extent that left whole, assembled from its slots and moved in as one huge page. */
+    THP_SWAPIN
 }

@@ -15,6 +15,9 @@ public sealed interface Region extends AutoCloseable permits RegionImpl {
     /** Size in bytes (the requested size rounded up to 2 MiB). */
     long size();
 
+    /** Whether the region uses 2 MiB huge pages (it was not allocated with {@link RegionOption#SMALL_PAGES}). */
+    boolean hugePages();
+
     /**
      * Swaps out the resident pages of {@code [offset, offset + length)} now (length rounds up to
      * whole pages) and returns how many left memory. Pages the pool refuses stay resident.

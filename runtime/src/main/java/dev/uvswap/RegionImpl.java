@@ -19,6 +19,7 @@ final class RegionImpl implements Region {
     static final long EXTENT = 2L << 20;
 
     private final VSwapImpl owner;
+    private final boolean hugePages;
     private final Mapping memory;
     private final Mapping pagemap;
     private final int id;
@@ -27,8 +28,9 @@ final class RegionImpl implements Region {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
 
-    RegionImpl(VSwapImpl owner, Mapping memory, Mapping pagemap, int id) {
+    RegionImpl(VSwapImpl owner, Mapping memory, Mapping pagemap, int id, boolean hugePages) {
         this.owner = owner;
+        this.hugePages = hugePages;
         this.memory = memory;
         this.pagemap = pagemap;
         this.id = id;
@@ -57,6 +59,11 @@ final class RegionImpl implements Region {
     @Override
     public long size() {
         return memory.size();
+    }
+
+    @Override
+    public boolean hugePages() {
+        return hugePages;
     }
 
     @Override

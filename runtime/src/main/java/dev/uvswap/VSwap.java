@@ -21,8 +21,13 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
         return new Builder();
     }
 
-    /** Allocates a zero-initialised region of {@code bytes} rounded up to 2 MiB. */
-    Region allocate(long bytes);
+    /**
+     * Allocates a zero-initialised region of {@code bytes} rounded up to 2 MiB. Regions use
+     * transparent huge pages unless {@link RegionOption#SMALL_PAGES} is given: the first touch of
+     * an untouched 2 MiB extent maps one huge page, and an extent swapped out whole comes back
+     * whole on the first fault.
+     */
+    Region allocate(long bytes, RegionOption... options);
 
     /** A snapshot of the counters (drains pending completions first, so counts are exact). */
     VSwapStats stats();

@@ -52,7 +52,8 @@ final class VSwapImpl implements VSwap {
         long poolReserve = Math.max(POOL_RESERVE_MIN, (config.poolMaxBytes() + 0xFFFF) & ~0xFFFFL);
         this.poolArea = reserve(opened, poolReserve, 1 << 16, "compressed pool");
         this.stagingArea = reserve(opened, VSwapConfig.STAGING_BYTES, RegionImpl.EXTENT, "staging area");
-        stagingArea.advise(0, stagingArea.size(), libc_h.MADV_NOHUGEPAGE(), "madvise(MADV_NOHUGEPAGE) on the staging area");
+        // A whole extent moved out keeps its huge page only if the destination is MADV_HUGEPAGE.
+        stagingArea.advise(0, stagingArea.size(), libc_h.MADV_HUGEPAGE(), "madvise(MADV_HUGEPAGE) on the staging area");
         uffd.register(stagingArea.address(), stagingArea.size());
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cfg = uvs_config.allocate(arena);
@@ -113,7 +114,8 @@ final class VSwapImpl implements VSwap {
     }
 
     @Override
-    public Region allocate(long bytes) {
+    public Region allocate(long bytes, RegionOption... options) {
+        boolean huge = !java.util.List.of(options).contains(RegionOption.SMALL_PAGES);
         if (bytes <= 0) {
             throw new IllegalArgumentException("region size must be positive: " + bytes);
         }
@@ -126,13 +128,14 @@ final class VSwapImpl implements VSwap {
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             Mapping memory = reserve(opened, size, RegionImpl.EXTENT, "region");
-            // 4 KiB pages until THP extents are handled as a whole (first touch, swap-out, swap-in).
-            memory.advise(0, size, libc_h.MADV_NOHUGEPAGE(), "madvise(MADV_NOHUGEPAGE) on a region");
+            // A huge page moved in needs a MADV_HUGEPAGE destination, or the kernel splits it.
+            memory.advise(0, size, huge ? libc_h.MADV_HUGEPAGE() : libc_h.MADV_NOHUGEPAGE(),
+                    huge ? "madvise(MADV_HUGEPAGE) on a region" : "madvise(MADV_NOHUGEPAGE) on a region");
             Mapping pagemap = reserve(opened, size / RegionImpl.PAGE * Long.BYTES, 4096, "region page map");
             uffd.register(memory.address(), size);
             opened.push(() -> uffd.unregister(memory.address(), size));
-            int id = servers.addRegion(memory.address(), size, pagemap.address());
-            RegionImpl region = new RegionImpl(this, memory, pagemap, id);
+            int id = servers.addRegion(memory.address(), size, pagemap.address(), huge ? uvswap_h.UVS_REGION_THP() : 0);
+            RegionImpl region = new RegionImpl(this, memory, pagemap, id, huge);
             regions.add(region);
             return region;
         } catch (RuntimeException e) {
@@ -232,6 +235,7 @@ final class VSwapImpl implements VSwap {
                 reclaimer.pswpin.sum(), swapOut.pswpout.sum(), reclaimer.zswpin.sum(), swapOut.zswpout.sum(),
                 reclaimer.swpinZero.sum(), swapOut.swpoutZero.sum(), reclaimer.cacheHits.sum(), swapOut.poolRejects.sum(),
                 servers.faults(), servers.latencies(),
+                swapOut.thpSwpout.sum(), servers.thpFallbacks(), servers.readahead(),
                 pool.storedObjects(), pool.storedBytes(), pool.totalBytes(), pool.maxBytes(),
                 slots.inUse(), slots.clusters(), staging.pagesInUse(), servers.errors(), servers.lastErrno(),
                 uffd.kernelFaults());

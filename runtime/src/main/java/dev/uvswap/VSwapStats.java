@@ -14,8 +14,11 @@ import java.util.Map;
  * @param swpoutZero          zero pages swapped out
  * @param cacheHits           pages brought back from the staging area before they were compressed
  * @param poolRejects         pages the pool refused (over its limit): they went back to their region
- * @param faults              faults served, by kind
+ * @param faults              faults served, by kind (a THP_* fault brings in 512 pages)
  * @param faultLatency        service-time percentiles by kind
+ * @param thpSwpout           whole 2 MiB extents swapped out in one move
+ * @param thpSwpinFallback    faults on pages of such extents served 4 KiB at a time, by reason
+ * @param readaheadPages      pages swapped in ahead of sequential 4 KiB faults
  * @param poolStoredPages     objects in the pool
  * @param poolCompressedBytes bytes of those objects
  * @param poolTotalBytes      bytes of memory the pool holds (its spans)
@@ -31,6 +34,7 @@ public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
         long cacheHits, long poolRejects,
         Map<FaultKind, Long> faults, Map<FaultKind, LatencyPercentiles> faultLatency,
+        long thpSwpout, Map<ThpFallback, Long> thpSwpinFallback, long readaheadPages,
         long poolStoredPages, long poolCompressedBytes, long poolTotalBytes, long poolMaxBytes,
         long slotsInUse, long slotClusters, long stagingPages, long faultErrors, int faultLastErrno,
         boolean kernelFaultsHandled) {
@@ -38,6 +42,22 @@ public record VSwapStats(
     public VSwapStats {
         faults = Map.copyOf(faults);
         faultLatency = Map.copyOf(faultLatency);
+        thpSwpinFallback = Map.copyOf(thpSwpinFallback);
+    }
+
+    /** Whole 2 MiB extents swapped back in as one huge page. */
+    public long thpSwpin() {
+        return faults(FaultKind.THP_SWAPIN);
+    }
+
+    /** Untouched 2 MiB extents first touched as one huge page. */
+    public long thpFirstTouch() {
+        return faults(FaultKind.THP_FIRST_TOUCH);
+    }
+
+    /** All THP swap-in fallbacks, whatever the reason. */
+    public long thpSwpinFallbacks() {
+        return thpSwpinFallback.values().stream().mapToLong(Long::longValue).sum();
     }
 
     /** Uncompressed bytes per pool byte for the pages now in the pool (1.0 when it is empty). */

@@ -2,7 +2,6 @@ package dev.uvswap;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -38,11 +37,20 @@ class LostWriteStressTest {
         return PageData.mix(record * 0x100000001L + seq * 8 + word);
     }
 
-    @ParameterizedTest
-    @EnumSource(Compressor.class)
-    void noWriteIsLostOrTorn(Compressor codec) throws Exception {
+    static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+        return java.util.stream.Stream.of(
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true));
+    }
+
+    @ParameterizedTest(name = "{0}, huge pages {1}")
+    @org.junit.jupiter.params.provider.MethodSource("cases")
+    void noWriteIsLostOrTorn(Compressor codec, boolean hugePages) throws Exception {
+        RegionOption[] options = hugePages ? new RegionOption[0] : new RegionOption[] {RegionOption.SMALL_PAGES};
         try (VSwap vswap = VSwap.builder().compressor(codec).faultThreads(2).build();
-             Region region = vswap.allocate((long) PAGES * 4096)) {
+             Region region = vswap.allocate((long) PAGES * 4096, options)) {
             MemorySegment seg = region.segment();
             int records = PAGES * RECORDS_PER_PAGE;
             long[][] last = new long[WRITERS][records];
@@ -128,11 +136,11 @@ class LostWriteStressTest {
                 }
             }
             VSwapStats s = vswap.stats();
-            System.out.printf("lost-write stress (%s, %d s): %,d writes, %,d pages evicted, faults %s, cache hits %,d, lost %d, torn %d%n",
-                    codec, seconds(), writes.get(), evicted.get(), s.faults(), s.cacheHits(), lost, torn);
+            System.out.printf("lost-write stress (%s, huge pages %s, %d s): %,d writes, %,d pages evicted, faults %s, cache hits %,d, THP fallbacks %s, lost %d, torn %d%n",
+                    codec, hugePages, seconds(), writes.get(), evicted.get(), s.faults(), s.cacheHits(), s.thpSwpinFallback(), lost, torn);
             assertEquals(0, lost + torn, first);
             assertTrue(evicted.get() > PAGES, "the evictors made progress");
-            assertTrue(s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.CACHE) > 0, "writers faulted pages back");
+            assertTrue(s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.CACHE) + s.thpSwpin() > 0, "writers faulted pages back");
             assertEquals(0, s.faultErrors(), "fault-server errors, last errno " + s.faultLastErrno());
         }
     }

@@ -2,6 +2,7 @@ package dev.uvswap.bench;
 
 import dev.uvswap.Compressor;
 import dev.uvswap.Region;
+import dev.uvswap.RegionOption;
 import dev.uvswap.VSwap;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -23,8 +24,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * 4 KiB fault latency as a Java thread sees it: one read of a page that is not present, served
- * by a native fault server, per kind of backing. Each invocation touches the next page of a
- * 64 MiB region; when all have been touched the region is prepared again, outside the timing.
+ * by a native fault server, per kind of backing. The region uses small pages, and invocations
+ * touch its pages in a scattered order (a prime stride), so neither a whole-extent swap-in nor
+ * sequential readahead serves them; when all have been touched the region is prepared again,
+ * outside the timing.
  *
  * <pre>
  *   ./uvs bench FaultLatencyBench
@@ -57,7 +60,7 @@ public class FaultLatencyBench {
     public void start() {
         vswap = VSwap.builder().compressor(kind.equals("ZSWAP_LZ4") ? Compressor.LZ4 : Compressor.ZSTD)
                 .faultThreads(servers).build();
-        region = vswap.allocate(PAGES * PAGE);
+        region = vswap.allocate(PAGES * PAGE, RegionOption.SMALL_PAGES);
         seg = region.segment();
     }
 
@@ -69,7 +72,7 @@ public class FaultLatencyBench {
         switch (kind) {
             case "FIRST_TOUCH" -> {
                 region.close();
-                region = vswap.allocate(PAGES * PAGE);
+                region = vswap.allocate(PAGES * PAGE, RegionOption.SMALL_PAGES);
                 seg = region.segment();
             }
             case "ZERO" -> {
@@ -91,22 +94,15 @@ public class FaultLatencyBench {
 
     /** Heap-like contents: headers, pointers sharing high bits, small ints, zero padding. */
     private void fill() {
-        for (long p = 0; p < PAGES; p++) {
-            for (long w = 0; w < PAGE / 8; w++) {
-                long v = switch ((int) (w & 3)) {
-                    case 0 -> 0x0000000100000001L;
-                    case 1 -> 0x00007F3A00000000L | ((p * 31 + w) & 0xFFFF) << 4;
-                    case 2 -> (p + w) & 0xFF;
-                    default -> (w & 31) == 3 ? p * 0x9E3779B97F4A7C15L + w : 0;
-                };
-                seg.set(ValueLayout.JAVA_LONG, p * PAGE + w * 8, v);
-            }
-        }
+        HeapLikeData.fill(seg, PAGES);
     }
+
+    /** A stride prime to PAGES visits every page once, never two neighbours in a row. */
+    static final long STRIDE = 7919;
 
     @Benchmark
     public long touch() {
-        return seg.get(ValueLayout.JAVA_LONG, (next++) * PAGE);
+        return seg.get(ValueLayout.JAVA_LONG, ((next++) * STRIDE % PAGES) * PAGE);
     }
 
     @TearDown(Level.Trial)

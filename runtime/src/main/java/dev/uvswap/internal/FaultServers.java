@@ -2,6 +2,7 @@ package dev.uvswap.internal;
 
 import dev.uvswap.FaultKind;
 import dev.uvswap.LatencyPercentiles;
+import dev.uvswap.ThpFallback;
 import dev.uvswap.bindings.uvswap.uvs_config;
 import dev.uvswap.bindings.uvswap.uvs_server_stats;
 import dev.uvswap.bindings.uvswap.uvswap_h;
@@ -64,9 +65,28 @@ public final class FaultServers implements AutoCloseable {
         return rings[i];
     }
 
-    public int addRegion(long base, long length, long pagemap) {
-        return (int) NativeErrors.check(uvswap_h.uvs_region_add(ctx, base, length, MemorySegment.ofAddress(pagemap)),
+    public int addRegion(long base, long length, long pagemap, int flags) {
+        return (int) NativeErrors.check(uvswap_h.uvs_region_add(ctx, base, length, MemorySegment.ofAddress(pagemap), flags),
                 "uvs_region_add");
+    }
+
+    public Map<ThpFallback, Long> thpFallbacks() {
+        Map<ThpFallback, Long> m = new EnumMap<>(ThpFallback.class);
+        for (ThpFallback f : ThpFallback.values()) {
+            int reason = switch (f) {
+                case PRESENT -> uvswap_h.UVS_THP_FB_PRESENT();
+                case MIXED -> uvswap_h.UVS_THP_FB_MIXED();
+                case BUSY -> uvswap_h.UVS_THP_FB_BUSY();
+                case BACKEND -> uvswap_h.UVS_THP_FB_BACKEND();
+                case ERROR -> uvswap_h.UVS_THP_FB_ERROR();
+            };
+            m.put(f, sum(s -> uvs_server_stats.thp_fallback(s, reason)));
+        }
+        return m;
+    }
+
+    public long readahead() {
+        return sum(uvs_server_stats::readahead);
     }
 
     public void removeRegion(int id) {
@@ -137,6 +157,8 @@ public final class FaultServers implements AutoCloseable {
             case FILE -> uvswap_h.UVS_FK_FILE();
             case CACHE -> uvswap_h.UVS_FK_CACHE();
             case STALE -> uvswap_h.UVS_FK_STALE();
+            case THP_FIRST_TOUCH -> uvswap_h.UVS_FK_THP_FIRST_TOUCH();
+            case THP_SWAPIN -> uvswap_h.UVS_FK_THP_SWAPIN();
         };
     }
 

@@ -42,6 +42,8 @@ public final class SwapOut implements AutoCloseable {
     public final LongAdder zswpout = new LongAdder();
     public final LongAdder swpoutZero = new LongAdder();
     public final LongAdder poolRejects = new LongAdder();
+    /** Whole 2 MiB extents that left in one move (their pages may come back as one huge page). */
+    public final LongAdder thpSwpout = new LongAdder();
 
     /** Native scratch for one batch; reused, one set per concurrent caller. */
     private final class Buffers {
@@ -111,6 +113,7 @@ public final class SwapOut implements AutoCloseable {
             if (used < 0) {
                 throw new VSwapException("swap-out: the slot space is full (" + slots.inUse() + " slots in use)", 0);
             }
+            countWholeExtent(b, page, used);
             return used == 0 ? 0 : storeBatch(b, region, chunk, used);
         });
     }
@@ -130,6 +133,7 @@ public final class SwapOut implements AutoCloseable {
             if (used < 0) {
                 return STOP;
             }
+            countWholeExtent(b, page, used);
             long parked = 0;
             for (int i = 0; i < used; i++) {
                 if (b.pages.getAtIndex(ValueLayout.JAVA_LONG, i) == uvswap_h.UVS_NO_PAGE()) {
@@ -151,6 +155,19 @@ public final class SwapOut implements AutoCloseable {
             reclaimer.releaseAll(b.completions, got);
             return got;
         });
+    }
+
+    /** uvs_evict flags an extent whose 512 pages all left in one batch; count those. */
+    private void countWholeExtent(Buffers b, long firstPage, int used) {
+        if (used != BATCH || firstPage % BATCH != 0) {
+            return;
+        }
+        for (int i = 0; i < used; i++) {
+            if (b.pages.getAtIndex(ValueLayout.JAVA_LONG, i) == uvswap_h.UVS_NO_PAGE()) {
+                return;
+            }
+        }
+        thpSwpout.increment();
     }
 
     /**

@@ -16,15 +16,17 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 /**
  * {@snippet lang=c :
  * struct uvs_server_stats {
- *     uint64_t faults[6];
- *     uint64_t fault_ns[6];
+ *     uint64_t faults[8];
+ *     uint64_t fault_ns[8];
  *     uint64_t busy_spins;
  *     uint64_t wakes;
  *     uint64_t errors;
  *     uint64_t last_errno;
  *     uint64_t ring_overflows;
  *     uint64_t reads;
- *     uint64_t hist[6][128];
+ *     uint64_t readahead;
+ *     uint64_t thp_fallback[5];
+ *     uint64_t hist[8][128];
  * }
  * }
  */
@@ -35,15 +37,17 @@ public class uvs_server_stats {
     }
 
     private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
-        MemoryLayout.sequenceLayout(6, uvswap_h.C_LONG).withName("faults"),
-        MemoryLayout.sequenceLayout(6, uvswap_h.C_LONG).withName("fault_ns"),
+        MemoryLayout.sequenceLayout(8, uvswap_h.C_LONG).withName("faults"),
+        MemoryLayout.sequenceLayout(8, uvswap_h.C_LONG).withName("fault_ns"),
         uvswap_h.C_LONG.withName("busy_spins"),
         uvswap_h.C_LONG.withName("wakes"),
         uvswap_h.C_LONG.withName("errors"),
         uvswap_h.C_LONG.withName("last_errno"),
         uvswap_h.C_LONG.withName("ring_overflows"),
         uvswap_h.C_LONG.withName("reads"),
-        MemoryLayout.sequenceLayout(6, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist")
+        uvswap_h.C_LONG.withName("readahead"),
+        MemoryLayout.sequenceLayout(5, uvswap_h.C_LONG).withName("thp_fallback"),
+        MemoryLayout.sequenceLayout(8, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist")
     ).withName("uvs_server_stats");
 
     /**
@@ -58,7 +62,7 @@ public class uvs_server_stats {
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * uint64_t faults[6]
+     * uint64_t faults[8]
      * }
      */
     public static final SequenceLayout faults$layout() {
@@ -70,7 +74,7 @@ public class uvs_server_stats {
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * uint64_t faults[6]
+     * uint64_t faults[8]
      * }
      */
     public static final long faults$offset() {
@@ -80,7 +84,7 @@ public class uvs_server_stats {
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * uint64_t faults[6]
+     * uint64_t faults[8]
      * }
      */
     public static MemorySegment faults(MemorySegment struct) {
@@ -90,19 +94,19 @@ public class uvs_server_stats {
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * uint64_t faults[6]
+     * uint64_t faults[8]
      * }
      */
     public static void faults(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, faults$OFFSET, faults$LAYOUT.byteSize());
     }
 
-    private static final long[] faults$DIMS = { 6 };
+    private static final long[] faults$DIMS = { 8 };
 
     /**
      * Dimensions for array field:
      * {@snippet lang=c :
-     * uint64_t faults[6]
+     * uint64_t faults[8]
      * }
      */
     public static long[] faults$dimensions() {
@@ -114,7 +118,7 @@ public class uvs_server_stats {
     /**
      * Indexed getter for field:
      * {@snippet lang=c :
-     * uint64_t faults[6]
+     * uint64_t faults[8]
      * }
      */
     public static long faults(MemorySegment struct, long index0) {
@@ -124,7 +128,7 @@ public class uvs_server_stats {
     /**
      * Indexed setter for field:
      * {@snippet lang=c :
-     * uint64_t faults[6]
+     * uint64_t faults[8]
      * }
      */
     public static void faults(MemorySegment struct, long index0, long fieldValue) {
@@ -136,19 +140,19 @@ public class uvs_server_stats {
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * uint64_t fault_ns[6]
+     * uint64_t fault_ns[8]
      * }
      */
     public static final SequenceLayout fault_ns$layout() {
         return fault_ns$LAYOUT;
     }
 
-    private static final long fault_ns$OFFSET = 48;
+    private static final long fault_ns$OFFSET = 64;
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * uint64_t fault_ns[6]
+     * uint64_t fault_ns[8]
      * }
      */
     public static final long fault_ns$offset() {
@@ -158,7 +162,7 @@ public class uvs_server_stats {
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * uint64_t fault_ns[6]
+     * uint64_t fault_ns[8]
      * }
      */
     public static MemorySegment fault_ns(MemorySegment struct) {
@@ -168,19 +172,19 @@ public class uvs_server_stats {
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * uint64_t fault_ns[6]
+     * uint64_t fault_ns[8]
      * }
      */
     public static void fault_ns(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, fault_ns$OFFSET, fault_ns$LAYOUT.byteSize());
     }
 
-    private static final long[] fault_ns$DIMS = { 6 };
+    private static final long[] fault_ns$DIMS = { 8 };
 
     /**
      * Dimensions for array field:
      * {@snippet lang=c :
-     * uint64_t fault_ns[6]
+     * uint64_t fault_ns[8]
      * }
      */
     public static long[] fault_ns$dimensions() {
@@ -192,7 +196,7 @@ public class uvs_server_stats {
     /**
      * Indexed getter for field:
      * {@snippet lang=c :
-     * uint64_t fault_ns[6]
+     * uint64_t fault_ns[8]
      * }
      */
     public static long fault_ns(MemorySegment struct, long index0) {
@@ -202,7 +206,7 @@ public class uvs_server_stats {
     /**
      * Indexed setter for field:
      * {@snippet lang=c :
-     * uint64_t fault_ns[6]
+     * uint64_t fault_ns[8]
      * }
      */
     public static void fault_ns(MemorySegment struct, long index0, long fieldValue) {
@@ -221,7 +225,7 @@ public class uvs_server_stats {
         return busy_spins$LAYOUT;
     }
 
-    private static final long busy_spins$OFFSET = 96;
+    private static final long busy_spins$OFFSET = 128;
 
     /**
      * Offset for field:
@@ -265,7 +269,7 @@ public class uvs_server_stats {
         return wakes$LAYOUT;
     }
 
-    private static final long wakes$OFFSET = 104;
+    private static final long wakes$OFFSET = 136;
 
     /**
      * Offset for field:
@@ -309,7 +313,7 @@ public class uvs_server_stats {
         return errors$LAYOUT;
     }
 
-    private static final long errors$OFFSET = 112;
+    private static final long errors$OFFSET = 144;
 
     /**
      * Offset for field:
@@ -353,7 +357,7 @@ public class uvs_server_stats {
         return last_errno$LAYOUT;
     }
 
-    private static final long last_errno$OFFSET = 120;
+    private static final long last_errno$OFFSET = 152;
 
     /**
      * Offset for field:
@@ -397,7 +401,7 @@ public class uvs_server_stats {
         return ring_overflows$LAYOUT;
     }
 
-    private static final long ring_overflows$OFFSET = 128;
+    private static final long ring_overflows$OFFSET = 160;
 
     /**
      * Offset for field:
@@ -441,7 +445,7 @@ public class uvs_server_stats {
         return reads$LAYOUT;
     }
 
-    private static final long reads$OFFSET = 136;
+    private static final long reads$OFFSET = 168;
 
     /**
      * Offset for field:
@@ -473,24 +477,146 @@ public class uvs_server_stats {
         struct.set(reads$LAYOUT, reads$OFFSET, fieldValue);
     }
 
+    private static final OfLong readahead$LAYOUT = (OfLong)$LAYOUT.select(groupElement("readahead"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint64_t readahead
+     * }
+     */
+    public static final OfLong readahead$layout() {
+        return readahead$LAYOUT;
+    }
+
+    private static final long readahead$OFFSET = 176;
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint64_t readahead
+     * }
+     */
+    public static final long readahead$offset() {
+        return readahead$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint64_t readahead
+     * }
+     */
+    public static long readahead(MemorySegment struct) {
+        return struct.get(readahead$LAYOUT, readahead$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint64_t readahead
+     * }
+     */
+    public static void readahead(MemorySegment struct, long fieldValue) {
+        struct.set(readahead$LAYOUT, readahead$OFFSET, fieldValue);
+    }
+
+    private static final SequenceLayout thp_fallback$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("thp_fallback"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint64_t thp_fallback[5]
+     * }
+     */
+    public static final SequenceLayout thp_fallback$layout() {
+        return thp_fallback$LAYOUT;
+    }
+
+    private static final long thp_fallback$OFFSET = 184;
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint64_t thp_fallback[5]
+     * }
+     */
+    public static final long thp_fallback$offset() {
+        return thp_fallback$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint64_t thp_fallback[5]
+     * }
+     */
+    public static MemorySegment thp_fallback(MemorySegment struct) {
+        return struct.asSlice(thp_fallback$OFFSET, thp_fallback$LAYOUT.byteSize());
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint64_t thp_fallback[5]
+     * }
+     */
+    public static void thp_fallback(MemorySegment struct, MemorySegment fieldValue) {
+        MemorySegment.copy(fieldValue, 0L, struct, thp_fallback$OFFSET, thp_fallback$LAYOUT.byteSize());
+    }
+
+    private static final long[] thp_fallback$DIMS = { 5 };
+
+    /**
+     * Dimensions for array field:
+     * {@snippet lang=c :
+     * uint64_t thp_fallback[5]
+     * }
+     */
+    public static long[] thp_fallback$dimensions() {
+        return thp_fallback$DIMS.clone();
+    }
+
+    private static final VarHandle thp_fallback$ELEM_HANDLE = $LAYOUT.varHandle(groupElement("thp_fallback"), sequenceElement());
+
+    /**
+     * Indexed getter for field:
+     * {@snippet lang=c :
+     * uint64_t thp_fallback[5]
+     * }
+     */
+    public static long thp_fallback(MemorySegment struct, long index0) {
+        return (long)thp_fallback$ELEM_HANDLE.get(struct, 0L, index0);
+    }
+
+    /**
+     * Indexed setter for field:
+     * {@snippet lang=c :
+     * uint64_t thp_fallback[5]
+     * }
+     */
+    public static void thp_fallback(MemorySegment struct, long index0, long fieldValue) {
+        thp_fallback$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
+    }
+
     private static final SequenceLayout hist$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("hist"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * uint64_t hist[6][128]
+     * uint64_t hist[8][128]
      * }
      */
     public static final SequenceLayout hist$layout() {
         return hist$LAYOUT;
     }
 
-    private static final long hist$OFFSET = 144;
+    private static final long hist$OFFSET = 224;
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * uint64_t hist[6][128]
+     * uint64_t hist[8][128]
      * }
      */
     public static final long hist$offset() {
@@ -500,7 +626,7 @@ public class uvs_server_stats {
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * uint64_t hist[6][128]
+     * uint64_t hist[8][128]
      * }
      */
     public static MemorySegment hist(MemorySegment struct) {
@@ -510,19 +636,19 @@ public class uvs_server_stats {
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * uint64_t hist[6][128]
+     * uint64_t hist[8][128]
      * }
      */
     public static void hist(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, hist$OFFSET, hist$LAYOUT.byteSize());
     }
 
-    private static final long[] hist$DIMS = { 6, 128 };
+    private static final long[] hist$DIMS = { 8, 128 };
 
     /**
      * Dimensions for array field:
      * {@snippet lang=c :
-     * uint64_t hist[6][128]
+     * uint64_t hist[8][128]
      * }
      */
     public static long[] hist$dimensions() {
@@ -534,7 +660,7 @@ public class uvs_server_stats {
     /**
      * Indexed getter for field:
      * {@snippet lang=c :
-     * uint64_t hist[6][128]
+     * uint64_t hist[8][128]
      * }
      */
     public static long hist(MemorySegment struct, long index0, long index1) {
@@ -544,7 +670,7 @@ public class uvs_server_stats {
     /**
      * Indexed setter for field:
      * {@snippet lang=c :
-     * uint64_t hist[6][128]
+     * uint64_t hist[8][128]
      * }
      */
     public static void hist(MemorySegment struct, long index0, long index1, long fieldValue) {

@@ -199,6 +199,30 @@ public class uvswap_h {
         return UVS_PM_EVICTING;
     }
 
+    private static final long UVS_PM_THP = 4L;
+
+    /**
+     * The page left with its whole 2 MiB extent in one move: a fault on any page of the extent may bring it back as one huge page.
+     * {@snippet lang=c :
+     * #define UVS_PM_THP 0x4ULL
+     * }
+     */
+    public static long UVS_PM_THP() {
+        return UVS_PM_THP;
+    }
+
+    private static final int UVS_EXTENT_PAGES = (int)512L;
+
+    /**
+     * A 2 MiB extent: one PMD, one THP.
+     * {@snippet lang=c :
+     * #define UVS_EXTENT_PAGES 512
+     * }
+     */
+    public static int UVS_EXTENT_PAGES() {
+        return UVS_EXTENT_PAGES;
+    }
+
     private static final int UVS_PM_SHIFT = (int)3L;
 
     /**
@@ -441,15 +465,110 @@ public class uvswap_h {
         return UVS_FK_STALE;
     }
 
-    private static final int UVS_FK_NR = (int)6L;
+    private static final int UVS_FK_THP_FIRST_TOUCH = (int)6L;
+
+    /**
+     * Untouched 2 MiB extent: one zeroed huge page moved in.
+     * {@snippet lang=c :
+     * enum uvs_fault_kind.UVS_FK_THP_FIRST_TOUCH = 6
+     * }
+     */
+    public static int UVS_FK_THP_FIRST_TOUCH() {
+        return UVS_FK_THP_FIRST_TOUCH;
+    }
+
+    private static final int UVS_FK_THP_SWAPIN = (int)7L;
+
+    /**
+     * Whole extent assembled from its slots, moved in as one huge page.
+     * {@snippet lang=c :
+     * enum uvs_fault_kind.UVS_FK_THP_SWAPIN = 7
+     * }
+     */
+    public static int UVS_FK_THP_SWAPIN() {
+        return UVS_FK_THP_SWAPIN;
+    }
+
+    private static final int UVS_FK_NR = (int)8L;
 
     /**
      * {@snippet lang=c :
-     * enum uvs_fault_kind.UVS_FK_NR = 6
+     * enum uvs_fault_kind.UVS_FK_NR = 8
      * }
      */
     public static int UVS_FK_NR() {
         return UVS_FK_NR;
+    }
+
+    private static final int UVS_THP_FB_PRESENT = (int)0L;
+
+    /**
+     * Part of the extent is resident.
+     * {@snippet lang=c :
+     * enum uvs_thp_fallback.UVS_THP_FB_PRESENT = 0
+     * }
+     */
+    public static int UVS_THP_FB_PRESENT() {
+        return UVS_THP_FB_PRESENT;
+    }
+
+    private static final int UVS_THP_FB_MIXED = (int)1L;
+
+    /**
+     * Not every page of it is still out as part of the whole.
+     * {@snippet lang=c :
+     * enum uvs_thp_fallback.UVS_THP_FB_MIXED = 1
+     * }
+     */
+    public static int UVS_THP_FB_MIXED() {
+        return UVS_THP_FB_MIXED;
+    }
+
+    private static final int UVS_THP_FB_BUSY = (int)2L;
+
+    /**
+     * A page of it was being changed by someone else.
+     * {@snippet lang=c :
+     * enum uvs_thp_fallback.UVS_THP_FB_BUSY = 2
+     * }
+     */
+    public static int UVS_THP_FB_BUSY() {
+        return UVS_THP_FB_BUSY;
+    }
+
+    private static final int UVS_THP_FB_BACKEND = (int)3L;
+
+    /**
+     * A slot's backend cannot be assembled here (file, or none).
+     * {@snippet lang=c :
+     * enum uvs_thp_fallback.UVS_THP_FB_BACKEND = 3
+     * }
+     */
+    public static int UVS_THP_FB_BACKEND() {
+        return UVS_THP_FB_BACKEND;
+    }
+
+    private static final int UVS_THP_FB_ERROR = (int)4L;
+
+    /**
+     * Decompression or the move failed; retried page by page.
+     * {@snippet lang=c :
+     * enum uvs_thp_fallback.UVS_THP_FB_ERROR = 4
+     * }
+     */
+    public static int UVS_THP_FB_ERROR() {
+        return UVS_THP_FB_ERROR;
+    }
+
+    private static final int UVS_THP_FB_NR = (int)5L;
+
+    /**
+     * {@snippet lang=c :
+     * enum uvs_thp_fallback.UVS_THP_FB_NR = 5
+     * }
+     */
+    public static int UVS_THP_FB_NR() {
+        return UVS_THP_FB_NR;
     }
 
     private static final int UVS_HIST_SUB_BITS = (int)2L;
@@ -584,16 +703,28 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)2L;
+    private static final int UVS_ABI_VERSION = (int)3L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 2
+     * #define UVS_ABI_VERSION 3
      * }
      */
     public static int UVS_ABI_VERSION() {
         return UVS_ABI_VERSION;
+    }
+
+    private static final int UVS_REGION_THP = (int)1L;
+
+    /**
+     * uvs_region_add flag: serve an untouched extent's first touch and a whole-extent swap-in with one huge page.
+     * {@snippet lang=c :
+     * #define UVS_REGION_THP 0x1
+     * }
+     */
+    public static int UVS_REGION_THP() {
+        return UVS_REGION_THP;
     }
 
     private static final FunctionDescriptor uvs_abi_version$DESC = FunctionDescriptor.of(
@@ -853,7 +984,8 @@ public class uvswap_h {
         uvswap_h.C_POINTER,
         uvswap_h.C_LONG,
         uvswap_h.C_LONG,
-        uvswap_h.C_POINTER
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT
     );
 
     private static class uvs_region_add {
@@ -867,7 +999,8 @@ public class uvswap_h {
     /**
      * Function descriptor for (does not load the library):
      * {@snippet lang=c :
-     * int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap)
+     * int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap,
+     *                uint32_t flags)
      * }
      */
     public static FunctionDescriptor uvs_region_add$descriptor() {
@@ -877,7 +1010,8 @@ public class uvswap_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap)
+     * int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap,
+     *                uint32_t flags)
      * }
      */
     public static MethodHandle uvs_region_add$handle() {
@@ -887,7 +1021,8 @@ public class uvswap_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap)
+     * int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap,
+     *                uint32_t flags)
      * }
      */
     public static MemorySegment uvs_region_add$address() {
@@ -895,18 +1030,19 @@ public class uvswap_h {
     }
 
     /**
-     * Make a registered region known to the servers; returns its id.  pagemap has len/4096 words.
+     * Make a registered region known to the servers; returns its id.  pagemap has len/4096 words.  With UVS_REGION_THP (base and len 2 MiB aligned, the mapping MADV_HUGEPAGE) an untouched extent's first touch and a whole-extent swap-in are served with one huge page.
      * {@snippet lang=c :
-     * int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap)
+     * int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap,
+     *                uint32_t flags)
      * }
      */
-    public static long uvs_region_add(MemorySegment ctx, long base, long len, MemorySegment pagemap) {
+    public static long uvs_region_add(MemorySegment ctx, long base, long len, MemorySegment pagemap, int flags) {
         var mh$ = requireLinked(uvs_region_add.HANDLE, "uvs_region_add");
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("uvs_region_add", ctx, base, len, pagemap);
+                traceDowncall("uvs_region_add", ctx, base, len, pagemap, flags);
             }
-            return (long)mh$.invokeExact(ctx, base, len, pagemap);
+            return (long)mh$.invokeExact(ctx, base, len, pagemap, flags);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * uvs_thp.c - whole 2 MiB extents served as one huge page (ThpExtents on the Java side).
+ *
+ * UFFDIO_COPY of 2 MiB installs 512 small pages; only UFFDIO_MOVE of a PMD-mapped THP keeps a
+ * huge mapping.  So a server assembles the extent in a private, unregistered MADV_HUGEPAGE
+ * buffer (each page from its own backend: zero, pool, swap cache) and moves the buffer's PMD
+ * into the region in one ioctl.  Used for the first touch of an untouched extent, and for a
+ * fault on an extent that left memory whole (UVS_PM_THP on every word) and is still all out.
+ *
+ * Every page-map word of the extent is claimed first, then every descriptor, so the extent is
+ * stable while it is assembled; anything that does not fit falls back to 4 KiB service.
+ */
+#include "uvs_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+#define EXT_PAGES	UVS_EXTENT_PAGES
+#define EXT_SIZE	((uint64_t)EXT_PAGES << UVS_PAGE_SHIFT)
+
+struct extent {
+	uint64_t base;				/* address of the extent */
+	_Atomic uint64_t *pm;			/* its 512 page-map words */
+	uint64_t seen[EXT_PAGES];		/* the words as claimed (without BUSY) */
+	uint64_t desc[EXT_PAGES];		/* the descriptors as claimed (swap-in) */
+};
+
+static void fallback(struct uvs_server *s, int reason)
+{
+	s->stats->thp_fallback[reason]++;
+}
+
+/* 1 if any page of the extent is present, 0 if none, -errno if mincore failed. */
+static int extent_present(uint64_t base)
+{
+	unsigned char vec[EXT_PAGES];
+
+	if (mincore((void *)(uintptr_t)base, EXT_SIZE, vec))
+		return -errno;
+	for (int i = 0; i < EXT_PAGES; i++)
+		if (vec[i] & 1)
+			return 1;
+	return 0;
+}
+
+/* Release words [from, to) unchanged. */
+static void unclaim_words(struct extent *e, int from, int to)
+{
+	for (int i = from; i < to; i++)
+		/* release: nothing changed under our claim */
+		atomic_store_explicit(&e->pm[i], e->seen[i], memory_order_release);
+}
+
+static void unclaim_descs(struct uvs_ctx *ctx, struct extent *e, int from, int to)
+{
+	for (int i = from; i < to; i++)
+		/* release: the backend is untouched */
+		atomic_store_explicit(uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i])), e->desc[i],
+				      memory_order_release);
+}
+
+/*
+ * Snapshot the words: all 0 for a first touch, all THP-flagged and unclaimed for a swap-in.
+ * Returns 1 if eligible, 0 if not (reason in *why, -1 for "not a THP case at all").
+ */
+static int snapshot(struct extent *e, int swapin, int *why)
+{
+	for (int i = 0; i < EXT_PAGES; i++) {
+		/* acquire: a slot named here has its descriptor published */
+		uint64_t v = atomic_load_explicit(&e->pm[i], memory_order_acquire);
+
+		if (uvs_pm_busy(v)) {
+			*why = UVS_THP_FB_BUSY;
+			return 0;
+		}
+		if (swapin ? !(v & UVS_PM_THP) : v != 0) {
+			*why = swapin ? UVS_THP_FB_MIXED : -1;
+			return 0;
+		}
+		e->seen[i] = v;
+	}
+	return 1;
+}
+
+static int claim_words(struct extent *e)
+{
+	for (int i = 0; i < EXT_PAGES; i++) {
+		uint64_t expect = e->seen[i];
+
+		/* acquire: the page's residency is ours until the release in finish() */
+		if (!atomic_compare_exchange_strong_explicit(&e->pm[i], &expect, e->seen[i] | UVS_PM_BUSY,
+							     memory_order_acquire, memory_order_relaxed)) {
+			unclaim_words(e, 0, i);
+			return 0;
+		}
+	}
+	return 1;
+}
+
+/* Claim every descriptor; 0 (all released again) if one names a backend we cannot read here. */
+static int claim_descs(struct uvs_server *s, struct extent *e)
+{
+	struct uvs_ctx *ctx = s->ctx;
+
+	for (int i = 0; i < EXT_PAGES; i++) {
+		_Atomic uint64_t *dw = uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i]));
+
+		for (;;) {
+			/* acquire: the backend named is complete */
+			uint64_t d = atomic_load_explicit(dw, memory_order_acquire);
+
+			if (uvs_desc_tag(d) == UVS_TAG_BUSY) {
+				uvs_spin_pause(s->stats);
+				continue;
+			}
+			if (uvs_desc_tag(d) != UVS_TAG_ZERO && uvs_desc_tag(d) != UVS_TAG_ZSWAP &&
+			    uvs_desc_tag(d) != UVS_TAG_CACHE) {
+				unclaim_descs(ctx, e, 0, i);
+				return 0;
+			}
+			/* acquire: the backend is ours to read until finish() */
+			if (atomic_compare_exchange_strong_explicit(dw, &d, uvs_desc_make(UVS_TAG_BUSY, uvs_desc_tag(d)),
+								    memory_order_acquire, memory_order_relaxed)) {
+				e->desc[i] = d;
+				break;
+			}
+		}
+	}
+	return 1;
+}
+
+/* Fill the buffer: a zeroed huge page, then each page from its backend (zero pages need nothing). */
+static int assemble(struct uvs_server *s, struct extent *e, int swapin)
+{
+	uint8_t *buf = s->thp_buf;
+
+	if (madvise(buf, EXT_SIZE, MADV_POPULATE_WRITE))
+		return -errno;
+	if (!swapin)
+		return 0;
+	for (int i = 0; i < EXT_PAGES; i++) {
+		uint64_t d = e->desc[i];
+		uint8_t *dst = buf + ((size_t)i << UVS_PAGE_SHIFT);
+		int err = 0;
+
+		if (uvs_desc_tag(d) == UVS_TAG_ZSWAP)
+			err = uvs_codec_decompress(s->ctx, uvs_desc_payload(d), dst);
+		else if (uvs_desc_tag(d) == UVS_TAG_CACHE)
+			memcpy(dst, uvs_staging_page(s->ctx, uvs_desc_payload(d)), UVS_PAGE_SIZE);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Pages [0, installed) are in the region now: finish them; put the rest back as they were. */
+static void finish(struct uvs_server *s, struct extent *e, int swapin, int installed)
+{
+	struct uvs_ctx *ctx = s->ctx;
+	struct uvs_sink sink = { .server = s };
+
+	for (int i = 0; i < installed && swapin; i++) {
+		uint64_t vslot = uvs_pm_to_vslot(e->seen[i]);
+
+		/* release: the slot is empty; Java frees what the old descriptor named */
+		atomic_store_explicit(uvs_desc_word(ctx, vslot), 0, memory_order_release);
+		uvs_sink_push(ctx, &sink, vslot, e->desc[i]);
+	}
+	if (swapin)
+		unclaim_descs(ctx, e, installed, EXT_PAGES);
+	for (int i = 0; i < installed; i++)
+		/* release: resident again, evictors may claim it */
+		atomic_store_explicit(&e->pm[i], 0, memory_order_release);
+	unclaim_words(e, installed, EXT_PAGES);
+}
+
+/*
+ * Serve the fault at @addr with the whole extent if it is eligible.  Returns 1 when the faulting
+ * page is present afterwards, 0 to fall back to 4 KiB service.
+ */
+int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int *kind)
+{
+	struct extent *e = s->thp_extent;
+	uint64_t w;
+	uint64_t moved = 0;
+	int swapin, why, err;
+
+	if (!(r->flags & UVS_REGION_THP) || !s->thp_buf)
+		return 0;
+	e->base = addr & ~(EXT_SIZE - 1);
+	e->pm = uvs_atomic64(&r->pagemap[(e->base - r->base) >> UVS_PAGE_SHIFT]);
+	w = atomic_load_explicit(&e->pm[(addr - e->base) >> UVS_PAGE_SHIFT], memory_order_acquire);
+	if (w != 0 && !(w & UVS_PM_THP))
+		return 0;	/* a page that went out on its own */
+	swapin = w != 0;
+	if (!snapshot(e, swapin, &why)) {
+		if (why >= 0)
+			fallback(s, why);
+		return 0;
+	}
+	why = extent_present(e->base);
+	if (why != 0) {
+		if (swapin)
+			fallback(s, why > 0 ? UVS_THP_FB_PRESENT : UVS_THP_FB_ERROR);
+		return 0;
+	}
+	if (!claim_words(e)) {
+		if (swapin)
+			fallback(s, UVS_THP_FB_BUSY);
+		return 0;
+	}
+	/* Again under the claims: a page installed between the check and the claims needed a word. */
+	if (extent_present(e->base) != 0) {
+		unclaim_words(e, 0, EXT_PAGES);
+		if (swapin)
+			fallback(s, UVS_THP_FB_PRESENT);
+		return 0;
+	}
+	if (swapin && !claim_descs(s, e)) {
+		unclaim_words(e, 0, EXT_PAGES);
+		fallback(s, UVS_THP_FB_BACKEND);
+		return 0;
+	}
+	err = assemble(s, e, swapin);
+	if (!err)
+		err = uvs_uffd_move(s->ctx->cfg.uffd, e->base, (uint64_t)(uintptr_t)s->thp_buf, EXT_SIZE, 0, &moved);
+	finish(s, e, swapin, (int)(moved >> UVS_PAGE_SHIFT));
+	if (moved < EXT_SIZE) {
+		/* The buffer must be empty for the next extent; whatever stayed in it is a copy. */
+		madvise(s->thp_buf, EXT_SIZE, MADV_DONTNEED);
+		uvs_stats_error(s->stats, err ? err : EIO);
+		if (swapin)
+			fallback(s, UVS_THP_FB_ERROR);
+		return addr - e->base < moved;
+	}
+	*kind = swapin ? UVS_FK_THP_SWAPIN : UVS_FK_THP_FIRST_TOUCH;
+	return 1;
+}
+
+/* The server's 2 MiB-aligned assembly buffer: private, unregistered, MADV_HUGEPAGE. */
+int uvs_thp_buffer_init(struct uvs_server *s)
+{
+	uint8_t *raw = mmap(NULL, 2 * EXT_SIZE, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint8_t *buf;
+
+	if (raw == MAP_FAILED)
+		return -errno;
+	buf = (uint8_t *)(((uintptr_t)raw + EXT_SIZE - 1) & ~(uintptr_t)(EXT_SIZE - 1));
+	if (buf > raw)
+		munmap(raw, (size_t)(buf - raw));
+	munmap(buf + EXT_SIZE, (size_t)(raw + 2 * EXT_SIZE - (buf + EXT_SIZE)));
+	/* Without THP the buffer still works (512 small pages move), just not as one PMD. */
+	madvise(buf, EXT_SIZE, MADV_HUGEPAGE);
+	s->thp_buf = buf;
+	s->thp_extent = calloc(1, sizeof(struct extent));
+	if (!s->thp_extent) {
+		munmap(buf, EXT_SIZE);
+		s->thp_buf = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void uvs_thp_buffer_free(struct uvs_server *s)
+{
+	if (s->thp_buf)
+		munmap(s->thp_buf, EXT_SIZE);
+	free(s->thp_extent);
+	s->thp_buf = NULL;
+	s->thp_extent = NULL;
+}

@@ -1,0 +1,15 @@
+package dev.uvswap;
+
+/** Why a fault on a page that left with its whole 2 MiB extent was served 4 KiB at a time. */
+public enum ThpFallback {
+    /** Part of the extent was resident. */
+    PRESENT,
+    /** Not every page of the extent was still out as part of the whole. */
+    MIXED,
+    /** A page of the extent was being changed by someone else at that moment. */
+    BUSY,
+    /** A slot's backend cannot be assembled into a huge page (a swap file, for now). */
+    BACKEND,
+    /** Decompression or the move failed; served page by page instead. */
+    ERROR
+}
