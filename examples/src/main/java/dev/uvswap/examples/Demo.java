@@ -105,12 +105,14 @@ public final class Demo {
             });
             report("touched and verified", pages, t0);
             s = vswap.stats();
-            System.out.printf("  swap-ins: %,d (zswap %,d, zero %,d, cache %,d); first touches %,d%n",
-                    s.pswpin(), s.zswpin(), s.swpinZero(), s.cacheHits(), s.faults(FaultKind.FIRST_TOUCH));
-            for (FaultKind k : List.of(FaultKind.ZSWAP, FaultKind.ZERO, FaultKind.CACHE)) {
+            System.out.printf("  swap-ins: %,d pages (zswap %,d, zero %,d, cache %,d); %,d extents came back as one 2 MiB huge page, %,d pages read ahead%n",
+                    s.pswpin(), s.zswpin(), s.swpinZero(), s.cacheHits(), s.thpSwpin(), s.readaheadPages());
+            System.out.printf("  first touches: %,d extents as huge pages, %,d single pages; %,d extents went out whole%n",
+                    s.thpFirstTouch(), s.faults(FaultKind.FIRST_TOUCH), s.thpSwpout());
+            for (FaultKind k : List.of(FaultKind.THP_SWAPIN, FaultKind.THP_FIRST_TOUCH, FaultKind.ZSWAP, FaultKind.ZERO, FaultKind.CACHE)) {
                 LatencyPercentiles l = s.faultLatency().get(k);
                 if (l.count() > 0) {
-                    System.out.printf("  %-6s fault service time: p50 %.1f us, p90 %.1f us, p99 %.1f us (%,d faults)%n",
+                    System.out.printf("  %-15s fault service time: p50 %.1f us, p90 %.1f us, p99 %.1f us (%,d faults)%n",
                             k, l.p50Nanos() / 1e3, l.p90Nanos() / 1e3, l.p99Nanos() / 1e3, l.count());
                 }
             }
