@@ -159,6 +159,22 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
 	return 0;
 }
 
+/*
+ * An extent parked whole sits in one aligned staging chunk, in order: its PMD can move straight
+ * back, with no copy.  Returns the chunk's address, or 0.
+ */
+static uint64_t parked_whole(struct uvs_ctx *ctx, struct extent *e)
+{
+	uint64_t first = uvs_desc_payload(e->desc[0]);
+
+	if (first % EXT_PAGES)
+		return 0;
+	for (int i = 0; i < EXT_PAGES; i++)
+		if (uvs_desc_tag(e->desc[i]) != UVS_TAG_CACHE || uvs_desc_payload(e->desc[i]) != first + (uint64_t)i)
+			return 0;
+	return (uint64_t)(uintptr_t)uvs_staging_page(ctx, first);
+}
+
 /* Pages [0, installed) are in the region now: finish them; put the rest back as they were. */
 static void finish(struct uvs_server *s, struct extent *e, int swapin, int installed)
 {
@@ -188,7 +204,7 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 {
 	struct extent *e = s->thp_extent;
 	uint64_t w;
-	uint64_t moved = 0;
+	uint64_t moved = 0, src;
 	int swapin, why, err;
 
 	if (!(r->flags & UVS_REGION_THP) || !s->thp_buf)
@@ -227,13 +243,22 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 		fallback(s, UVS_THP_FB_BACKEND);
 		return 0;
 	}
-	err = assemble(s, e, swapin);
+	/*
+	 * The extent is empty and ours; if it was small-page mapped, an empty page table is left
+	 * and a huge move into it would be split.  MADV_DONTNEED hands such a table back.
+	 */
+	madvise((void *)(uintptr_t)e->base, EXT_SIZE, MADV_DONTNEED);
+	src = swapin ? parked_whole(s->ctx, e) : 0;
+	err = src ? 0 : assemble(s, e, swapin);
+	if (!src)
+		src = (uint64_t)(uintptr_t)s->thp_buf;
 	if (!err)
-		err = uvs_uffd_move(s->ctx->cfg.uffd, e->base, (uint64_t)(uintptr_t)s->thp_buf, EXT_SIZE, 0, &moved);
+		err = uvs_uffd_move(s->ctx->cfg.uffd, e->base, src, EXT_SIZE, 0, &moved);
 	finish(s, e, swapin, (int)(moved >> UVS_PAGE_SHIFT));
 	if (moved < EXT_SIZE) {
 		/* The buffer must be empty for the next extent; whatever stayed in it is a copy. */
-		madvise(s->thp_buf, EXT_SIZE, MADV_DONTNEED);
+		if (src == (uint64_t)(uintptr_t)s->thp_buf)
+			madvise(s->thp_buf, EXT_SIZE, MADV_DONTNEED);
 		uvs_stats_error(s->stats, err ? err : EIO);
 		if (swapin)
 			fallback(s, UVS_THP_FB_ERROR);
