@@ -1,11 +1,9 @@
 package dev.uvswap;
 
-import dev.uvswap.bindings.libc.libc_h;
 import dev.uvswap.internal.*;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -117,21 +115,9 @@ final class RegionImpl implements Region {
         lock.readLock().lock();
         try {
             ensureOpen();
-            long pages = size() / PAGE;
-            long resident = 0;
-            int chunk = 1 << 16;
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment vec = a.allocate(chunk);
-                for (long p = 0; p < pages; p += chunk) {
-                    int n = (int) Math.min(chunk, pages - p);
-                    NativeErrors.checkLibc(libc_h.mincore(MemorySegment.ofAddress(memory.address() + p * PAGE), n * PAGE, vec),
-                            "mincore");
-                    for (int i = 0; i < n; i++) {
-                        resident += vec.get(ValueLayout.JAVA_BYTE, i) & 1;
-                    }
-                }
-            }
-            return resident * PAGE;
+            long[] resident = {0};
+            memory.forEachResidentPage(p -> resident[0]++);
+            return resident[0] * PAGE;
         } finally {
             lock.readLock().unlock();
         }

@@ -165,23 +165,9 @@ final class VSwapImpl implements VSwap {
      */
     private void freeSlots(Mapping pagemap) {
         MemorySegment pm = pagemap.segment();
-        long pmPages = pm.byteSize() / RegionImpl.PAGE;
-        int window = 1 << 16;
         SlotBatch batch = new SlotBatch();
         reclaimer.drain();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment vec = arena.allocate(window);
-            for (long first = 0; first < pmPages; first += window) {
-                int n = (int) Math.min(window, pmPages - first);
-                NativeErrors.checkLibc(libc_h.mincore(MemorySegment.ofAddress(pagemap.address() + first * RegionImpl.PAGE),
-                        n * RegionImpl.PAGE, vec), "mincore on a page map");
-                for (int i = 0; i < n; i++) {
-                    if ((vec.get(ValueLayout.JAVA_BYTE, i) & 1) != 0) {
-                        freeSlotsOfPage(pm, (first + i) * (RegionImpl.PAGE / Long.BYTES), batch);
-                    }
-                }
-            }
-        }
+        pagemap.forEachResidentPage(p -> freeSlotsOfPage(pm, p * (RegionImpl.PAGE / Long.BYTES), batch));
         batch.flush();
     }
 

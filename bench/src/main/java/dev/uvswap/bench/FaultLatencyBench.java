@@ -1,6 +1,5 @@
 package dev.uvswap.bench;
 
-import dev.uvswap.Compressor;
 import dev.uvswap.Region;
 import dev.uvswap.RegionOption;
 import dev.uvswap.VSwap;
@@ -58,7 +57,7 @@ public class FaultLatencyBench {
 
     @Setup(Level.Trial)
     public void start() {
-        vswap = VSwap.builder().compressor(kind.equals("ZSWAP_LZ4") ? Compressor.LZ4 : Compressor.ZSTD)
+        vswap = VSwap.builder().compressor(Backing.valueOf(kind).compressor())
                 .faultThreads(servers).build();
         region = vswap.allocate(PAGES * PAGE, RegionOption.SMALL_PAGES);
         seg = region.segment();
@@ -69,33 +68,11 @@ public class FaultLatencyBench {
         if (next < PAGES) {
             return;
         }
-        switch (kind) {
-            case "FIRST_TOUCH" -> {
-                region.close();
-                region = vswap.allocate(PAGES * PAGE, RegionOption.SMALL_PAGES);
-                seg = region.segment();
-            }
-            case "ZERO" -> {
-                region.prefault(0, region.size());
-                region.pageOut(0, region.size());
-            }
-            case "ZSWAP_ZSTD", "ZSWAP_LZ4" -> {
-                fill();
-                region.pageOut(0, region.size());
-            }
-            case "CACHE" -> {
-                fill();
-                region.park(0, region.size());
-            }
-            default -> throw new IllegalArgumentException(kind);
-        }
+        region = Backing.valueOf(kind).prepare(vswap, region, RegionOption.SMALL_PAGES);
+        seg = region.segment();
         next = 0;
     }
 
-    /** Heap-like contents: headers, pointers sharing high bits, small ints, zero padding. */
-    private void fill() {
-        HeapLikeData.fill(seg, PAGES);
-    }
 
     /** A stride prime to PAGES visits every page once, never two neighbours in a row. */
     static final long STRIDE = 7919;

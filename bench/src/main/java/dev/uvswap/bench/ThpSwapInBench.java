@@ -1,6 +1,5 @@
 package dev.uvswap.bench;
 
-import dev.uvswap.Compressor;
 import dev.uvswap.Region;
 import dev.uvswap.VSwap;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -52,7 +51,7 @@ public class ThpSwapInBench {
 
     @Setup(Level.Trial)
     public void start() {
-        vswap = VSwap.builder().compressor(kind.equals("ZSWAP_LZ4") ? Compressor.LZ4 : Compressor.ZSTD)
+        vswap = VSwap.builder().compressor(Backing.valueOf(kind).compressor())
                 .faultThreads(2).build();
         region = vswap.allocate(EXTENTS * EXTENT);
         seg = region.segment();
@@ -63,26 +62,8 @@ public class ThpSwapInBench {
         if (next < EXTENTS) {
             return;
         }
-        switch (kind) {
-            case "FIRST_TOUCH" -> {
-                region.close();
-                region = vswap.allocate(EXTENTS * EXTENT);
-                seg = region.segment();
-            }
-            case "ZERO" -> {
-                region.prefault(0, region.size());
-                region.pageOut(0, region.size());
-            }
-            case "ZSWAP_ZSTD", "ZSWAP_LZ4" -> {
-                HeapLikeData.fill(seg, EXTENTS * 512);
-                region.pageOut(0, region.size());
-            }
-            case "CACHE" -> {
-                HeapLikeData.fill(seg, EXTENTS * 512);
-                region.park(0, region.size());
-            }
-            default -> throw new IllegalArgumentException(kind);
-        }
+        region = Backing.valueOf(kind).prepare(vswap, region);
+        seg = region.segment();
         next = 0;
     }
 

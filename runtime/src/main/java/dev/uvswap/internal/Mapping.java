@@ -75,6 +75,25 @@ public final class Mapping implements Discarder {
         NativeErrors.checkLibc(libc_h.madvise(MemorySegment.ofAddress(address + offset), length, advice), operation);
     }
 
+    /** Calls {@code page} with the index of every resident page of the mapping (mincore, 64 Ki pages a call). */
+    public void forEachResidentPage(java.util.function.LongConsumer page) {
+        long pages = size / 4096;
+        int window = 1 << 16;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment vec = arena.allocate(window);
+            for (long first = 0; first < pages; first += window) {
+                int n = (int) Math.min(window, pages - first);
+                NativeErrors.checkLibc(libc_h.mincore(MemorySegment.ofAddress(address + first * 4096), n * 4096L, vec),
+                        "mincore on " + what);
+                for (int i = 0; i < n; i++) {
+                    if ((vec.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 1) != 0) {
+                        page.accept(first + i);
+                    }
+                }
+            }
+        }
+    }
+
     public synchronized void unmap() {
         if (!unmapped) {
             unmapped = true;

@@ -570,16 +570,8 @@ public class userfaultfd_h {
         return UFFD_FEATURE_EVENT_UNMAP;
     }
 
-    private static final int UFFD_FEATURE_SIGBUS = (int)128L;
-
-    /**
-     * {@snippet lang=c :
-     * #define UFFD_FEATURE_SIGBUS (1<<7)
-     * }
-     */
-    public static int UFFD_FEATURE_SIGBUS() {
-        return UFFD_FEATURE_SIGBUS;
-    }
+    // UFFD_FEATURE_SIGBUS (1<<7) is deliberately not bound: HotSpot turns a SIGBUS on off-heap
+    // memory into a crash, so uvswap must never request it.
 
     private static final int UFFD_FEATURE_THREAD_ID = (int)256L;
 
