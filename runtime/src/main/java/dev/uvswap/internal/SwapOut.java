@@ -178,7 +178,7 @@ public final class SwapOut implements AutoCloseable {
     private int evict(Buffers b, int region, long firstPage, int n, long chunk) {
         // Declare the whole batch before any page is parked: a fault may release one at once.
         staging.use(chunk, n);
-        int k = allocateSlots(b.vslots, n);
+        int k = slots.allocate(n, b.vslots);   // short only when the slot table is exhausted
         if (k < n) {
             staging.release(chunk + k, n - k);
             if (k == 0) {
@@ -219,32 +219,6 @@ public final class SwapOut implements AutoCloseable {
             bringBackRejected(b, region, chunk, rejectedFirst, used);
         }
         return stored;
-    }
-
-    /** A short answer from the slot space means "this cluster is done", not "full": ask again. */
-    private int allocateSlots(long[] out, int n) {
-        int k = 0;
-        long[] more = null;
-        while (k < n) {
-            if (k == 0) {
-                int got = slots.allocate(n, out);
-                if (got == 0) {
-                    break;
-                }
-                k = got;
-            } else {
-                if (more == null) {
-                    more = new long[n];
-                }
-                int got = slots.allocate(n - k, more);
-                if (got == 0) {
-                    break;
-                }
-                System.arraycopy(more, 0, out, k, got);
-                k += got;
-            }
-        }
-        return k;
     }
 
     private static long[] tail(long[] a, int from, int to) {
