@@ -2,7 +2,7 @@
 /*
  * uvs_uffd.h - userfaultfd definitions the build machine's headers may lack.
  *
- * The machines run Linux 6.18 but ship linux-libc-dev 6.1, which predates UFFDIO_MOVE (6.8),
+ * The machines run Linux 6.18 but ship linux-libc-dev 6.1, which predates UFFDIO_MOVE (6.8), UFFDIO_POISON (6.6),
  * UFFD_FEATURE_WP_ASYNC and PAGEMAP_SCAN (6.7).  Each definition is guarded, so newer headers
  * win; the runtime trusts the kernel's UFFDIO_API answer, never these numbers alone.
  */
@@ -42,6 +42,18 @@ struct uffdio_move {
 	__s64 move;
 };
 #define UFFDIO_MOVE _IOWR(UFFDIO, _UFFDIO_MOVE, struct uffdio_move)
+#endif
+
+#ifndef _UFFDIO_POISON
+#define _UFFDIO_POISON			(0x08)
+struct uffdio_poison {
+	struct uffdio_range range;
+#define UFFDIO_POISON_MODE_DONTWAKE		((__u64)1 << 0)
+	__u64 mode;
+	/* bytes poisoned, or -errno; written by the kernel */
+	__s64 updated;
+};
+#define UFFDIO_POISON _IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
 #endif
 
 #endif /* UVS_UFFD_H */

@@ -74,7 +74,7 @@ enum uvs_desc_tag {
 	UVS_TAG_ZERO  = 1,
 	/* Compressed (or raw, or fill-value) object in the pool; payload = pool handle. */
 	UVS_TAG_ZSWAP = 2,
-	/* Physical slot in a swap file; payload = file slot (reserved for the file backend). */
+	/* Physical slot in a swap file; payload = file handle (the page as the pool held it). */
 	UVS_TAG_FILE  = 3,
 	/* Swap cache: the page itself is parked in the staging area; payload = staging page index.
 	 * Published before the page leaves the region, so a fault never sees "never swapped". */
@@ -82,6 +82,13 @@ enum uvs_desc_tag {
 	/* Claimed by C code in the middle of a transition (swap-in, compression).  The holder
 	 * restores or replaces the word without ever waiting on Java. */
 	UVS_TAG_BUSY  = 5,
+	/* ZSWAP with a writeback in flight; payload = the pool handle.  Served exactly as ZSWAP.
+	 * Only the writer that set it (Java, with a CAS) moves it on, to FILE or back to ZSWAP,
+	 * and its CAS fails if a fault or a free took the slot first: no one ever waits on it. */
+	UVS_TAG_WRITEBACK = 6,
+	/* FILE whose file is being retired (swapoff); payload = the file handle.  Served exactly as
+	 * FILE; only the retiring thread moves it on (to ZSWAP), as WRITEBACK above. */
+	UVS_TAG_SWAPOFF = 7,
 };
 
 static inline uint64_t uvs_desc_tag(uint64_t d) { return d & UVS_DESC_TAG_MASK; }
@@ -118,6 +125,27 @@ static inline uint64_t uvs_handle_len(uint64_t h)
 	return (h >> UVS_HANDLE_FMT_BITS) & ((1ULL << UVS_HANDLE_LEN_BITS) - 1);
 }
 static inline uint64_t uvs_handle_off(uint64_t h) { return h >> UVS_HANDLE_OFF_SHIFT; }
+
+/* ------------------------------------------------------------------------------------------
+ * File handle (payload of a FILE or SWAPOFF descriptor): a page goes to a swap file in the form
+ * the pool held it (compressed, raw or fill), one 4 KiB file slot a page, so writeback copies
+ * bytes and never recompresses.  Format and length sit where a pool handle has them.
+ *   bits  0..1   format (enum uvs_pool_fmt)
+ *   bits  2..14  stored length in bytes (1..4096)
+ *   bits 15..19  swap file index (uvs_file_attach)
+ *   bits 20..60  byte offset in that file (2 TiB)
+ * ------------------------------------------------------------------------------------------ */
+#define UVS_MAX_FILES		32
+#define UVS_FH_FILE_BITS	5
+#define UVS_FH_FILE_SHIFT	UVS_HANDLE_OFF_SHIFT
+#define UVS_FH_OFF_SHIFT	(UVS_FH_FILE_SHIFT + UVS_FH_FILE_BITS)
+
+static inline uint64_t uvs_fh_make(uint64_t file, uint64_t off, uint64_t len, uint64_t fmt)
+{
+	return (off << UVS_FH_OFF_SHIFT) | (file << UVS_FH_FILE_SHIFT) | (len << UVS_HANDLE_FMT_BITS) | fmt;
+}
+static inline uint64_t uvs_fh_file(uint64_t h) { return (h >> UVS_FH_FILE_SHIFT) & (UVS_MAX_FILES - 1); }
+static inline uint64_t uvs_fh_off(uint64_t h) { return h >> UVS_FH_OFF_SHIFT; }
 
 /* ------------------------------------------------------------------------------------------
  * Completion ring: one single-producer (a fault server) single-consumer (Java's drainer) ring
@@ -163,7 +191,7 @@ enum uvs_thp_fallback {
 	UVS_THP_FB_PRESENT = 0,	/* part of the extent is resident */
 	UVS_THP_FB_MIXED   = 1,	/* not every page of it is still out as part of the whole */
 	UVS_THP_FB_BUSY    = 2,	/* a page of it was being changed by someone else */
-	UVS_THP_FB_BACKEND = 3,	/* a slot's backend cannot be assembled here (file, or none) */
+	UVS_THP_FB_BACKEND = 3,	/* a slot names no backend (NONE): not ours to guess */
 	UVS_THP_FB_ERROR   = 4,	/* decompression or the move failed; retried page by page */
 	UVS_THP_FB_NR      = 5,
 };
@@ -182,6 +210,8 @@ struct uvs_server_stats {
 	uint64_t reads;			/* read() calls that returned messages */
 	uint64_t readahead;		/* pages swapped in ahead of sequential 4 KiB faults */
 	uint64_t thp_fallback[UVS_THP_FB_NR];	/* by enum uvs_thp_fallback */
+	uint64_t read_errors;		/* swap-file reads or decodes that failed (also last_errno) */
+	uint64_t poisoned;		/* pages whose data could not be read: poisoned, the toucher gets SIGBUS */
 	uint64_t hist[UVS_FK_NR][UVS_HIST_BUCKETS];	/* service time, log-linear ns buckets */
 };
 
@@ -247,7 +277,7 @@ struct uvs_ctx;
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		3
+#define UVS_ABI_VERSION		4
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -293,10 +323,20 @@ UVS_API int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32
 /*
  * Make [first_page, first_page + npages) of a region present, serving each missing page exactly
  * as a fault would (first touch, or swap-in from its slot).  Consumed slots are written to
- * out[] (not to a ring) for the caller to free.  Returns the number of records in out[].
+ * out[] (not to a ring) for the caller to free.  Returns the number of records in out[], or
+ * -EIO when a slot's data could not be read (that page and its slot are left as they were).
  */
 UVS_API int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
 			     struct uvs_completion *out);
+
+/*
+ * Attach swap file idx (0..UVS_MAX_FILES-1) so faults can read its FILE slots with pread(fd),
+ * or detach it with fd -1, which returns once no reader is still using the old fd (the caller
+ * may close it then).  The caller keeps ownership of the fd.
+ */
+UVS_API int64_t uvs_file_attach(struct uvs_ctx *ctx, int32_t idx, int32_t fd);
+/* Fault injection (tests): the next count reads of file idx fail with errno err; count 0 clears. */
+UVS_API int64_t uvs_file_inject(struct uvs_ctx *ctx, int32_t idx, int32_t err, int32_t count);
 
 /* The server's completion ring and statistics (shared memory, valid until uvs_destroy). */
 UVS_API struct uvs_ring *uvs_server_ring(struct uvs_ctx *ctx, int32_t server);

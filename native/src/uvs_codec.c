@@ -46,18 +46,21 @@ static void *zstd_cctx(struct uvs_ctx *ctx)
 	return tls_cctx;
 }
 
-/* Returns 0, -EIO when the stored bytes do not decode to exactly one page, -ENOSYS without codec. */
-int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst)
+/*
+ * Decode one stored page of the given format from src (len bytes) into dst.  Returns 0, -EIO
+ * when the bytes do not decode to exactly one page, -ENOSYS without the codec.  A raw page is
+ * taken as already in dst when src is NULL.
+ */
+int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_t len, void *dst)
 {
 	const struct uvs_codec *c = &ctx->cfg.codec;
-	const char *src = (const char *)(uintptr_t)(ctx->cfg.pool_base + uvs_handle_off(handle));
-	uint64_t len = uvs_handle_len(handle);
 
-	switch (uvs_handle_fmt(handle)) {
+	switch (fmt) {
 	case UVS_FMT_RAW:
 		if (len != UVS_PAGE_SIZE)
 			return -EIO;
-		memcpy(dst, src, UVS_PAGE_SIZE);
+		if (src && src != dst)
+			memcpy(dst, src, UVS_PAGE_SIZE);
 		return 0;
 	case UVS_FMT_FILL: {
 		uint64_t v, *p = dst;
@@ -87,6 +90,14 @@ int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst)
 		return 0;
 	}
 	return -EIO;
+}
+
+/* Decode the pool object a handle names into dst (one page). */
+int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst)
+{
+	const char *src = (const char *)(uintptr_t)(ctx->cfg.pool_base + uvs_handle_off(handle));
+
+	return uvs_codec_decode(ctx, uvs_handle_fmt(handle), src, uvs_handle_len(handle), dst);
 }
 
 /* Compress one page into dst (capacity one page).  0 with *len set, or -errno. */

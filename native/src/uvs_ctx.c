@@ -44,6 +44,8 @@ static void free_servers(struct uvs_ctx *ctx)
 			munmap(s->stats, sizeof(*s->stats));
 		if (s->bounce)
 			munmap(s->bounce, UVS_PAGE_SIZE);
+		if (s->fbuf)
+			munmap(s->fbuf, UVS_PAGE_SIZE);
 		uvs_thp_buffer_free(s);
 	}
 }
@@ -85,6 +87,7 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 	if (ctx->nr_cpus < 1)
 		ctx->nr_cpus = 1;
 	pthread_mutex_init(&ctx->region_lock, NULL);
+	uvs_files_init(ctx);
 	ctx->stop_fd = eventfd(0, EFD_CLOEXEC);
 	ctx->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (ctx->stop_fd < 0 || ctx->drain_fd < 0) {
@@ -99,7 +102,8 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 		s->ring = uvs_ring_create(cfg->ring_capacity);
 		s->stats = map_anon(sizeof(*s->stats));
 		s->bounce = map_anon(UVS_PAGE_SIZE);
-		if (!s->ring || !s->stats || !s->bounce) {
+		s->fbuf = map_anon(UVS_PAGE_SIZE);
+		if (!s->ring || !s->stats || !s->bounce || !s->fbuf) {
 			err = -ENOMEM;
 			goto fail;
 		}

@@ -21,8 +21,9 @@
 
 static const uint8_t zero_page[UVS_PAGE_SIZE] __attribute__((aligned(UVS_PAGE_SIZE)));
 
-/* Decompression target of uvs_populate callers; servers use their own page. */
+/* Decompression target and file-read page of uvs_populate callers; servers use their own. */
 static __thread uint8_t tls_bounce[UVS_PAGE_SIZE] __attribute__((aligned(64)));
+static __thread uint8_t tls_fbuf[UVS_PAGE_SIZE] __attribute__((aligned(64)));
 
 void uvs_spin_pause(struct uvs_server_stats *st)
 {
@@ -64,7 +65,7 @@ static int swap_in(struct uvs_ctx *ctx, uint64_t addr, uint64_t pm, int write, s
 	uint64_t d = claim_desc(dw, st);
 	void *bounce = sink->server ? sink->server->bounce : tls_bounce;
 	uint64_t moved;
-	int err;
+	int err, cause = EIO;
 
 	switch (uvs_desc_tag(d)) {
 	case UVS_TAG_ZERO:
@@ -72,8 +73,17 @@ static int swap_in(struct uvs_ctx *ctx, uint64_t addr, uint64_t pm, int write, s
 		err = install_zero(ctx, addr, write);
 		break;
 	case UVS_TAG_ZSWAP:
+	case UVS_TAG_WRITEBACK:
 		*kind = UVS_FK_ZSWAP;
 		err = uvs_codec_decompress(ctx, uvs_desc_payload(d), bounce);
+		if (!err)
+			err = uvs_uffd_copy(ctx->cfg.uffd, addr, bounce, UVS_PAGE_SIZE);
+		break;
+	case UVS_TAG_FILE:
+	case UVS_TAG_SWAPOFF:
+		*kind = UVS_FK_FILE;
+		err = uvs_file_read(ctx, uvs_desc_payload(d), bounce, sink->server ? sink->server->fbuf : tls_fbuf,
+				    &cause);
 		if (!err)
 			err = uvs_uffd_copy(ctx->cfg.uffd, addr, bounce, UVS_PAGE_SIZE);
 		break;
@@ -91,6 +101,10 @@ static int swap_in(struct uvs_ctx *ctx, uint64_t addr, uint64_t pm, int write, s
 	if (err) {
 		/* release: the backend is untouched, hand the slot back exactly as it was */
 		atomic_store_explicit(dw, d, memory_order_release);
+		if (err == -EIO && st) {
+			st->read_errors++;
+			st->last_errno = (uint64_t)cause;
+		}
 		return err;
 	}
 	/* The slot is empty now (loads are exclusive); Java frees what d names, then the slot. */
@@ -160,10 +174,11 @@ static void swap_readahead(struct uvs_server *s, struct uvs_region *r, uint64_t 
 {
 	uint64_t page = (addr - r->base) >> UVS_PAGE_SHIFT;
 	uint64_t pages = (atomic_load_explicit(&r->end, memory_order_relaxed) - r->base) >> UVS_PAGE_SHIFT;
-	int sequential = s->ra_region == r && s->ra_next == page;
+	/* Per region, not per server: consecutive faults of one reader go to any server. */
+	int sequential = atomic_load_explicit(&r->ra_next, memory_order_relaxed) == page;
 	uint64_t p = page + 1;
 
-	if (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE)
+	if (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE && kind != UVS_FK_FILE)
 		return;
 	for (; sequential && p < pages && p <= page + READAHEAD_PAGES; p++) {
 		/* acquire: pairs with the release that published the slot */
@@ -176,8 +191,7 @@ static void swap_readahead(struct uvs_server *s, struct uvs_region *r, uint64_t 
 			break;
 		s->stats->readahead++;
 	}
-	s->ra_region = r;
-	s->ra_next = p;
+	atomic_store_explicit(&r->ra_next, p, memory_order_relaxed);
 }
 
 /* A fault in the staging area means a bug; map zeroes so the toucher cannot hang. */
@@ -188,6 +202,23 @@ static void serve_stray(struct uvs_ctx *ctx, struct uvs_server *s, uint64_t addr
 	if (err == -EEXIST)
 		err = uvs_uffd_wake(ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
 	uvs_stats_error(s->stats, err ? err : ESRCH);
+}
+
+/*
+ * The page's data cannot be read (a swap-file I/O error, or stored bytes that do not decode):
+ * never map wrong bytes and never leave the toucher hanging.  Poison the address, so the
+ * access raises SIGBUS (the JVM turns one inside a memory-segment access into an
+ * InternalError); slot and page map keep naming the data, and the region's close frees it.
+ */
+static int poison(struct uvs_server *s, uint64_t addr)
+{
+	int err = uvs_uffd_poison(s->ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+
+	if (err == -EEXIST)
+		err = uvs_uffd_wake(s->ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+	if (!err)
+		s->stats->poisoned++;
+	return err;
 }
 
 static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg)
@@ -217,6 +248,8 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg)
 			swap_readahead(s, r, addr, kind, &sink);
 			break;
 		}
+		if (err == -EIO && !poison(s, addr))
+			break;
 		/*
 		 * Nothing was changed, the data is where it was.  Retry rather than map wrong bytes:
 		 * ENOMEM passes, and a region being closed disappears from the table.

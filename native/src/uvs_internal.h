@@ -29,6 +29,7 @@ struct uvs_region {
 	_Atomic uint64_t end;		/* 0 = slot unused or removed */
 	uint64_t *pagemap;
 	uint32_t flags;			/* UVS_REGION_* */
+	_Atomic uint64_t ra_next;	/* readahead: the page a sequential reader faults on next */
 };
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */
@@ -37,6 +38,14 @@ struct uvs_sink {
 	struct uvs_completion *out;
 	uint32_t n;
 	uint32_t cap;
+};
+
+/* A swap file the fault path may read (uvs_file.c). */
+struct uvs_file {
+	_Atomic int fd;			/* -1: not attached */
+	_Atomic int readers;		/* reads in progress; a detach waits for 0 */
+	_Atomic int inject_err;		/* tests: errno of injected read failures */
+	_Atomic int inject_count;	/* tests: how many reads still fail */
 };
 
 struct uvs_overflow_node {
@@ -58,10 +67,9 @@ struct uvs_server {
 	struct uvs_ring *ring;		/* shared with Java */
 	struct uvs_server_stats *stats;	/* shared with Java */
 	void *bounce;			/* one page, decompression target for UFFDIO_COPY */
+	void *fbuf;			/* one page, a compressed page read from a swap file */
 	void *thp_buf;			/* 2 MiB, unregistered: a huge page is assembled here */
 	struct extent *thp_extent;	/* claim state of the extent being assembled */
-	struct uvs_region *ra_region;	/* sequential-fault detection for readahead */
-	uint64_t ra_next;		/* the page a sequential reader faults on next */
 };
 
 struct uvs_ctx {
@@ -75,6 +83,7 @@ struct uvs_ctx {
 	_Atomic int32_t region_hwm;	/* regions[0..hwm) may be live */
 	struct uvs_region regions[UVS_MAX_REGIONS];
 	_Atomic(struct uvs_overflow_node *) overflow;	/* Treiber stack, servers push, Java pops all */
+	struct uvs_file files[UVS_MAX_FILES];
 };
 
 /* uvs_ctx.c */
@@ -101,6 +110,11 @@ struct uvs_ring *uvs_ring_create(uint32_t capacity);
 
 /* uvs_codec.c */
 int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst);
+int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_t len, void *dst);
+
+/* uvs_file.c */
+void uvs_files_init(struct uvs_ctx *ctx);
+int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, int *cause);
 int uvs_codec_compress(struct uvs_ctx *ctx, int codec, const void *src, void *dst, uint32_t *len);
 
 /* uvs_stats.c */
@@ -125,5 +139,6 @@ int uvs_uffd_copy(int uffd, uint64_t dst, const void *src, uint64_t len);
 int uvs_uffd_zeropage(int uffd, uint64_t dst, uint64_t len);
 int uvs_uffd_move(int uffd, uint64_t dst, uint64_t src, uint64_t len, uint64_t mode, uint64_t *moved);
 int uvs_uffd_wake(int uffd, uint64_t start, uint64_t len);
+int uvs_uffd_poison(int uffd, uint64_t start, uint64_t len);
 
 #endif /* UVS_INTERNAL_H */

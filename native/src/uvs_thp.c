@@ -119,8 +119,7 @@ static int claim_descs(struct uvs_server *s, struct extent *e)
 				uvs_spin_pause(s->stats);
 				continue;
 			}
-			if (uvs_desc_tag(d) != UVS_TAG_ZERO && uvs_desc_tag(d) != UVS_TAG_ZSWAP &&
-			    uvs_desc_tag(d) != UVS_TAG_CACHE) {
+			if (uvs_desc_tag(d) == UVS_TAG_NONE) {
 				unclaim_descs(ctx, e, 0, i);
 				return 0;
 			}
@@ -147,12 +146,22 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
 	for (int i = 0; i < EXT_PAGES; i++) {
 		uint64_t d = e->desc[i];
 		uint8_t *dst = buf + ((size_t)i << UVS_PAGE_SHIFT);
-		int err = 0;
+		int err = 0, cause;
 
-		if (uvs_desc_tag(d) == UVS_TAG_ZSWAP)
+		switch (uvs_desc_tag(d)) {
+		case UVS_TAG_ZSWAP:
+		case UVS_TAG_WRITEBACK:
 			err = uvs_codec_decompress(s->ctx, uvs_desc_payload(d), dst);
-		else if (uvs_desc_tag(d) == UVS_TAG_CACHE)
+			break;
+		case UVS_TAG_FILE:
+		case UVS_TAG_SWAPOFF:
+			/* The kernel's file readahead makes neighbouring slots page-cache hits. */
+			err = uvs_file_read(s->ctx, uvs_desc_payload(d), dst, s->fbuf, &cause);
+			break;
+		case UVS_TAG_CACHE:
 			memcpy(dst, uvs_staging_page(s->ctx, uvs_desc_payload(d)), UVS_PAGE_SIZE);
+			break;
+		}
 		if (err)
 			return err;
 	}

@@ -86,3 +86,19 @@ int uvs_uffd_wake(int uffd, uint64_t start, uint64_t len)
 
 	return ioctl(uffd, UFFDIO_WAKE, &r) ? -errno : 0;
 }
+
+/* Mark the range poisoned: the next access raises SIGBUS instead of a fault (and wakes waiters). */
+int uvs_uffd_poison(int uffd, uint64_t start, uint64_t len)
+{
+	struct uffdio_poison p;
+
+	for (;;) {
+		memset(&p, 0, sizeof(p));
+		p.range.start = start;
+		p.range.len = len;
+		if (!ioctl(uffd, UFFDIO_POISON, &p))
+			return 0;
+		if (errno != EAGAIN)
+			return -errno;
+	}
+}

@@ -2,6 +2,12 @@ package dev.uvswap;
 
 import dev.uvswap.internal.VSwapConfig;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.function.Consumer;
+
 /**
  * One virtual swap space: a userfaultfd, its native fault servers, the slot space, the
  * compressed pool and the regions allocated from it. Build it once per process (or per
@@ -42,6 +48,31 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
 
     int faultThreads();
 
+    /**
+     * Adds a swap file while running (swapon): created with mode 0600 at {@code path}, which must
+     * not exist, sparse, at most {@code maxBytes}; removed when retired or on close. Pages reach
+     * it only by writeback (the pool over {@link Builder#zswapMaxBytes}) or when the pool refuses
+     * them. Files with a higher priority fill first.
+     */
+    void addSwapFile(Path path, long maxBytes, int priority);
+
+    /**
+     * Swapoff: moves every page stored in the file back into the compressed pool (or into
+     * another swap file when the pool is at its limit), then removes it. Regions stay usable
+     * throughout, faults included; no region's page map is walked.
+     *
+     * @throws IllegalArgumentException if the path is not one of this VSwap's swap files
+     * @throws VSwapException           if some pages could not be moved (unreadable, or no room);
+     *                                  the file then stays in use and nothing is lost
+     */
+    void retire(Path path);
+
+    /** The pool size above which writeback moves the coldest pages to swap files. */
+    void setZswapMaxBytes(long bytes);
+
+    /** Turns writeback on or off (a full pool then refuses pages, which go to a file directly). */
+    void setZswapWriteback(boolean on);
+
     /** Closes every region, stops the fault servers and frees all memory. Idempotent. */
     @Override
     void close();
@@ -54,12 +85,16 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
         private boolean pinFaultThreads;
         private boolean userModeOnly;
         private long poolMaxBytes = -1;
+        private long zswapMaxBytes = -1;
+        private boolean zswapWriteback = true;
+        private final List<VSwapConfig.SwapFileSpec> swapFiles = new ArrayList<>();
+        private Consumer<SwapFileEvent> swapFileEvents;
 
         private Builder() {
         }
 
         public Builder compressor(Compressor c) {
-            this.compressor = java.util.Objects.requireNonNull(c, "compressor");
+            this.compressor = Objects.requireNonNull(c, "compressor");
             return this;
         }
 
@@ -105,10 +140,57 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
             return this;
         }
 
-        /** Checks the platform and starts the fault servers. */
+        /**
+         * A swap file at {@code path} (which must not exist), at most {@code maxBytes} (2 MiB ..
+         * 2 TiB), created sparse with mode 0600 and removed on close; see {@link VSwap#addSwapFile}.
+         */
+        public Builder swapFile(Path path, long maxBytes) {
+            return swapFile(path, maxBytes, 0);
+        }
+
+        /** As {@link #swapFile(Path, long)}; files with a higher priority fill first. */
+        public Builder swapFile(Path path, long maxBytes, int priority) {
+            swapFiles.add(new VSwapConfig.SwapFileSpec(Objects.requireNonNull(path, "path"), maxBytes, priority, false));
+            return this;
+        }
+
+        /** A swap file in {@code directory} that is unlinked at once: nothing is left behind, even after a crash. */
+        public Builder temporarySwapFile(Path directory, long maxBytes) {
+            swapFiles.add(new VSwapConfig.SwapFileSpec(Objects.requireNonNull(directory, "directory"), maxBytes, 0, true));
+            return this;
+        }
+
+        /**
+         * The pool size above which writeback moves the coldest pool pages to swap files
+         * (default: a fifth of RAM, zswap's max_pool_percent, and at most {@link #poolMaxBytes}).
+         * Writeback stops at 90% of it.
+         */
+        public Builder zswapMaxBytes(long bytes) {
+            if (bytes < 65536) {
+                throw new IllegalArgumentException("zswapMaxBytes " + bytes + " below one 64 KiB span");
+            }
+            this.zswapMaxBytes = bytes;
+            return this;
+        }
+
+        /** Whether writeback runs (default true); without it only pool rejects reach the files. */
+        public Builder zswapWriteback(boolean on) {
+            this.zswapWriteback = on;
+            return this;
+        }
+
+        /** Receives swap-file events (write errors, no space, full, deleted); must not block. */
+        public Builder swapFileEvents(Consumer<SwapFileEvent> listener) {
+            this.swapFileEvents = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /** Checks the platform, creates the swap files and starts the fault servers. */
         public VSwap build() {
+            long pool = poolMaxBytes > 0 ? poolMaxBytes : VSwapConfig.defaultPoolMaxBytes();
+            long zswap = zswapMaxBytes > 0 ? zswapMaxBytes : Math.min(pool, VSwapConfig.defaultZswapMaxBytes());
             return VSwapImpl.create(new VSwapConfig(compressor, zstdLevel, faultThreads, pinFaultThreads, userModeOnly,
-                    poolMaxBytes > 0 ? poolMaxBytes : VSwapConfig.defaultPoolMaxBytes()));
+                    pool, zswap, zswapWriteback, swapFiles, swapFileEvents));
         }
     }
 }

@@ -13,6 +13,7 @@ import dev.uvswap.internal.staging.StagingArea;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -40,6 +41,7 @@ final class VSwapImpl implements VSwap {
     private final CompressedPool pool;
     private final StagingArea staging;
     private final SlotReclaimer reclaimer;
+    private final FileBackend fileBackend;
     private final SwapOut swapOut;
     private final Set<RegionImpl> regions = ConcurrentHashMap.newKeySet();
     private final long pmShift = uvswap_h.UVS_PM_SHIFT();
@@ -73,9 +75,60 @@ final class VSwapImpl implements VSwap {
         this.slots = new SlotSpace(descTable.segment(), descTable);
         this.pool = new CompressedPool(poolArea.segment(), poolArea, config.poolMaxBytes());
         this.staging = new StagingArea(stagingArea.size() / RegionImpl.PAGE, stagingArea);
-        this.reclaimer = push(opened, new SlotReclaimer(servers, slots, pool, staging));
-        this.swapOut = push(opened, new SwapOut(servers, slots, pool, staging, reclaimer,
+        this.fileBackend = push(opened, new FileBackend(servers, slots, pool, this::drainCompletions,
+                config.swapFileEvents(), config.zswapMaxBytes(), config.zswapWriteback()));
+        this.reclaimer = push(opened, new SlotReclaimer(servers, slots, pool, staging, fileBackend.files()));
+        this.swapOut = push(opened, new SwapOut(servers, slots, pool, staging, reclaimer, fileBackend,
                 config.compressor() == Compressor.ZSTD));
+        for (VSwapConfig.SwapFileSpec f : config.swapFiles()) {
+            addFile(f.path(), f.maxBytes(), f.priority(), f.temporary());
+        }
+    }
+
+    /** Frees what every swap-in served so far consumed (the servers' completions). */
+    private void drainCompletions() {
+        servers.quiesce();
+        reclaimer.drain();
+    }
+
+    private void addFile(Path path, long maxBytes, int priority, boolean temporary) {
+        if (!uffd.poison()) {
+            throw new UnsupportedPlatformException("swap files need UFFD_FEATURE_POISON (Linux >= 6.6; this kernel offers"
+                    + " features 0x" + Long.toHexString(uffd.features()) + "): without it a page whose file read fails"
+                    + " could only hang the thread that touched it");
+        }
+        fileBackend.add(path, maxBytes, priority, temporary);
+    }
+
+    @Override
+    public void addSwapFile(Path path, long maxBytes, int priority) {
+        ensureOpen();
+        addFile(path, maxBytes, priority, false);
+    }
+
+    @Override
+    public void retire(Path path) {
+        ensureOpen();
+        fileBackend.retire(path);
+    }
+
+    @Override
+    public void setZswapMaxBytes(long bytes) {
+        if (bytes < 65536) {
+            throw new IllegalArgumentException("zswapMaxBytes " + bytes + " below one 64 KiB span");
+        }
+        ensureOpen();
+        fileBackend.setZswapMaxBytes(bytes);
+    }
+
+    @Override
+    public void setZswapWriteback(boolean on) {
+        ensureOpen();
+        fileBackend.setWriteback(on);
+    }
+
+    FileBackend fileBackend() {
+        return fileBackend;
     }
 
     public static VSwapImpl create(VSwapConfig config) {
@@ -197,18 +250,37 @@ final class VSwapImpl implements VSwap {
                 continue;
             }
             long vslot = w >>> pmShift;
+            freeBackend(i, vslot);
+            batch.add(vslot);
+        }
+    }
+
+    /**
+     * Empties a slot of a closed region and frees what it held. A CAS, not a store: writeback
+     * and swapoff may be moving the slot's backend right now, and whoever loses undoes its side.
+     */
+    private void freeBackend(long page, long vslot) {
+        for (;;) {
             long d = slots.descriptorAcquire(vslot);
+            if (SlotDescriptor.tag(d) == SlotDescriptor.TAG_BUSY) {
+                Thread.onSpinWait();   // C code mid-transition; it never waits on us
+                continue;
+            }
+            // CAS (volatile): the slot is empty before the allocator may hand it out again
+            if (!slots.descriptorCas(vslot, d, SlotDescriptor.NONE)) {
+                continue;
+            }
             long payload = SlotDescriptor.payload(d);
             switch ((int) SlotDescriptor.tag(d)) {
-                case (int) SlotDescriptor.TAG_ZSWAP -> pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
+                case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK ->
+                        pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
+                case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> fileBackend.files().free(payload);
                 case (int) SlotDescriptor.TAG_CACHE -> staging.release(payload);
                 case (int) SlotDescriptor.TAG_ZERO -> { }
-                default -> throw new IllegalStateException("page " + i + " names slot " + vslot
+                default -> throw new IllegalStateException("page " + page + " names slot " + vslot
                         + " whose descriptor 0x" + Long.toHexString(d) + " holds no data");
             }
-            // release: the slot is empty before the allocator may hand it out again
-            slots.descriptorRelease(vslot, SlotDescriptor.NONE);
-            batch.add(vslot);
+            return;
         }
     }
 
@@ -224,7 +296,11 @@ final class VSwapImpl implements VSwap {
                 swapOut.thpSwpout.sum(), servers.thpFallbacks(), servers.readahead(),
                 pool.storedObjects(), pool.storedBytes(), pool.totalBytes(), pool.maxBytes(),
                 slots.inUse(), slots.clusters(), staging.pagesInUse(), servers.errors(), servers.lastErrno(),
-                uffd.kernelFaults());
+                uffd.kernelFaults(),
+                reclaimer.swpinFile.sum(), swapOut.swpoutFile.sum(), fileBackend.zswpwb(), fileBackend.writebackBatches(),
+                fileBackend.files().usedSlots(), fileBackend.files().storedBytes(), fileBackend.files().badSlots(),
+                fileBackend.writeErrors(), fileBackend.noSpace(), servers.readErrors(), servers.poisoned(),
+                fileBackend.swapoffPages(), fileBackend.zswapMaxBytes());
     }
 
     @Override
@@ -261,6 +337,7 @@ final class VSwapImpl implements VSwap {
         Deque<AutoCloseable> parts = new ArrayDeque<>();
         parts.add(swapOut);
         parts.add(reclaimer);
+        parts.add(fileBackend);
         parts.add(servers);
         parts.add(uffd);
         parts.add(stagingArea::unmap);

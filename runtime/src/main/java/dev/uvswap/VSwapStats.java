@@ -29,6 +29,19 @@ import java.util.Map;
  * @param faultErrors         unexpected failures inside the fault servers, each retried (should be 0)
  * @param faultLastErrno      errno of the last such failure (0 if none)
  * @param kernelFaultsHandled whether faults taken inside system calls are served too
+ * @param swpinFile           pages read back from swap files (faults and prefaults)
+ * @param swpoutFile          pages the pool refused that went to a swap file instead
+ * @param zswpwb              pool pages written back to swap files
+ * @param writebackBatches    pwritev calls made by writeback
+ * @param fileSlotsUsed       swap-file slots (4 KiB each) holding a page
+ * @param fileBytes           stored bytes of those pages (compressed, as the pool held them)
+ * @param fileBadSlots        slots a write failed on, never used again
+ * @param fileWriteErrors     failed swap-file writes (their pages stayed in the pool or in memory)
+ * @param fileNoSpace         writes that found the file system full
+ * @param fileReadErrors      swap-file reads that failed on the fault path
+ * @param poisonedPages       pages whose data could not be read: touching them raises an error
+ * @param swapoffPages        pages moved out of retired files
+ * @param zswapMaxBytes       the pool size that starts writeback
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -37,7 +50,10 @@ public record VSwapStats(
         long thpSwpout, Map<ThpFallback, Long> thpSwpinFallback, long readaheadPages,
         long poolStoredPages, long poolCompressedBytes, long poolTotalBytes, long poolMaxBytes,
         long slotsInUse, long slotClusters, long stagingPages, long faultErrors, int faultLastErrno,
-        boolean kernelFaultsHandled) {
+        boolean kernelFaultsHandled,
+        long swpinFile, long swpoutFile, long zswpwb, long writebackBatches, long fileSlotsUsed, long fileBytes,
+        long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
+        long swapoffPages, long zswapMaxBytes) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);

@@ -137,7 +137,7 @@ class ThpExtentTest {
             // the first half came back on its own, so the extent is no longer out as a whole
             assertTrue(s.thpSwpinFallback().get(ThpFallback.MIXED) > 0, s.thpSwpinFallback().toString());
             assertTrue(s.readaheadPages() > 0, "the sequential reader was read ahead of");
-            assertTrue(s.faults(FaultKind.ZSWAP) < 256 / 2, "readahead saved most faults: " + s.faults(FaultKind.ZSWAP));
+            assertTrue(s.faults(FaultKind.ZSWAP) < 256 / 2, "readahead saved most faults: " + s);
             assertEquals(512, s.pswpin());
             assertEquals(0, s.slotsInUse());
         }

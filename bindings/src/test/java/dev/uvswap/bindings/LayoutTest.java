@@ -1,11 +1,13 @@
 package dev.uvswap.bindings;
 
 import dev.uvswap.bindings.libc.Errno;
+import dev.uvswap.bindings.libc.iovec;
 import dev.uvswap.bindings.libc.libc_h;
 import dev.uvswap.bindings.uffd.uffd_msg;
 import dev.uvswap.bindings.uffd.uffdio_api;
 import dev.uvswap.bindings.uffd.uffdio_copy;
 import dev.uvswap.bindings.uffd.uffdio_move;
+import dev.uvswap.bindings.uffd.uffdio_poison;
 import dev.uvswap.bindings.uffd.uffdio_range;
 import dev.uvswap.bindings.uffd.uffdio_register;
 import dev.uvswap.bindings.uffd.uffdio_writeprotect;
@@ -67,8 +69,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 class LayoutTest {
 
     static final List<Class<?>> STRUCTS = List.of(
+            iovec.class,
             uffdio_api.class, uffdio_range.class, uffdio_register.class, uffdio_copy.class,
-            uffdio_zeropage.class, uffdio_move.class, uffdio_writeprotect.class, uffd_msg.class,
+            uffdio_zeropage.class, uffdio_move.class, uffdio_writeprotect.class, uffdio_poison.class, uffd_msg.class,
             uvs_completion.class, uvs_ring.class, uvs_server_stats.class, uvs_codec.class, uvs_config.class,
             uvs_cresult.class);
 
@@ -308,6 +311,8 @@ class LayoutTest {
             inline(facts, "uvs_handle_fmt", () -> uvswap_h.uvs_handle_fmt(w), w);
             inline(facts, "uvs_handle_len", () -> uvswap_h.uvs_handle_len(w), w);
             inline(facts, "uvs_handle_off", () -> uvswap_h.uvs_handle_off(w), w);
+            inline(facts, "uvs_fh_file", () -> uvswap_h.uvs_fh_file(w), w);
+            inline(facts, "uvs_fh_off", () -> uvswap_h.uvs_fh_off(w), w);
         }
         inline(facts, "uvs_desc_make", () -> uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_CACHE(), 0x1234_5678_9ABCL),
                 uvswap_h.UVS_TAG_CACHE(), 0x1234_5678_9ABCL);
@@ -317,6 +322,10 @@ class LayoutTest {
                 0x3FFF_FFFF_FFFFL, 4096, uvswap_h.UVS_FMT_FILL());
         inline(facts, "uvs_handle_make", () -> uvswap_h.uvs_handle_make(12345, 1, uvswap_h.UVS_FMT_LZ4()),
                 12345, 1, uvswap_h.UVS_FMT_LZ4());
+        inline(facts, "uvs_fh_make", () -> uvswap_h.uvs_fh_make(31, 0x1FF_FFFF_FFFFL, 4096, uvswap_h.UVS_FMT_FILL()),
+                31, 0x1FF_FFFF_FFFFL, 4096, uvswap_h.UVS_FMT_FILL());
+        inline(facts, "uvs_fh_make", () -> uvswap_h.uvs_fh_make(5, 12345L << uvswap_h.UVS_PAGE_SHIFT(), 77, uvswap_h.UVS_FMT_ZSTD()),
+                5, 12345L << uvswap_h.UVS_PAGE_SHIFT(), 77, uvswap_h.UVS_FMT_ZSTD());
     }
 
     static void inline(List<Fact> facts, String fn, LongSupplier java, long... args) {
@@ -337,8 +346,10 @@ class LayoutTest {
                 #include <stdio.h>
                 #include <errno.h>
                 #include <fcntl.h>
+                #include <limits.h>
                 #include <sys/mman.h>
                 #include <sys/syscall.h>
+                #include <sys/uio.h>
                 #include <unistd.h>
                 #include "uvs_uffd.h"
                 #include "uvswap.h"

@@ -1,6 +1,7 @@
 package dev.uvswap.bindings;
 
 import dev.uvswap.bindings.libc.Errno;
+import dev.uvswap.bindings.libc.iovec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,6 +104,62 @@ class LibcTest {
                 // ioctl (variadic) on a regular file: TCGETS (0x5401 on x86_64 and aarch64) is not for files.
                 assertEquals(-1, ioctl(fd, 0x5401, arena.allocate(256)));
                 assertEquals(ENOTTY(), Errno.last(), () -> Errno.describe(Errno.last()));
+            } finally {
+                assertEquals(0, close(fd));
+            }
+        }
+    }
+
+    @Test
+    void vectoredAndSpaceCalls(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("swap");
+        Path link = dir.resolve("link");
+        Files.createSymbolicLink(link, file);
+        try (Arena arena = Arena.ofConfined()) {
+            int fd = open(arena.allocateFrom(file.toString()), O_RDWR() | O_CREAT() | O_EXCL() | O_NOFOLLOW() | O_CLOEXEC(), 0600);
+            assertTrue(fd >= 0, () -> "open: " + Errno.describe(Errno.last()));
+            assertEquals(-1, open(arena.allocateFrom(link.toString()), O_RDWR() | O_NOFOLLOW() | O_CLOEXEC(), 0));
+            assertEquals("ELOOP", Errno.name(Errno.last()), () -> "O_NOFOLLOW on a symlink: " + Errno.describe(Errno.last()));
+            try {
+                assertEquals(0, ftruncate(fd, 4 * 4096), () -> "ftruncate: " + Errno.describe(Errno.last()));
+                assertEquals(4 * 4096, Files.size(file));
+
+                // Two buffers, one call: 3 bytes then 4096, written at offset 4096.
+                MemorySegment a = arena.allocate(3);
+                a.fill((byte) 0x11);
+                MemorySegment b = arena.allocate(4096);
+                b.fill((byte) 0x22);
+                MemorySegment iov = iovec.allocateArray(2, arena);
+                iovec.iov_base(iovec.asSlice(iov, 0), a);
+                iovec.iov_len(iovec.asSlice(iov, 0), a.byteSize());
+                iovec.iov_base(iovec.asSlice(iov, 1), b);
+                iovec.iov_len(iovec.asSlice(iov, 1), b.byteSize());
+                assertEquals(4099, pwritev(fd, iov, 2, 4096), () -> "pwritev: " + Errno.describe(Errno.last()));
+                assertEquals(0, fdatasync(fd), () -> "fdatasync: " + Errno.describe(Errno.last()));
+
+                MemorySegment c = arena.allocate(4099);
+                iovec.iov_base(iov, c);
+                iovec.iov_len(iov, c.byteSize());
+                assertEquals(4099, preadv(fd, iov, 1, 4096), () -> "preadv: " + Errno.describe(Errno.last()));
+                assertEquals(-1, c.asSlice(0, 3).mismatch(a));
+                assertEquals(-1, c.asSlice(3).mismatch(b));
+
+                assertEquals(-1, pwritev(fd, iov, IOV_MAX() + 1, 0), "more than IOV_MAX entries");
+                assertEquals(EINVAL(), Errno.last(), () -> Errno.describe(Errno.last()));
+                assertEquals(-1, ftruncate(-1, 0));
+                assertEquals(EBADF(), Errno.last());
+
+                int rc = fallocate(fd, FALLOC_FL_PUNCH_HOLE() | FALLOC_FL_KEEP_SIZE(), 4096, 4096);
+                if (rc != 0) {
+                    assertEquals(EOPNOTSUPP(), Errno.last(), () -> "fallocate: " + Errno.describe(Errno.last()));
+                } else {
+                    assertEquals(4 * 4096, Files.size(file), "KEEP_SIZE");
+                    assertEquals(4099, pread(fd, c, 4099, 4096));
+                    assertEquals(0, c.get(JAVA_BYTE, 0), "the punched page reads back zero");
+                    assertEquals(0x22, c.get(JAVA_BYTE, 4098), "the next page is untouched");
+                }
+                assertEquals(-1, fallocate(fd, FALLOC_FL_PUNCH_HOLE(), 0, 4096), "PUNCH_HOLE needs KEEP_SIZE");
+                assertTrue(Errno.last() == EINVAL() || Errno.last() == EOPNOTSUPP(), () -> Errno.describe(Errno.last()));
             } finally {
                 assertEquals(0, close(fd));
             }

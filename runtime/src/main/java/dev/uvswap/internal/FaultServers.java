@@ -85,6 +85,16 @@ public final class FaultServers implements AutoCloseable {
         return m;
     }
 
+    /** Swap-file reads (or decodes) that failed on the fault path. */
+    public long readErrors() {
+        return sum(uvs_server_stats::read_errors);
+    }
+
+    /** Pages poisoned because their data could not be read. */
+    public long poisoned() {
+        return sum(uvs_server_stats::poisoned);
+    }
+
     public long readahead() {
         return sum(uvs_server_stats::readahead);
     }

@@ -2,6 +2,7 @@ package dev.uvswap.internal;
 
 import dev.uvswap.bindings.uvswap.uvs_completion;
 import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.file.SwapFiles;
 import dev.uvswap.internal.pool.CompressedPool;
 import dev.uvswap.internal.pool.PoolHandle;
 import dev.uvswap.internal.slot.SlotDescriptor;
@@ -15,8 +16,8 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Frees what swap-ins consumed, in batches (the kernel's batched free): a fault server reports
- * "slot S held descriptor D" through its completion ring; we free D's backend (pool object or
- * staging page) and then the slot. Runs on its own daemon thread, which sleeps in native code
+ * "slot S held descriptor D" through its completion ring; we free D's backend (pool object,
+ * file slot or staging page) and then the slot. Runs on its own daemon thread, which sleeps in native code
  * until a server asks for it or 10 ms pass, and synchronously when stats or a close need exact
  * counts. Each slot is freed exactly once: only the swap-in that emptied it reports it.
  */
@@ -28,6 +29,7 @@ public final class SlotReclaimer implements AutoCloseable {
     private final SlotSpace slots;
     private final CompressedPool pool;
     private final StagingArea staging;
+    private final SwapFiles files;
     private final Object lock = new Object();
     private final long[] batch = new long[BATCH];
     private int batched;
@@ -40,12 +42,16 @@ public final class SlotReclaimer implements AutoCloseable {
     public final LongAdder zswpin = new LongAdder();
     public final LongAdder swpinZero = new LongAdder();
     public final LongAdder cacheHits = new LongAdder();
+    /** Pages read back from a swap file. */
+    public final LongAdder swpinFile = new LongAdder();
 
-    public SlotReclaimer(FaultServers servers, SlotSpace slots, CompressedPool pool, StagingArea staging) {
+    public SlotReclaimer(FaultServers servers, SlotSpace slots, CompressedPool pool, StagingArea staging,
+                         SwapFiles files) {
         this.servers = servers;
         this.slots = slots;
         this.pool = pool;
         this.staging = staging;
+        this.files = files;
         this.overflow = arena.allocate(uvs_completion.layout(), BATCH);
         this.thread = Thread.ofPlatform().daemon().name("uvswap-reclaimer").unstarted(this::run);
         thread.start();
@@ -89,9 +95,14 @@ public final class SlotReclaimer implements AutoCloseable {
     private void release(long vslot, long desc) {
         long payload = SlotDescriptor.payload(desc);
         switch ((int) SlotDescriptor.tag(desc)) {
-            case (int) SlotDescriptor.TAG_ZSWAP -> {
+            case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK -> {
+                // A WRITEBACK taken by the fault: the writer's CAS fails and it frees its file slot.
                 pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
                 zswpin.increment();
+            }
+            case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> {
+                files.free(payload);
+                swpinFile.increment();
             }
             case (int) SlotDescriptor.TAG_CACHE -> {
                 staging.release(payload);

@@ -4,6 +4,8 @@ import dev.uvswap.VSwapException;
 import dev.uvswap.bindings.uvswap.uvs_completion;
 import dev.uvswap.bindings.uvswap.uvs_cresult;
 import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.file.RunWriter;
+import dev.uvswap.internal.file.SwapFiles;
 import dev.uvswap.internal.pool.CompressedPool;
 import dev.uvswap.internal.pool.PoolHandle;
 import dev.uvswap.internal.slot.SlotDescriptor;
@@ -33,6 +35,10 @@ public final class SwapOut implements AutoCloseable {
     private final CompressedPool pool;
     private final StagingArea staging;
     private final SlotReclaimer reclaimer;
+    private final SwapFiles files;
+    private final AgeList ages;
+    private final FileEvents events;
+    private final Writeback writeback;
     private final int codec;
     private final int storedFormat;
     private final ConcurrentLinkedQueue<Buffers> buffers = new ConcurrentLinkedQueue<>();
@@ -42,6 +48,8 @@ public final class SwapOut implements AutoCloseable {
     public final LongAdder zswpout = new LongAdder();
     public final LongAdder swpoutZero = new LongAdder();
     public final LongAdder poolRejects = new LongAdder();
+    /** Pages the pool refused that went to a swap file instead. */
+    public final LongAdder swpoutFile = new LongAdder();
     /** Whole 2 MiB extents that left in one move (their pages may come back as one huge page). */
     public final LongAdder thpSwpout = new LongAdder();
 
@@ -53,15 +61,28 @@ public final class SwapOut implements AutoCloseable {
         final MemorySegment results = arena.allocate(uvs_cresult.layout(), BATCH);
         final MemorySegment scratch = arena.allocate(BATCH * PAGE, PAGE);
         final MemorySegment completions = arena.allocate(uvs_completion.layout(), BATCH);
+        /** Slots stored in the pool by this batch, for the age list. */
+        final long[] stored = new long[BATCH];
+        /** Batch entries the pool refused, and what a file write of them needs. */
+        final int[] rejected = new int[BATCH];
+        final long[] rejectedSlots = new long[BATCH];
+        final long[] rejectedOffsets = new long[BATCH];
+        final int[] rejectedLengths = new int[BATCH];
+        final int[] rejectedFormats = new int[BATCH];
+        final RunWriter writer = new RunWriter();
     }
 
     public SwapOut(FaultServers servers, SlotSpace slots, CompressedPool pool, StagingArea staging, SlotReclaimer reclaimer,
-            boolean zstd) {
+            FileBackend backend, boolean zstd) {
         this.servers = servers;
         this.slots = slots;
         this.pool = pool;
         this.staging = staging;
         this.reclaimer = reclaimer;
+        this.files = backend.files;
+        this.ages = backend.ages;
+        this.events = backend.events;
+        this.writeback = backend.writeback();
         this.codec = zstd ? uvswap_h.UVS_CODEC_ZSTD() : uvswap_h.UVS_CODEC_LZ4();
         this.storedFormat = zstd ? uvswap_h.UVS_FMT_ZSTD() : uvswap_h.UVS_FMT_LZ4();
     }
@@ -200,7 +221,8 @@ public final class SwapOut implements AutoCloseable {
         NativeErrors.check(uvswap_h.uvs_compress(servers.context(), b.vslotSeg, used, chunk, codec, b.scratch, b.results),
                 "uvs_compress");
         long stored = 0;
-        int rejectedFirst = -1;
+        int inPool = 0;
+        int rejected = 0;
         for (int i = 0; i < used; i++) {
             long page = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
             if (page == uvswap_h.UVS_NO_PAGE()) {
@@ -211,12 +233,22 @@ public final class SwapOut implements AutoCloseable {
             }
             switch (store(b, i, chunk + i)) {
                 case STORED -> stored++;
-                case REJECTED -> rejectedFirst = rejectedFirst < 0 ? i : rejectedFirst;
+                case POOLED -> {
+                    stored++;
+                    b.stored[inPool++] = b.vslots[i];
+                }
+                case REJECTED -> b.rejected[rejected++] = i;
                 case TAKEN -> { }
             }
         }
-        if (rejectedFirst >= 0) {
-            bringBackRejected(b, region, chunk, rejectedFirst, used);
+        if (inPool > 0) {
+            ages.add(b.stored, inPool);
+            writeback.poolGrew();
+        }
+        if (rejected > 0) {
+            int toFile = files.accepting() ? writeRejected(b, chunk, rejected) : 0;
+            stored += toFile;
+            bringBackRejected(b, region, chunk, rejected);
         }
         return stored;
     }
@@ -225,7 +257,7 @@ public final class SwapOut implements AutoCloseable {
         return java.util.Arrays.copyOfRange(a, from, to);
     }
 
-    private enum Outcome { STORED, REJECTED, TAKEN }
+    private enum Outcome { STORED, POOLED, REJECTED, TAKEN }
 
     private Outcome store(Buffers b, int i, long stagingPage) {
         long vslot = b.vslots[i];
@@ -251,6 +283,7 @@ public final class SwapOut implements AutoCloseable {
             }
             offset = pool.allocate(length);
             if (offset < 0) {
+                rejectedForm(b, i, kind, length, fmt);
                 return Outcome.REJECTED;
             }
             if (kind == uvswap_h.UVS_CR_FILL()) {
@@ -273,21 +306,77 @@ public final class SwapOut implements AutoCloseable {
         pswpout.increment();
         if (kind == uvswap_h.UVS_CR_ZERO()) {
             swpoutZero.increment();
-        } else {
-            zswpout.increment();
+            return Outcome.STORED;
         }
-        return Outcome.STORED;
+        zswpout.increment();
+        return Outcome.POOLED;
     }
 
-    /** The pool refused these pages: move them back into the region (they were never lost). */
-    private void bringBackRejected(Buffers b, int region, long chunk, int from, int used) {
-        for (int i = from; i < used; i++) {
-            long page = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
-            if (page == uvswap_h.UVS_NO_PAGE()) {
+    /** Notes a refused page's stored form (its bytes stay in scratch page i) for a file write. */
+    private static void rejectedForm(Buffers b, int i, int kind, int length, int fmt) {
+        if (kind == uvswap_h.UVS_CR_FILL()) {
+            b.scratch.set(ValueLayout.JAVA_LONG, i * PAGE,
+                    b.results.get(ValueLayout.JAVA_LONG, i * uvs_cresult.sizeof() + uvs_cresult.fill$offset()));
+        }
+        b.rejectedOffsets[i] = i * PAGE;
+        b.rejectedLengths[i] = length;
+        b.rejectedFormats[i] = fmt;
+    }
+
+    /**
+     * The pool refused these pages: write them to swap-file slots (allocated now, the lazy
+     * allocation of vswap) and flip CACHE → FILE. A page a fault took back meanwhile keeps its
+     * CAS from succeeding and its file slot is given back. Returns how many went to a file; the
+     * rest stay CACHE for {@link #bringBackRejected}.
+     */
+    private int writeRejected(Buffers b, long chunk, int rejected) {
+        long[] offs = new long[rejected];
+        int[] lens = new int[rejected];
+        for (int r = 0; r < rejected; r++) {
+            int i = b.rejected[r];
+            b.rejectedSlots[r] = b.vslots[i];
+            offs[r] = b.rejectedOffsets[i];
+            lens[r] = b.rejectedLengths[i];
+        }
+        int written = 0;
+        for (int done = 0; done < rejected; ) {
+            SwapFiles.Run run = files.allocate(rejected - done, b.rejectedSlots, done);
+            if (run == null) {
+                break;
+            }
+            int err = b.writer.write(run, b.scratch, offs, lens, done);
+            if (err != 0) {
+                events.writeFailed(run, -err);
+                done += run.length();
                 continue;
             }
+            for (int k = 0; k < run.length(); k++) {
+                int i = b.rejected[done + k];
+                long fh = run.handle(k, lens[done + k], b.rejectedFormats[i]);
+                // CAS (volatile): the bytes are in the file before a server can acquire FILE.
+                if (slots.descriptorCas(b.vslots[i], SlotDescriptor.make(SlotDescriptor.TAG_CACHE, chunk + i),
+                        SlotDescriptor.make(SlotDescriptor.TAG_FILE, fh))) {
+                    files.published(fh);
+                    staging.release(chunk + i);
+                    pswpout.increment();
+                    swpoutFile.increment();
+                    written++;
+                } else {
+                    run.file().unallocate(run.first() + k, 1);
+                }
+            }
+            done += run.length();
+        }
+        return written;
+    }
+
+    /** Refused pages no file took: move them back into the region (they were never lost). */
+    private void bringBackRejected(Buffers b, int region, long chunk, int rejected) {
+        for (int r = 0; r < rejected; r++) {
+            int i = b.rejected[r];
+            long page = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
             if (slots.descriptorAcquire(b.vslots[i]) != SlotDescriptor.make(SlotDescriptor.TAG_CACHE, chunk + i)) {
-                continue;   // stored, or taken back by a fault already
+                continue;   // written to a file, or taken back by a fault already
             }
             long got = NativeErrors.check(uvswap_h.uvs_populate(servers.context(), region, page, 1, b.completions),
                     "uvs_populate (returning a page the pool refused)");
@@ -298,6 +387,9 @@ public final class SwapOut implements AutoCloseable {
 
     @Override
     public void close() {
+        for (Buffers b : buffers) {
+            b.writer.close();
+        }
         buffers.clear();
         arena.close();
     }

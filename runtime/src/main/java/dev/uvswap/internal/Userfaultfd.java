@@ -53,6 +53,11 @@ public final class Userfaultfd implements AutoCloseable {
         return features;
     }
 
+    /** Whether UFFDIO_POISON works: a fault server can fail an access it cannot serve with SIGBUS. */
+    public boolean poison() {
+        return (features & userfaultfd_h.UFFD_FEATURE_POISON()) != 0;
+    }
+
     /** Opens and handshakes; throws UnsupportedPlatformException naming what is missing. */
     public static Userfaultfd open(boolean userModeOnly) {
         checkTransparentHugePages();
@@ -103,10 +108,12 @@ public final class Userfaultfd implements AutoCloseable {
 
     private static long handshake(int fd) {
         long want = userfaultfd_h.UFFD_FEATURE_MOVE();
+        // POISON when offered (Linux >= 6.6): a page whose data cannot be read is poisoned.
+        long optional = supportedFeatures() & userfaultfd_h.UFFD_FEATURE_POISON();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment api = uffdio_api.allocate(arena);
             uffdio_api.api(api, userfaultfd_h.UFFD_API());
-            uffdio_api.features(api, want);
+            uffdio_api.features(api, want | optional);
             if (libc_h.ioctl(fd, userfaultfd_h.UFFDIO_API(), api) < 0) {
                 int errno = Errno.last();
                 libc_h.close(fd);

@@ -1,14 +1,18 @@
 package dev.uvswap.internal;
 
 import dev.uvswap.Compressor;
+import dev.uvswap.SwapFileEvent;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Consumer;
 
 /** The settings a {@link dev.uvswap.VSwap} was built with. */
 public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads, boolean pinFaultThreads,
-                          boolean userModeOnly, long poolMaxBytes) {
+                          boolean userModeOnly, long poolMaxBytes, long zswapMaxBytes, boolean zswapWriteback,
+                          List<SwapFileSpec> swapFiles, Consumer<SwapFileEvent> swapFileEvents) {
 
     /** Virtual slots the descriptor table can index: 2^30 slots, 4 TiB of swapped pages, 8 GiB of address space. */
     public static final long SLOT_CAPACITY = 1L << 30;
@@ -16,18 +20,33 @@ public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads
     public static final long STAGING_BYTES = 1L << 30;
     public static final int RING_CAPACITY = 1 << 14;
 
+    public VSwapConfig {
+        swapFiles = List.copyOf(swapFiles);
+    }
+
+    /** A swap file asked for: a path (a directory when temporary), its size and priority. */
+    public record SwapFileSpec(Path path, long maxBytes, int priority, boolean temporary) { }
+
     /** Half of physical memory. */
     public static long defaultPoolMaxBytes() {
+        return memTotal() / 2;
+    }
+
+    /** A fifth of physical memory, zswap's max_pool_percent default. */
+    public static long defaultZswapMaxBytes() {
+        return memTotal() / 5;
+    }
+
+    private static long memTotal() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
                 if (line.startsWith("MemTotal:")) {
-                    long kb = Long.parseLong(line.replaceAll("[^0-9]", ""));
-                    return kb * 1024 / 2;
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
                 }
             }
         } catch (IOException | NumberFormatException e) {
             // fall through to a fixed default
         }
-        return 4L << 30;
+        return 8L << 30;
     }
 }

@@ -59,7 +59,7 @@ public final class Errno {
             "ENOSPC", "28", "ESPIPE", "29", "EROFS", "30", "EMLINK", "31", "EPIPE", "32", "EDOM", "33",
             "ERANGE", "34", "EDEADLK", "35", "ENAMETOOLONG", "36", "ENOLCK", "37", "ENOSYS", "38",
             "ENOTEMPTY", "39", "ELOOP", "40", "EOVERFLOW", "75", "EOPNOTSUPP", "95", "EADDRINUSE", "98",
-            "ECONNRESET", "104", "ETIMEDOUT", "110", "EALREADY", "114", "EINPROGRESS", "115",
+            "ECONNRESET", "104", "ETIMEDOUT", "110", "EALREADY", "114", "EINPROGRESS", "115", "EDQUOT", "122",
             "ECANCELED", "125", "EOWNERDEAD", "130", "ERFKILL", "132", "EHWPOISON", "133",
         };
         for (int i = 0; i < table.length; i += 2) {

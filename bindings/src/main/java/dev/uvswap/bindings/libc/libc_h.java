@@ -15,14 +15,16 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 /**
  * The few libc functions and constants uvswap uses ({@code <sys/mman.h>}, {@code <fcntl.h>},
- * {@code <unistd.h>}, {@code <sys/ioctl.h>}, {@code <sys/syscall.h>}, {@code <errno.h>}, {@code <string.h>}),
- * found through {@code Linker.nativeLinker().defaultLookup()}.
+ * {@code <unistd.h>}, {@code <sys/uio.h>}, {@code <sys/ioctl.h>}, {@code <sys/syscall.h>}, {@code <errno.h>},
+ * {@code <limits.h>}, {@code <string.h>}), found through {@code Linker.nativeLinker().defaultLookup()}.
+ * The one struct, {@link iovec}, is in this package.
  *
  * <p>Differences from plain jextract output: every function that reports failure through errno is linked
  * with {@link Errno#CAPTURE} (read the value with {@link Errno#last()}); the variadic {@code ioctl},
  * {@code syscall} and {@code open} are specialized for the one argument shape uvswap uses instead of
  * jextract's invoker classes; {@code strerror} returns a {@code String}; the constants are the Linux
- * values, the same on x86_64 and aarch64, except {@link #SYS_userfaultfd()}, chosen by {@code os.arch}.
+ * values, the same on x86_64 and aarch64, except {@link #SYS_userfaultfd()} and {@link #O_NOFOLLOW()},
+ * chosen by {@code os.arch}.
  */
 public class libc_h {
 
@@ -263,6 +265,29 @@ public class libc_h {
         return O_CLOEXEC;
     }
 
+    private static final int O_NOFOLLOW = switch (System.getProperty("os.arch")) {
+        case "aarch64", "arm64" -> 0100000;  // arm64 <asm/fcntl.h>
+        case "amd64", "x86_64", "riscv64", "loongarch64" -> 0400000;  // asm-generic/fcntl.h
+        default -> -1;
+    };
+
+    /**
+     * Do not follow a symbolic link in the last component: 0400000 on x86_64 (asm-generic), 0100000 on
+     * aarch64.  Architecture dependent, so chosen from {@code os.arch} at class initialization.
+     * {@snippet lang=c :
+     * #define O_NOFOLLOW __O_NOFOLLOW
+     * }
+     *
+     * @throws UnsupportedOperationException on an architecture whose value is not known here
+     */
+    public static int O_NOFOLLOW() {
+        if (O_NOFOLLOW < 0) {
+            throw new UnsupportedOperationException("O_NOFOLLOW: unknown value for os.arch="
+                    + System.getProperty("os.arch"));
+        }
+        return O_NOFOLLOW;
+    }
+
     private static final int POSIX_FADV_DONTNEED = (int)4L;
 
     /**
@@ -272,6 +297,30 @@ public class libc_h {
      */
     public static int POSIX_FADV_DONTNEED() {
         return POSIX_FADV_DONTNEED;
+    }
+
+    private static final int FALLOC_FL_KEEP_SIZE = (int)0x01L;
+
+    /**
+     * fallocate mode (<linux/falloc.h>, through <fcntl.h> with _GNU_SOURCE).
+     * {@snippet lang=c :
+     * #define FALLOC_FL_KEEP_SIZE 0x01
+     * }
+     */
+    public static int FALLOC_FL_KEEP_SIZE() {
+        return FALLOC_FL_KEEP_SIZE;
+    }
+
+    private static final int FALLOC_FL_PUNCH_HOLE = (int)0x02L;
+
+    /**
+     * fallocate mode; must be combined with FALLOC_FL_KEEP_SIZE.
+     * {@snippet lang=c :
+     * #define FALLOC_FL_PUNCH_HOLE 0x02
+     * }
+     */
+    public static int FALLOC_FL_PUNCH_HOLE() {
+        return FALLOC_FL_PUNCH_HOLE;
     }
 
     private static final int _SC_PAGESIZE = (int)30L;
@@ -294,6 +343,18 @@ public class libc_h {
      */
     public static int _SC_NPROCESSORS_ONLN() {
         return _SC_NPROCESSORS_ONLN;
+    }
+
+    private static final int IOV_MAX = (int)1024L;
+
+    /**
+     * Most iovec entries one preadv/pwritev call takes (<limits.h>; __IOV_MAX = 1024 on Linux).
+     * {@snippet lang=c :
+     * #define IOV_MAX __IOV_MAX
+     * }
+     */
+    public static int IOV_MAX() {
+        return IOV_MAX;
     }
 
     private static final int EPERM = (int)1L;
@@ -349,6 +410,17 @@ public class libc_h {
      */
     public static int EIO() {
         return EIO;
+    }
+
+    private static final int ENXIO = (int)6L;
+
+    /**
+     * {@snippet lang=c :
+     * #define ENXIO 6
+     * }
+     */
+    public static int ENXIO() {
+        return ENXIO;
     }
 
     private static final int EBADF = (int)9L;
@@ -439,6 +511,17 @@ public class libc_h {
         return ENOTTY;
     }
 
+    private static final int EFBIG = (int)27L;
+
+    /**
+     * {@snippet lang=c :
+     * #define EFBIG 27
+     * }
+     */
+    public static int EFBIG() {
+        return EFBIG;
+    }
+
     private static final int ENOSPC = (int)28L;
 
     /**
@@ -448,6 +531,17 @@ public class libc_h {
      */
     public static int ENOSPC() {
         return ENOSPC;
+    }
+
+    private static final int EROFS = (int)30L;
+
+    /**
+     * {@snippet lang=c :
+     * #define EROFS 30
+     * }
+     */
+    public static int EROFS() {
+        return EROFS;
     }
 
     private static final int ENOSYS = (int)38L;
@@ -470,6 +564,17 @@ public class libc_h {
      */
     public static int EOPNOTSUPP() {
         return EOPNOTSUPP;
+    }
+
+    private static final int EDQUOT = (int)122L;
+
+    /**
+     * {@snippet lang=c :
+     * #define EDQUOT 122
+     * }
+     */
+    public static int EDQUOT() {
+        return EDQUOT;
     }
 
     private static class mmap {
@@ -1166,6 +1271,134 @@ public class libc_h {
         }
     }
 
+    private static class preadv {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            libc_h.C_LONG,
+            libc_h.C_INT,
+            libc_h.C_POINTER,
+            libc_h.C_INT,
+            libc_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = libc_h.findOrThrow("preadv");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC, Errno.CAPTURE);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+     * }
+     */
+    public static FunctionDescriptor preadv$descriptor() {
+        return preadv.DESC;
+    }
+
+    /**
+     * Downcall method handle for: The handle takes this thread's capture segment ({@link Errno#state()}) as its first argument.
+     * {@snippet lang=c :
+     * ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+     * }
+     */
+    public static MethodHandle preadv$handle() {
+        return preadv.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+     * }
+     */
+    public static MemorySegment preadv$address() {
+        return preadv.ADDR;
+    }
+
+    /**
+     * iov holds iovcnt {@link iovec} entries (at most {@link #IOV_MAX()}). errno is captured: after a failure read it with {@link Errno#last()}.
+     * {@snippet lang=c :
+     * ssize_t preadv(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+     * }
+     */
+    public static long preadv(int fd, MemorySegment iov, int iovcnt, long offset) {
+        var mh$ = preadv.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("preadv", fd, iov, iovcnt, offset);
+            }
+            return (long)mh$.invokeExact(Errno.state(), fd, iov, iovcnt, offset);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pwritev {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            libc_h.C_LONG,
+            libc_h.C_INT,
+            libc_h.C_POINTER,
+            libc_h.C_INT,
+            libc_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = libc_h.findOrThrow("pwritev");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC, Errno.CAPTURE);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+     * }
+     */
+    public static FunctionDescriptor pwritev$descriptor() {
+        return pwritev.DESC;
+    }
+
+    /**
+     * Downcall method handle for: The handle takes this thread's capture segment ({@link Errno#state()}) as its first argument.
+     * {@snippet lang=c :
+     * ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+     * }
+     */
+    public static MethodHandle pwritev$handle() {
+        return pwritev.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+     * }
+     */
+    public static MemorySegment pwritev$address() {
+        return pwritev.ADDR;
+    }
+
+    /**
+     * iov holds iovcnt {@link iovec} entries (at most {@link #IOV_MAX()}); may write fewer bytes than asked. errno is captured: after a failure read it with {@link Errno#last()}.
+     * {@snippet lang=c :
+     * ssize_t pwritev(int fd, const struct iovec *iov, int iovcnt, off_t offset)
+     * }
+     */
+    public static long pwritev(int fd, MemorySegment iov, int iovcnt, long offset) {
+        var mh$ = pwritev.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pwritev", fd, iov, iovcnt, offset);
+            }
+            return (long)mh$.invokeExact(Errno.state(), fd, iov, iovcnt, offset);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class posix_fadvise {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             libc_h.C_INT,
@@ -1223,6 +1456,193 @@ public class libc_h {
                 traceDowncall("posix_fadvise", fd, offset, len, advice);
             }
             return (int)mh$.invokeExact(fd, offset, len, advice);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class fallocate {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            libc_h.C_INT,
+            libc_h.C_INT,
+            libc_h.C_INT,
+            libc_h.C_LONG,
+            libc_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = libc_h.findOrThrow("fallocate");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC, Errno.CAPTURE);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int fallocate(int fd, int mode, off_t offset, off_t len)
+     * }
+     */
+    public static FunctionDescriptor fallocate$descriptor() {
+        return fallocate.DESC;
+    }
+
+    /**
+     * Downcall method handle for: The handle takes this thread's capture segment ({@link Errno#state()}) as its first argument.
+     * {@snippet lang=c :
+     * int fallocate(int fd, int mode, off_t offset, off_t len)
+     * }
+     */
+    public static MethodHandle fallocate$handle() {
+        return fallocate.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int fallocate(int fd, int mode, off_t offset, off_t len)
+     * }
+     */
+    public static MemorySegment fallocate$address() {
+        return fallocate.ADDR;
+    }
+
+    /**
+     * mode: 0 or FALLOC_FL_* flags (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE frees a range). errno is captured: after a failure read it with {@link Errno#last()}.
+     * {@snippet lang=c :
+     * int fallocate(int fd, int mode, off_t offset, off_t len)
+     * }
+     */
+    public static int fallocate(int fd, int mode, long offset, long len) {
+        var mh$ = fallocate.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("fallocate", fd, mode, offset, len);
+            }
+            return (int)mh$.invokeExact(Errno.state(), fd, mode, offset, len);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class ftruncate {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            libc_h.C_INT,
+            libc_h.C_INT,
+            libc_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = libc_h.findOrThrow("ftruncate");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC, Errno.CAPTURE);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int ftruncate(int fd, off_t length)
+     * }
+     */
+    public static FunctionDescriptor ftruncate$descriptor() {
+        return ftruncate.DESC;
+    }
+
+    /**
+     * Downcall method handle for: The handle takes this thread's capture segment ({@link Errno#state()}) as its first argument.
+     * {@snippet lang=c :
+     * int ftruncate(int fd, off_t length)
+     * }
+     */
+    public static MethodHandle ftruncate$handle() {
+        return ftruncate.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int ftruncate(int fd, off_t length)
+     * }
+     */
+    public static MemorySegment ftruncate$address() {
+        return ftruncate.ADDR;
+    }
+
+    /**
+     * errno is captured: after a failure read it with {@link Errno#last()}.
+     * {@snippet lang=c :
+     * int ftruncate(int fd, off_t length)
+     * }
+     */
+    public static int ftruncate(int fd, long length) {
+        var mh$ = ftruncate.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("ftruncate", fd, length);
+            }
+            return (int)mh$.invokeExact(Errno.state(), fd, length);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class fdatasync {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            libc_h.C_INT,
+            libc_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = libc_h.findOrThrow("fdatasync");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC, Errno.CAPTURE);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int fdatasync(int fd)
+     * }
+     */
+    public static FunctionDescriptor fdatasync$descriptor() {
+        return fdatasync.DESC;
+    }
+
+    /**
+     * Downcall method handle for: The handle takes this thread's capture segment ({@link Errno#state()}) as its first argument.
+     * {@snippet lang=c :
+     * int fdatasync(int fd)
+     * }
+     */
+    public static MethodHandle fdatasync$handle() {
+        return fdatasync.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int fdatasync(int fd)
+     * }
+     */
+    public static MemorySegment fdatasync$address() {
+        return fdatasync.ADDR;
+    }
+
+    /**
+     * errno is captured: after a failure read it with {@link Errno#last()}.
+     * {@snippet lang=c :
+     * int fdatasync(int fd)
+     * }
+     */
+    public static int fdatasync(int fd) {
+        var mh$ = fdatasync.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("fdatasync", fd);
+            }
+            return (int)mh$.invokeExact(Errno.state(), fd);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -15,9 +15,9 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 /**
  * Constants of {@code <linux/userfaultfd.h>} as uvswap sees it: the build machine's header (Linux 6.1)
- * completed by {@code native/include/uvs_uffd.h} (UFFDIO_MOVE, FEATURE_WP_ASYNC, FEATURE_MOVE, ...).
- * The structs are in this package, one class each.  There are no functions: the ioctls are called
- * through {@code dev.uvswap.bindings.libc.libc_h.ioctl}.
+ * completed by {@code native/include/uvs_uffd.h} (UFFDIO_MOVE, UFFDIO_POISON, FEATURE_WP_ASYNC,
+ * FEATURE_MOVE, ...).  The structs are in this package, one class each.  There are no functions: the
+ * ioctls are called through {@code dev.uvswap.bindings.libc.libc_h.ioctl}.
  *
  * <p>The numbers are the same on x86_64 and aarch64 (generic ioctl encoding); the runtime must still
  * trust the kernel's UFFDIO_API answer ({@code uffdio_api.features}, {@code .ioctls}), never these
@@ -187,6 +187,18 @@ public class userfaultfd_h {
         return _UFFDIO_CONTINUE;
     }
 
+    private static final int _UFFDIO_POISON = (int)0x08L;
+
+    /**
+     * Ioctl number, and bit number in the {@code ioctls} masks UFFDIO_API and UFFDIO_REGISTER return.
+     * {@snippet lang=c :
+     * #define _UFFDIO_POISON (0x08)
+     * }
+     */
+    public static int _UFFDIO_POISON() {
+        return _UFFDIO_POISON;
+    }
+
     private static final int _UFFDIO_API = (int)0x3FL;
 
     /**
@@ -293,6 +305,18 @@ public class userfaultfd_h {
      */
     public static long UFFDIO_WRITEPROTECT() {
         return UFFDIO_WRITEPROTECT;
+    }
+
+    private static final long UFFDIO_POISON = 0xC020AA08L;
+
+    /**
+     * Ioctl request number.  A {@code long} holding the zero-extended 32-bit C value (jextract would give an {@code int}, which sign-extends when passed as {@code unsigned long}).
+     * {@snippet lang=c :
+     * #define UFFDIO_POISON _IOWR(UFFDIO, _UFFDIO_POISON, struct uffdio_poison)
+     * }
+     */
+    public static long UFFDIO_POISON() {
+        return UFFDIO_POISON;
     }
 
     private static final long UFFDIO_REGISTER_MODE_MISSING = 1L;
@@ -403,6 +427,17 @@ public class userfaultfd_h {
      */
     public static long UFFDIO_WRITEPROTECT_MODE_DONTWAKE() {
         return UFFDIO_WRITEPROTECT_MODE_DONTWAKE;
+    }
+
+    private static final long UFFDIO_POISON_MODE_DONTWAKE = 1L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UFFDIO_POISON_MODE_DONTWAKE ((__u64)1<<0)
+     * }
+     */
+    public static long UFFDIO_POISON_MODE_DONTWAKE() {
+        return UFFDIO_POISON_MODE_DONTWAKE;
     }
 
     private static final int UFFD_EVENT_PAGEFAULT = (int)0x12L;

@@ -26,6 +26,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint64_t reads;
  *     uint64_t readahead;
  *     uint64_t thp_fallback[5];
+ *     uint64_t read_errors;
+ *     uint64_t poisoned;
  *     uint64_t hist[8][128];
  * }
  * }
@@ -47,6 +49,8 @@ public class uvs_server_stats {
         uvswap_h.C_LONG.withName("reads"),
         uvswap_h.C_LONG.withName("readahead"),
         MemoryLayout.sequenceLayout(5, uvswap_h.C_LONG).withName("thp_fallback"),
+        uvswap_h.C_LONG.withName("read_errors"),
+        uvswap_h.C_LONG.withName("poisoned"),
         MemoryLayout.sequenceLayout(8, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist")
     ).withName("uvs_server_stats");
 
@@ -599,6 +603,94 @@ public class uvs_server_stats {
         thp_fallback$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
     }
 
+    private static final OfLong read_errors$LAYOUT = (OfLong)$LAYOUT.select(groupElement("read_errors"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint64_t read_errors
+     * }
+     */
+    public static final OfLong read_errors$layout() {
+        return read_errors$LAYOUT;
+    }
+
+    private static final long read_errors$OFFSET = 224;
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint64_t read_errors
+     * }
+     */
+    public static final long read_errors$offset() {
+        return read_errors$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint64_t read_errors
+     * }
+     */
+    public static long read_errors(MemorySegment struct) {
+        return struct.get(read_errors$LAYOUT, read_errors$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint64_t read_errors
+     * }
+     */
+    public static void read_errors(MemorySegment struct, long fieldValue) {
+        struct.set(read_errors$LAYOUT, read_errors$OFFSET, fieldValue);
+    }
+
+    private static final OfLong poisoned$LAYOUT = (OfLong)$LAYOUT.select(groupElement("poisoned"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint64_t poisoned
+     * }
+     */
+    public static final OfLong poisoned$layout() {
+        return poisoned$LAYOUT;
+    }
+
+    private static final long poisoned$OFFSET = 232;
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint64_t poisoned
+     * }
+     */
+    public static final long poisoned$offset() {
+        return poisoned$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint64_t poisoned
+     * }
+     */
+    public static long poisoned(MemorySegment struct) {
+        return struct.get(poisoned$LAYOUT, poisoned$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint64_t poisoned
+     * }
+     */
+    public static void poisoned(MemorySegment struct, long fieldValue) {
+        struct.set(poisoned$LAYOUT, poisoned$OFFSET, fieldValue);
+    }
+
     private static final SequenceLayout hist$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("hist"));
 
     /**
@@ -611,7 +703,7 @@ public class uvs_server_stats {
         return hist$LAYOUT;
     }
 
-    private static final long hist$OFFSET = 224;
+    private static final long hist$OFFSET = 240;
 
     /**
      * Offset for field:

@@ -24,11 +24,12 @@ import dev.uvswap.bindings.NativeLibraryLoader;
  * function's handle is needed, not when this class is loaded, so the constants and layouts are usable
  * without the library.  Every function returns {@code >= 0} or {@code -errno}.  No handle is
  * {@code Linker.Option.critical}: uvs_evict, uvs_compress, uvs_populate, uvs_region_remove,
- * uvs_destroy, uvs_wait_drain and uvs_quiesce block or run long, and the others are not hot enough to matter.
+ * uvs_destroy, uvs_wait_drain, uvs_quiesce and uvs_file_attach block or run long, and the others are not
+ * hot enough to matter.
  *
  * <p>The header's {@code static inline} helpers have no symbol to bind; their Java twins
- * ({@link #uvs_desc_make}, {@link #uvs_handle_off}, ...) are at the end of this class, checked against
- * the C versions by LayoutTest.
+ * ({@link #uvs_desc_make}, {@link #uvs_handle_off}, {@link #uvs_fh_make}, ...) are at the end of this
+ * class, checked against the C versions by LayoutTest.
  */
 public class uvswap_h {
 
@@ -322,6 +323,28 @@ public class uvswap_h {
         return UVS_TAG_BUSY;
     }
 
+    private static final int UVS_TAG_WRITEBACK = (int)6L;
+
+    /**
+     * {@snippet lang=c :
+     * enum uvs_desc_tag.UVS_TAG_WRITEBACK = 6
+     * }
+     */
+    public static int UVS_TAG_WRITEBACK() {
+        return UVS_TAG_WRITEBACK;
+    }
+
+    private static final int UVS_TAG_SWAPOFF = (int)7L;
+
+    /**
+     * {@snippet lang=c :
+     * enum uvs_desc_tag.UVS_TAG_SWAPOFF = 7
+     * }
+     */
+    public static int UVS_TAG_SWAPOFF() {
+        return UVS_TAG_SWAPOFF;
+    }
+
     private static final int UVS_FMT_RAW = (int)0L;
 
     /**
@@ -397,6 +420,51 @@ public class uvswap_h {
      */
     public static int UVS_HANDLE_OFF_SHIFT() {
         return UVS_HANDLE_OFF_SHIFT;
+    }
+
+    private static final int UVS_MAX_FILES = (int)32L;
+
+    /**
+     * Swap files a context can attach (uvs_file_attach index 0..UVS_MAX_FILES-1).
+     * {@snippet lang=c :
+     * #define UVS_MAX_FILES 32
+     * }
+     */
+    public static int UVS_MAX_FILES() {
+        return UVS_MAX_FILES;
+    }
+
+    private static final int UVS_FH_FILE_BITS = (int)5L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_FH_FILE_BITS 5
+     * }
+     */
+    public static int UVS_FH_FILE_BITS() {
+        return UVS_FH_FILE_BITS;
+    }
+
+    private static final int UVS_FH_FILE_SHIFT = (int)15L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_FH_FILE_SHIFT UVS_HANDLE_OFF_SHIFT
+     * }
+     */
+    public static int UVS_FH_FILE_SHIFT() {
+        return UVS_FH_FILE_SHIFT;
+    }
+
+    private static final int UVS_FH_OFF_SHIFT = (int)20L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_FH_OFF_SHIFT (UVS_FH_FILE_SHIFT + UVS_FH_FILE_BITS)
+     * }
+     */
+    public static int UVS_FH_OFF_SHIFT() {
+        return UVS_FH_OFF_SHIFT;
     }
 
     private static final int UVS_FK_FIRST_TOUCH = (int)0L;
@@ -703,12 +771,12 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)3L;
+    private static final int UVS_ABI_VERSION = (int)4L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 3
+     * #define UVS_ABI_VERSION 4
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -1312,7 +1380,7 @@ public class uvswap_h {
     }
 
     /**
-     * Make [first_page, first_page + npages) of a region present, as faults would; consumed slots go to out[] (may run long).
+     * Make [first_page, first_page + npages) of a region present, as faults would; consumed slots go to out[] (may run long).  Returns the number of records in out[], or -EIO when a slot's data could not be read (that page and its slot are left as they were).
      * {@snippet lang=c :
      * int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
      *              struct uvs_completion *out)
@@ -1325,6 +1393,137 @@ public class uvswap_h {
                 traceDowncall("uvs_populate", ctx, region, first_page, npages, out);
             }
             return (long)mh$.invokeExact(ctx, region, first_page, npages, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_file_attach$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_file_attach {
+        public static final FunctionDescriptor DESC = uvs_file_attach$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_file_attach");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_file_attach(struct uvs_ctx *ctx, int32_t idx, int32_t fd)
+     * }
+     */
+    public static FunctionDescriptor uvs_file_attach$descriptor() {
+        return uvs_file_attach$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_file_attach(struct uvs_ctx *ctx, int32_t idx, int32_t fd)
+     * }
+     */
+    public static MethodHandle uvs_file_attach$handle() {
+        return requireLinked(uvs_file_attach.HANDLE, "uvs_file_attach");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_file_attach(struct uvs_ctx *ctx, int32_t idx, int32_t fd)
+     * }
+     */
+    public static MemorySegment uvs_file_attach$address() {
+        return requireLinked(uvs_file_attach.ADDR, "uvs_file_attach");
+    }
+
+    /**
+     * Attach swap file idx (0..UVS_MAX_FILES-1) so faults can read its FILE slots with pread(fd), or detach it with fd -1, which returns once no reader still uses the old fd (may block; the caller keeps the fd and may close it then).
+     * {@snippet lang=c :
+     * int64_t uvs_file_attach(struct uvs_ctx *ctx, int32_t idx, int32_t fd)
+     * }
+     */
+    public static long uvs_file_attach(MemorySegment ctx, int idx, int fd) {
+        var mh$ = requireLinked(uvs_file_attach.HANDLE, "uvs_file_attach");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_file_attach", ctx, idx, fd);
+            }
+            return (long)mh$.invokeExact(ctx, idx, fd);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_file_inject$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT,
+        uvswap_h.C_INT,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_file_inject {
+        public static final FunctionDescriptor DESC = uvs_file_inject$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_file_inject");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_file_inject(struct uvs_ctx *ctx, int32_t idx, int32_t err, int32_t count)
+     * }
+     */
+    public static FunctionDescriptor uvs_file_inject$descriptor() {
+        return uvs_file_inject$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_file_inject(struct uvs_ctx *ctx, int32_t idx, int32_t err, int32_t count)
+     * }
+     */
+    public static MethodHandle uvs_file_inject$handle() {
+        return requireLinked(uvs_file_inject.HANDLE, "uvs_file_inject");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_file_inject(struct uvs_ctx *ctx, int32_t idx, int32_t err, int32_t count)
+     * }
+     */
+    public static MemorySegment uvs_file_inject$address() {
+        return requireLinked(uvs_file_inject.ADDR, "uvs_file_inject");
+    }
+
+    /**
+     * Fault injection (tests): the next count reads of file idx fail with errno err; count 0 clears.
+     * {@snippet lang=c :
+     * int64_t uvs_file_inject(struct uvs_ctx *ctx, int32_t idx, int32_t err, int32_t count)
+     * }
+     */
+    public static long uvs_file_inject(MemorySegment ctx, int idx, int err, int count) {
+        var mh$ = requireLinked(uvs_file_inject.HANDLE, "uvs_file_inject");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_file_inject", ctx, idx, err, count);
+            }
+            return (long)mh$.invokeExact(ctx, idx, err, count);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1768,5 +1967,20 @@ public class uvswap_h {
     /** C: {@code static inline uint64_t uvs_handle_off(uint64_t h)} */
     public static long uvs_handle_off(long h) {
         return h >>> UVS_HANDLE_OFF_SHIFT;
+    }
+
+    /** C: {@code static inline uint64_t uvs_fh_make(uint64_t file, uint64_t off, uint64_t len, uint64_t fmt)} */
+    public static long uvs_fh_make(long file, long off, long len, long fmt) {
+        return (off << UVS_FH_OFF_SHIFT) | (file << UVS_FH_FILE_SHIFT) | (len << UVS_HANDLE_FMT_BITS) | fmt;
+    }
+
+    /** C: {@code static inline uint64_t uvs_fh_file(uint64_t h)} */
+    public static long uvs_fh_file(long h) {
+        return (h >>> UVS_FH_FILE_SHIFT) & (UVS_MAX_FILES - 1);
+    }
+
+    /** C: {@code static inline uint64_t uvs_fh_off(uint64_t h)} */
+    public static long uvs_fh_off(long h) {
+        return h >>> UVS_FH_OFF_SHIFT;
     }
 }

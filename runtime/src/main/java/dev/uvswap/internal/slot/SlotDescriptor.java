@@ -18,12 +18,16 @@ public final class SlotDescriptor {
     public static final long TAG_ZERO = 1;
     /** Object in the compressed pool; payload is a pool handle. */
     public static final long TAG_ZSWAP = 2;
-    /** Slot in a swap file; payload is the file slot. */
+    /** Slot in a swap file; payload is a file handle. */
     public static final long TAG_FILE = 3;
     /** Page parked in the staging area; payload is the staging page index. */
     public static final long TAG_CACHE = 4;
     /** Claimed by C code mid-transition; the holder never waits on Java. */
     public static final long TAG_BUSY = 5;
+    /** ZSWAP with a writeback in flight (payload: the pool handle); served as ZSWAP, moved on only by its writer. */
+    public static final long TAG_WRITEBACK = 6;
+    /** FILE whose file is being retired (payload: the file handle); served as FILE, moved on only by the retirer. */
+    public static final long TAG_SWAPOFF = 7;
 
     /** The word of a free slot. */
     public static final long NONE = 0;

@@ -1,0 +1,92 @@
+package dev.uvswap.internal;
+
+import dev.uvswap.SwapFileEvent;
+import dev.uvswap.internal.file.SwapFile;
+import dev.uvswap.internal.file.SwapFiles;
+import dev.uvswap.internal.pool.CompressedPool;
+import dev.uvswap.internal.slot.SlotSpace;
+
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/**
+ * The swap-file side of a VSwap: the files, the pool's age list, writeback, swapoff and the
+ * counters of what went wrong. A VSwap without files has one too, empty: then writeback sleeps
+ * and rejects go back to their regions.
+ */
+public final class FileBackend implements AutoCloseable {
+    final SwapFiles files;
+    final AgeList ages = new AgeList();
+    final FileEvents events;
+    private final Writeback writeback;
+    private final Swapoff swapoff;
+
+    public FileBackend(FaultServers servers, SlotSpace slots, CompressedPool pool, Runnable drain,
+                       Consumer<SwapFileEvent> listener, long zswapMaxBytes, boolean writeback) {
+        this.files = new SwapFiles(servers.context());
+        this.events = new FileEvents(listener);
+        this.writeback = new Writeback(slots, pool, files, ages, events, zswapMaxBytes, writeback);
+        this.swapoff = new Swapoff(slots, pool, files, ages, drain);
+    }
+
+    public SwapFiles files() {
+        return files;
+    }
+
+    Writeback writeback() {
+        return writeback;
+    }
+
+    public SwapFile add(Path path, long maxBytes, int priority, boolean temporary) {
+        SwapFile f = files.add(path, maxBytes, priority, temporary);
+        writeback.setMaxBytes(writeback.maxBytes());   // wake it: there may be room now
+        return f;
+    }
+
+    /** Swapoff: moves every page of the file back to the pool (or another file), then removes it. */
+    public void retire(Path path) {
+        swapoff.retire(path);
+    }
+
+    public long zswapMaxBytes() {
+        return writeback.maxBytes();
+    }
+
+    public void setZswapMaxBytes(long bytes) {
+        writeback.setMaxBytes(bytes);
+    }
+
+    public void setWriteback(boolean on) {
+        writeback.setEnabled(on);
+    }
+
+    public boolean writebackEnabled() {
+        return writeback.enabled();
+    }
+
+    public long zswpwb() {
+        return writeback.zswpwb.sum();
+    }
+
+    public long writebackBatches() {
+        return writeback.batches.sum();
+    }
+
+    public long writeErrors() {
+        return events.writeErrors.sum();
+    }
+
+    public long noSpace() {
+        return events.noSpace.sum();
+    }
+
+    public long swapoffPages() {
+        return swapoff.moved.sum();
+    }
+
+    @Override
+    public void close() {
+        writeback.close();
+        files.close();
+    }
+}

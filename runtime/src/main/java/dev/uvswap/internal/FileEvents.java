@@ -1,0 +1,71 @@
+package dev.uvswap.internal;
+
+import dev.uvswap.SwapFileEvent;
+import dev.uvswap.internal.file.SwapFile;
+import dev.uvswap.internal.file.SwapFiles;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * What went wrong with the swap files: counters for the stats and events for the application's
+ * listener. Also the one place that decides what a failed write does to its slots: no space
+ * gives them back, anything else marks them bad.
+ */
+final class FileEvents {
+    private final Consumer<SwapFileEvent> listener;
+    private final Set<SwapFile> reportedDeleted = ConcurrentHashMap.newKeySet();
+    private final Set<SwapFile> reportedFull = ConcurrentHashMap.newKeySet();
+
+    final LongAdder writeErrors = new LongAdder();
+    final LongAdder noSpace = new LongAdder();
+    final LongAdder full = new LongAdder();
+
+    FileEvents(Consumer<SwapFileEvent> listener) {
+        this.listener = listener;
+    }
+
+    void writeFailed(SwapFiles.Run run, int errno) {
+        SwapFile f = run.file();
+        if (SwapFile.noSpace(errno)) {
+            f.unallocate(run.first(), run.length());
+            noSpace.increment();
+            emit(new SwapFileEvent.NoSpace(f.path(), errno));
+        } else {
+            f.markBad(run.first(), run.length());
+            writeErrors.increment();
+            emit(new SwapFileEvent.WriteError(f.path(), errno, run.length()));
+        }
+    }
+
+    /** True the first time a file is seen deleted. */
+    boolean deletedOnce(SwapFile f) {
+        return reportedDeleted.add(f);
+    }
+
+    /** True when a file is seen full after it was not (it may drain and fill again). */
+    boolean fullOnce(SwapFile f) {
+        if (reportedFull.add(f)) {
+            full.increment();
+            return true;
+        }
+        return false;
+    }
+
+    void notFull(SwapFile f) {
+        reportedFull.remove(f);
+    }
+
+    void emit(SwapFileEvent e) {
+        if (listener == null) {
+            return;
+        }
+        try {
+            listener.accept(e);
+        } catch (RuntimeException ignored) {
+            // A listener's failure must not stop writeback; the counters still tell.
+        }
+    }
+}

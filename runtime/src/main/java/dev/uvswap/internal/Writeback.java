@@ -1,0 +1,249 @@
+package dev.uvswap.internal;
+
+import dev.uvswap.SwapFileEvent;
+import dev.uvswap.internal.file.RunWriter;
+import dev.uvswap.internal.file.SwapFile;
+import dev.uvswap.internal.file.SwapFiles;
+import dev.uvswap.internal.pool.CompressedPool;
+import dev.uvswap.internal.pool.PoolHandle;
+import dev.uvswap.internal.slot.SlotDescriptor;
+import dev.uvswap.internal.slot.SlotSpace;
+
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+
+/**
+ * zswap writeback (DESIGN.md §5.3): when the pool holds more than its limit, the coldest pool
+ * objects go to swap-file slots, allocated only now, contiguous, and written in batches with
+ * one {@code pwritev} a run; each descriptor flips ZSWAP → FILE and no region is touched.
+ *
+ * <p>Per slot: CAS ZSWAP(h) → WRITEBACK(h) (faults still serve it from the pool), write,
+ * then CAS WRITEBACK(h) → FILE(f). Only this thread sets WRITEBACK, so the last CAS succeeds
+ * only if no fault or free took the slot meanwhile: then the pool object is ours to free; if
+ * it fails, the file slot is ours to free and the consumer frees the pool object. Pages are
+ * written in the form the pool held them, so writeback never compresses or decompresses.
+ *
+ * <p>Sleeps when under the limit, when no file takes slots, or when writeback is off: it
+ * never spins. Stops at 90% of the limit (zswap's accept threshold), so it works in batches.
+ */
+public final class Writeback implements AutoCloseable {
+    static final int BATCH = 256;
+    private static final long IDLE_NANOS = 1_000_000_000L;
+
+    private final SlotSpace slots;
+    private final CompressedPool pool;
+    private final SwapFiles files;
+    private final AgeList ages;
+    private final FileEvents events;
+    private final RunWriter writer = new RunWriter();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final Thread thread;
+    private volatile long maxBytes;
+    private volatile boolean enabled;
+    private volatile boolean stopping;
+    private boolean signalled;
+
+    private final long[] vslots = new long[BATCH];
+    private final long[] handles = new long[BATCH];
+    private final long[] offsets = new long[BATCH];
+    private final int[] lengths = new int[BATCH];
+    private final long[] candidates = new long[BATCH];
+
+    public final LongAdder zswpwb = new LongAdder();
+    public final LongAdder batches = new LongAdder();
+
+    Writeback(SlotSpace slots, CompressedPool pool, SwapFiles files, AgeList ages, FileEvents events,
+              long maxBytes, boolean enabled) {
+        this.slots = slots;
+        this.pool = pool;
+        this.files = files;
+        this.ages = ages;
+        this.events = events;
+        this.maxBytes = maxBytes;
+        this.enabled = enabled;
+        files.onFree(this::roomMade);
+        this.thread = Thread.ofPlatform().daemon().name("uvswap-writeback").unstarted(this::run);
+        thread.start();
+    }
+
+    public long maxBytes() {
+        return maxBytes;
+    }
+
+    public void setMaxBytes(long bytes) {
+        maxBytes = bytes;
+        signal();
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    public void setEnabled(boolean on) {
+        enabled = on;
+        signal();
+    }
+
+    /** The pool grew: write back if it went over the limit. */
+    void poolGrew() {
+        if (enabled && pool.totalBytes() > maxBytes) {
+            signal();
+        }
+    }
+
+    /** A file slot was freed: a writer waiting for room may go on. Cheap when nobody waits. */
+    private void roomMade() {
+        if (enabled && pool.totalBytes() > maxBytes) {
+            signal();
+        }
+    }
+
+    private void signal() {
+        lock.lock();
+        try {
+            signalled = true;
+            wake.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void run() {
+        while (!stopping) {
+            awaitSignal();
+            for (SwapFile f : files.files()) {
+                if (!f.checkDeleted() || !events.deletedOnce(f)) {
+                    continue;
+                }
+                events.emit(new SwapFileEvent.Deleted(f.path()));
+            }
+            long low = maxBytes / 10 * 9;
+            boolean over = pool.totalBytes() > maxBytes;
+            while (over && enabled && !stopping && pool.totalBytes() > low && writeBatch() > 0) {
+                // keep going down to the low mark
+            }
+        }
+    }
+
+    private void awaitSignal() {
+        lock.lock();
+        try {
+            long left = IDLE_NANOS;
+            while (!signalled && !stopping && left > 0) {
+                left = wake.awaitNanos(left);
+            }
+            signalled = false;
+        } catch (InterruptedException e) {
+            stopping = true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes back up to one batch of the oldest pool objects; returns how many pages went to a
+     * file, 0 when there was nothing to take or no room (the loop then sleeps until signalled).
+     */
+    int writeBatch() {
+        int n = claimOldest();
+        if (n == 0) {
+            return 0;
+        }
+        int done = 0;
+        int written = 0;
+        while (done < n) {
+            SwapFiles.Run run = files.allocate(n - done, vslots, done);
+            if (run == null) {
+                for (SwapFile f : files.files()) {
+                    if (f.used() + f.bad() == f.capacity() && events.fullOnce(f)) {
+                        events.emit(new SwapFileEvent.Full(f.path()));
+                    }
+                }
+                break;
+            }
+            int err = writer.write(run, pool.area(), offsets, lengths, done);
+            if (err == 0) {
+                written += publish(run, done);
+            } else {
+                events.writeFailed(run, -err);
+            }
+            done += run.length();
+            batches.increment();
+        }
+        // Not written (no room, or a failed write): back to the pool, unless a consumer took them.
+        for (int i = 0; i < n; i++) {
+            if (handles[i] != 0) {
+                slots.descriptorCas(vslots[i], SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, handles[i]),
+                        SlotDescriptor.make(SlotDescriptor.TAG_ZSWAP, handles[i]));
+            }
+        }
+        return written;
+    }
+
+    /** Marks up to BATCH of the oldest stored pages WRITEBACK; returns how many. */
+    private int claimOldest() {
+        int n = 0;
+        while (n < BATCH) {
+            int got = ages.poll(candidates, BATCH - n);
+            if (got == 0) {
+                break;
+            }
+            for (int i = 0; i < got; i++) {
+                long v = candidates[i];
+                long d = slots.descriptorAcquire(v);
+                long h = SlotDescriptor.payload(d);
+                // A same-filled page is 8 bytes in the pool and 4 KiB in a file: it stays.
+                if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_ZSWAP || PoolHandle.format(h) == PoolHandle.FMT_FILL) {
+                    continue;
+                }
+                if (slots.descriptorCas(v, d, SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, h))) {
+                    vslots[n] = v;
+                    handles[n] = h;
+                    offsets[n] = PoolHandle.offset(h);
+                    lengths[n] = PoolHandle.length(h);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    /** The run was written: flip each slot to FILE, or give the file slot back if a consumer won. */
+    private int publish(SwapFiles.Run run, int from) {
+        int published = 0;
+        for (int i = 0; i < run.length(); i++) {
+            int k = from + i;
+            long h = handles[k];
+            long fh = run.handle(i, lengths[k], PoolHandle.format(h));
+            // CAS (volatile): the file bytes are written (pwritev returned) before any server
+            // can acquire FILE and pread them.
+            if (slots.descriptorCas(vslots[k], SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, h),
+                    SlotDescriptor.make(SlotDescriptor.TAG_FILE, fh))) {
+                files.published(fh);
+                pool.free(PoolHandle.offset(h), PoolHandle.length(h));
+                zswpwb.increment();
+                published++;
+            } else {
+                run.file().free(run.first() + i);
+            }
+            handles[k] = 0;
+        }
+        return published;
+    }
+
+    @Override
+    public void close() {
+        stopping = true;
+        signal();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        writer.close();
+    }
+
+}

@@ -1,0 +1,65 @@
+package dev.uvswap.internal.file;
+
+import dev.uvswap.internal.pool.PoolHandle;
+
+/**
+ * The file handle of {@code uvswap.h} (payload of a FILE or SWAPOFF descriptor): a page's
+ * stored form (format and length, where a {@link PoolHandle} has them), the swap file's index
+ * and the byte offset in it.
+ *
+ * <pre>
+ *   bits  0..1   format (PoolHandle.FMT_*)
+ *   bits  2..14  stored length in bytes (1..4096)
+ *   bits 15..19  swap file index
+ *   bits 20..60  byte offset in the file
+ * </pre>
+ *
+ * The methods are {@code uvs_fh_make}, {@code uvs_fh_file} and {@code uvs_fh_off} bit for bit.
+ */
+public final class FileHandle {
+
+    public static final int MAX_FILES = 32;
+    public static final int FILE_BITS = 5;
+    public static final int FILE_SHIFT = PoolHandle.OFF_SHIFT;
+    public static final int OFF_SHIFT = FILE_SHIFT + FILE_BITS;
+    /** Largest byte offset a handle can carry: 41 bits, 2 TiB. */
+    public static final long MAX_OFFSET = (1L << (64 - 3 - OFF_SHIFT)) - 1;
+
+    private FileHandle() {}
+
+    /** {@code uvs_fh_make}; rejects values the C side would silently truncate. */
+    public static long handle(int file, long offset, int length, int fmt) {
+        if (file < 0 || file >= MAX_FILES) {
+            throw new IllegalArgumentException("swap file index out of range: " + file);
+        }
+        if (offset < 0 || offset > MAX_OFFSET) {
+            throw new IllegalArgumentException("file offset out of handle range: " + offset);
+        }
+        // The low 15 bits are a pool handle's format and length, checked the same way.
+        long low = PoolHandle.handle(0, length, fmt);
+        return (offset << OFF_SHIFT) | ((long) file << FILE_SHIFT) | low;
+    }
+
+    /** {@code uvs_fh_file}. */
+    public static int file(long h) {
+        return (int) ((h >>> FILE_SHIFT) & (MAX_FILES - 1));
+    }
+
+    /** {@code uvs_fh_off}. */
+    public static long offset(long h) {
+        return h >>> OFF_SHIFT;
+    }
+
+    /** The file slot (4 KiB block) the page is stored in. */
+    public static long slot(long h) {
+        return offset(h) >>> 12;
+    }
+
+    public static int length(long h) {
+        return PoolHandle.length(h);
+    }
+
+    public static int format(long h) {
+        return PoolHandle.format(h);
+    }
+}

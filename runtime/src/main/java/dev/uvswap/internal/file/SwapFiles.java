@@ -1,0 +1,193 @@
+package dev.uvswap.internal.file;
+
+import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.NativeErrors;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The swap files of one VSwap, by index (the index a file handle carries) and by priority
+ * (allocation order: highest priority first, then the order they were added). Attaching a file
+ * hands its descriptor to the fault servers; detaching waits until none still reads it.
+ */
+public final class SwapFiles implements AutoCloseable {
+    private final MemorySegment ctx;
+    private final SwapFile[] byIndex = new SwapFile[FileHandle.MAX_FILES];
+    private volatile List<SwapFile> byPriority = List.of();
+    /** Run when a slot is freed (a writer waiting for room may go on). */
+    private volatile Runnable onFree = () -> { };
+    /** Stored bytes of the pages in files (what packing several to a block would need). */
+    private final java.util.concurrent.atomic.AtomicLong storedBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    public SwapFiles(MemorySegment ctx) {
+        this.ctx = ctx;
+    }
+
+    public void onFree(Runnable r) {
+        this.onFree = r;
+    }
+
+    /** Creates and attaches a file; see {@link SwapFile#create}. */
+    public synchronized SwapFile add(Path path, long maxBytes, int priority, boolean temporary) {
+        Path abs = path.toAbsolutePath();
+        for (SwapFile f : byPriority) {
+            if (!temporary && f.path().equals(abs)) {
+                throw new IllegalArgumentException("swap file " + abs + " is already in use");
+            }
+        }
+        int index = freeIndex();
+        SwapFile f = SwapFile.create(path, maxBytes, priority, index, temporary);
+        try {
+            NativeErrors.check(uvswap_h.uvs_file_attach(ctx, index, f.fd()), "uvs_file_attach(" + f.path() + ")");
+        } catch (RuntimeException e) {
+            f.close();
+            throw e;
+        }
+        byIndex[index] = f;
+        List<SwapFile> list = new ArrayList<>(byPriority);
+        list.add(f);
+        list.sort(Comparator.comparingInt(SwapFile::priority).reversed());   // stable: ties keep their order
+        byPriority = List.copyOf(list);
+        return f;
+    }
+
+    private int freeIndex() {
+        for (int i = 0; i < byIndex.length; i++) {
+            if (byIndex[i] == null) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("at most " + FileHandle.MAX_FILES + " swap files at a time");
+    }
+
+    /** Detaches, closes and removes a file that no slot uses any more. */
+    public synchronized void remove(SwapFile f) {
+        if (f.used() != 0) {
+            throw new IllegalStateException(f.path() + " still holds " + f.used() + " pages");
+        }
+        NativeErrors.check(uvswap_h.uvs_file_attach(ctx, f.index(), -1), "uvs_file_attach(detach " + f.path() + ")");
+        byIndex[f.index()] = null;
+        List<SwapFile> list = new ArrayList<>(byPriority);
+        list.remove(f);
+        byPriority = List.copyOf(list);
+        f.close();
+    }
+
+    public List<SwapFile> files() {
+        return byPriority;
+    }
+
+    public SwapFile byPath(Path path) {
+        Path abs = path.toAbsolutePath();
+        for (SwapFile f : byPriority) {
+            if (f.path().equals(abs)) {
+                return f;
+            }
+        }
+        return null;
+    }
+
+    public boolean isEmpty() {
+        return byPriority.isEmpty();
+    }
+
+    /** Whether some file takes new slots now. */
+    public boolean accepting() {
+        for (SwapFile f : byPriority) {
+            if (f.accepting()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One contiguous run of slots for {@code vslots[from..from+n)}, from the first file (by
+     * priority) with room; null when none has any.
+     */
+    public Run allocate(int n, long[] vslots, int from) {
+        for (SwapFile f : byPriority) {
+            long run = f.allocate(n, vslots, from);
+            if (run != 0) {
+                return new Run(f, SwapFile.runFirst(run), SwapFile.runLength(run));
+            }
+        }
+        return null;
+    }
+
+    /** A run of slots in one file. */
+    public record Run(SwapFile file, long first, int length) {
+        /** The handle of the page stored in slot {@code first + i}. */
+        public long handle(int i, int length, int fmt) {
+            return FileHandle.handle(file.index(), (first + i) * SwapFile.SLOT_BYTES, length, fmt);
+        }
+    }
+
+    /** A page was written to the slot this handle names and a descriptor now says FILE. */
+    public void published(long fh) {
+        storedBytes.addAndGet(FileHandle.length(fh));
+    }
+
+    /** Frees the slot a published file handle names. */
+    public void free(long fh) {
+        SwapFile f = byIndex[FileHandle.file(fh)];
+        if (f == null) {
+            throw new IllegalStateException("file handle 0x" + Long.toHexString(fh) + " names no swap file");
+        }
+        f.free(FileHandle.slot(fh));
+        storedBytes.addAndGet(-FileHandle.length(fh));
+        onFree.run();
+    }
+
+    public long storedBytes() {
+        return storedBytes.get();
+    }
+
+    public SwapFile byIndex(int index) {
+        return byIndex[index];
+    }
+
+    /** Tests: the next {@code count} fault-path reads of the file fail with {@code errno}. */
+    public void injectReadErrors(SwapFile f, int errno, int count) {
+        NativeErrors.check(uvswap_h.uvs_file_inject(ctx, f.index(), errno, count), "uvs_file_inject");
+    }
+
+    public long usedSlots() {
+        return byPriority.stream().mapToLong(SwapFile::used).sum();
+    }
+
+    public long badSlots() {
+        return byPriority.stream().mapToLong(SwapFile::bad).sum();
+    }
+
+    public long capacitySlots() {
+        return byPriority.stream().mapToLong(SwapFile::capacity).sum();
+    }
+
+    /** Detaches and closes every file (the VSwap is closing: no slot names them any more). */
+    @Override
+    public synchronized void close() {
+        RuntimeException failure = null;
+        for (SwapFile f : byPriority) {
+            try {
+                uvswap_h.uvs_file_attach(ctx, f.index(), -1);
+                f.close();
+            } catch (RuntimeException e) {
+                if (failure == null) {
+                    failure = e;
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        byPriority = List.of();
+        java.util.Arrays.fill(byIndex, null);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
