@@ -127,6 +127,11 @@ final class VSwapImpl implements VSwap {
         fileBackend.setWriteback(on);
     }
 
+    /** Tests: a slot's descriptor word. */
+    long slotDescriptor(long vslot) {
+        return slots.descriptorAcquire(vslot);
+    }
+
     FileBackend fileBackend() {
         return fileBackend;
     }

@@ -39,17 +39,32 @@ class LostWriteStressTest {
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         return java.util.stream.Stream.of(
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true));
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true));
     }
 
-    @ParameterizedTest(name = "{0}, huge pages {1}")
+    /**
+     * With a swap file the pool's limit is one span, so writeback runs all the time against the
+     * writers and the evictors, and swapoff of a second file runs in the middle.
+     */
+    private static VSwap build(Compressor codec, boolean file, java.nio.file.Path dir) {
+        VSwap.Builder b = VSwap.builder().compressor(codec).faultThreads(2);
+        if (file) {
+            b.zswapMaxBytes(64 << 10).temporarySwapFile(dir, 64L << 20).swapFile(dir.resolve("retired.swap"), 64L << 20, 1);
+        }
+        return b.build();
+    }
+
+    @ParameterizedTest(name = "{0}, huge pages {1}, swap file {2}")
     @org.junit.jupiter.params.provider.MethodSource("cases")
-    void noWriteIsLostOrTorn(Compressor codec, boolean hugePages) throws Exception {
+    void noWriteIsLostOrTorn(Compressor codec, boolean hugePages, boolean file,
+                             @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         RegionOption[] options = hugePages ? new RegionOption[0] : new RegionOption[] {RegionOption.SMALL_PAGES};
-        try (VSwap vswap = VSwap.builder().compressor(codec).faultThreads(2).build();
+        try (VSwap vswap = build(codec, file, dir);
              Region region = vswap.allocate((long) PAGES * 4096, options)) {
             MemorySegment seg = region.segment();
             int records = PAGES * RECORDS_PER_PAGE;
@@ -105,7 +120,11 @@ class LostWriteStressTest {
                     failures.add(e);
                 }
             }));
-            Thread.sleep(seconds() * 1000);
+            Thread.sleep(seconds() * 500);
+            if (file) {
+                vswap.retire(dir.resolve("retired.swap"));   // its pages go back to the pool or the other file
+            }
+            Thread.sleep(seconds() * 500);
             stopEvictors.set(true);
             for (Thread e : evictors) {
                 e.join();
@@ -136,12 +155,18 @@ class LostWriteStressTest {
                 }
             }
             VSwapStats s = vswap.stats();
-            System.out.printf("lost-write stress (%s, huge pages %s, %d s): %,d writes, %,d pages evicted, faults %s, cache hits %,d, THP fallbacks %s, lost %d, torn %d%n",
-                    codec, hugePages, seconds(), writes.get(), evicted.get(), s.faults(), s.cacheHits(), s.thpSwpinFallback(), lost, torn);
+            System.out.printf("lost-write stress (%s, huge pages %s, file %s, %d s): %,d writes, %,d pages evicted, faults %s, cache hits %,d, THP fallbacks %s, written back %,d, swapoff %,d, lost %d, torn %d%n",
+                    codec, hugePages, file, seconds(), writes.get(), evicted.get(), s.faults(), s.cacheHits(), s.thpSwpinFallback(),
+                    s.zswpwb(), s.swapoffPages(), lost, torn);
             assertEquals(0, lost + torn, first);
             assertTrue(evicted.get() > PAGES, "the evictors made progress");
             assertTrue(s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.CACHE) + s.thpSwpin() > 0, "writers faulted pages back");
             assertEquals(0, s.faultErrors(), "fault-server errors, last errno " + s.faultLastErrno());
+            if (file) {
+                assertTrue(s.zswpwb() > 0, "writeback ran");
+                assertTrue(s.faults(FaultKind.FILE) > 0, "writers faulted pages back from the file");
+                assertFalse(java.nio.file.Files.exists(dir.resolve("retired.swap")), "the retired file is removed");
+            }
         }
     }
 }

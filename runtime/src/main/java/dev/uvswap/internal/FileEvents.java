@@ -45,17 +45,16 @@ final class FileEvents {
         return reportedDeleted.add(f);
     }
 
-    /** True when a file is seen full after it was not (it may drain and fill again). */
-    boolean fullOnce(SwapFile f) {
-        if (reportedFull.add(f)) {
-            full.increment();
-            return true;
+    /** No file had a slot: report each file that became full since it was last seen not full. */
+    void noRoom(SwapFiles files) {
+        for (SwapFile f : files.files()) {
+            if (!f.full()) {
+                reportedFull.remove(f);
+            } else if (reportedFull.add(f)) {
+                full.increment();
+                emit(new SwapFileEvent.Full(f.path()));
+            }
         }
-        return false;
-    }
-
-    void notFull(SwapFile f) {
-        reportedFull.remove(f);
     }
 
     void emit(SwapFileEvent e) {

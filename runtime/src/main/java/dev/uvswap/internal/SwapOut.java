@@ -246,7 +246,7 @@ public final class SwapOut implements AutoCloseable {
             writeback.poolGrew();
         }
         if (rejected > 0) {
-            int toFile = files.accepting() ? writeRejected(b, chunk, rejected) : 0;
+            int toFile = files.isEmpty() ? 0 : writeRejected(b, chunk, rejected);
             stored += toFile;
             bringBackRejected(b, region, chunk, rejected);
         }
@@ -342,6 +342,7 @@ public final class SwapOut implements AutoCloseable {
         for (int done = 0; done < rejected; ) {
             SwapFiles.Run run = files.allocate(rejected - done, b.rejectedSlots, done);
             if (run == null) {
+                events.noRoom(files);
                 break;
             }
             int err = b.writer.write(run, b.scratch, offs, lens, done);

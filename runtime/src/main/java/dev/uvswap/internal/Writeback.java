@@ -157,11 +157,7 @@ public final class Writeback implements AutoCloseable {
         while (done < n) {
             SwapFiles.Run run = files.allocate(n - done, vslots, done);
             if (run == null) {
-                for (SwapFile f : files.files()) {
-                    if (f.used() + f.bad() == f.capacity() && events.fullOnce(f)) {
-                        events.emit(new SwapFileEvent.Full(f.path()));
-                    }
-                }
+                events.noRoom(files);
                 break;
             }
             int err = writer.write(run, pool.area(), offsets, lengths, done);

@@ -227,21 +227,19 @@ public final class SwapFile implements AutoCloseable {
     }
 
     /** Frees an allocated slot (its page was read back, freed, or moved elsewhere). */
-    public void free(long slot) {
-        boolean punch;
-        synchronized (this) {
-            FileCluster c = cluster(slot);
-            boolean wasFull = c.full();
-            if (!c.free((int) (slot % FileCluster.SLOTS))) {
-                throw new IllegalStateException("double free of slot " + slot + " of swap file " + path);
-            }
-            used--;
-            noSpace = false;   // room again, perhaps: the next writeback finds out
-            punch = afterRelease(c, wasFull);
+    public synchronized void free(long slot) {
+        release(slot);
+        noSpace = false;   // room again, perhaps: the next writeback finds out
+    }
+
+    private void release(long slot) {
+        FileCluster c = cluster(slot);
+        boolean wasFull = c.full();
+        if (!c.free((int) (slot % FileCluster.SLOTS))) {
+            throw new IllegalStateException("double free of slot " + slot + " of swap file " + path);
         }
-        if (punch) {
-            punchCluster(slot / FileCluster.SLOTS);
-        }
+        used--;
+        afterRelease(c, wasFull);
     }
 
     /** ENOSPC and its kin say "no room", not "bad medium". */
@@ -249,22 +247,10 @@ public final class SwapFile implements AutoCloseable {
         return errno == libc_h.ENOSPC() || errno == libc_h.EDQUOT() || errno == libc_h.EFBIG();
     }
 
-    /** Gives back slots that were allocated but never written (the write found no space). */
-    public void unallocate(long first, int n) {
+    /** Gives back slots that were allocated but not published (the write failed for want of space, or lost a race). */
+    public synchronized void unallocate(long first, int n) {
         for (long s = first; s < first + n; s++) {
-            boolean punch;
-            synchronized (this) {
-                FileCluster c = cluster(s);
-                boolean wasFull = c.full();
-                if (!c.free((int) (s % FileCluster.SLOTS))) {
-                    throw new IllegalStateException("double free of slot " + s + " of swap file " + path);
-                }
-                used--;
-                punch = afterRelease(c, wasFull);
-            }
-            if (punch) {
-                punchCluster(s / FileCluster.SLOTS);
-            }
+            release(s);
         }
     }
 
@@ -282,18 +268,20 @@ public final class SwapFile implements AutoCloseable {
         }
     }
 
-    /** List moves after a slot left the allocated state; true when the cluster became empty. */
-    private boolean afterRelease(FileCluster c, boolean wasFull) {
+    /**
+     * List moves after a slot left the allocated state. An emptied cluster is punched out of the
+     * file here, under the lock: once the lock is dropped its slots can be allocated and written
+     * again, and a punch after that write would destroy the page.
+     */
+    private void afterRelease(FileCluster c, boolean wasFull) {
         if (c.empty()) {
             nonfull.remove(c);
             clusters[c.index] = null;
             freeClusters.set(c.index);
-            return true;
-        }
-        if (wasFull) {
+            punchCluster(c.index);
+        } else if (wasFull) {
             nonfull.addLast(c);
         }
-        return false;
     }
 
     private FileCluster cluster(long slot) {
