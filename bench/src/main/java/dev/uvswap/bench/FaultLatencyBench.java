@@ -43,7 +43,7 @@ public class FaultLatencyBench {
     static final long PAGES = 16384;
 
     /** How the touched page is backed. */
-    @Param({"FIRST_TOUCH", "ZERO", "ZSWAP_ZSTD", "ZSWAP_LZ4", "CACHE"})
+    @Param({"FIRST_TOUCH", "ZERO", "ZSWAP_ZSTD", "ZSWAP_LZ4", "CACHE", "FILE_WARM", "FILE_COLD"})
     public String kind;
 
     /** Native fault-server threads. */
@@ -57,8 +57,7 @@ public class FaultLatencyBench {
 
     @Setup(Level.Trial)
     public void start() {
-        vswap = VSwap.builder().compressor(Backing.valueOf(kind).compressor())
-                .faultThreads(servers).build();
+        vswap = Backing.valueOf(kind).configure(VSwap.builder()).faultThreads(servers).build();
         region = vswap.allocate(PAGES * PAGE, RegionOption.SMALL_PAGES);
         seg = region.segment();
     }
