@@ -47,6 +47,19 @@ final class AgeList {
         size++;
     }
 
+    /** Puts slots taken by {@link #poll} but not written back at the cold end again, oldest first. */
+    synchronized void requeue(long[] vslots, int n) {
+        for (int i = n - 1; i >= 0; i--) {
+            if (size == ring.length) {
+                push(vslots[i]);   // grows (or drops the oldest when at the bound), then move it to the head
+                size--;
+            }
+            head = (head - 1) & (ring.length - 1);
+            ring[head] = vslots[i] << LEN_BITS;
+            size++;
+        }
+    }
+
     /** Takes up to {@code max} of the oldest slots into {@code out}; returns how many. */
     synchronized int poll(long[] out, int max) {
         int n = 0;

@@ -148,6 +148,10 @@ public final class Writeback implements AutoCloseable {
      * file, 0 when there was nothing to take or no room (the loop then sleeps until signalled).
      */
     int writeBatch() {
+        if (!files.accepting()) {
+            events.noRoom(files);
+            return 0;   // sleep until a slot is freed, a file is added, or a second passes
+        }
         int n = claimOldest();
         if (n == 0) {
             return 0;
@@ -169,13 +173,17 @@ public final class Writeback implements AutoCloseable {
             done += run.length();
             batches.increment();
         }
-        // Not written (no room, or a failed write): back to the pool, unless a consumer took them.
+        // Not written (no room, or a failed write): back to the pool, unless a consumer took them,
+        // and back at the cold end of the age list.
+        int unwritten = 0;
         for (int i = 0; i < n; i++) {
-            if (handles[i] != 0) {
-                slots.descriptorCas(vslots[i], SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, handles[i]),
-                        SlotDescriptor.make(SlotDescriptor.TAG_ZSWAP, handles[i]));
+            if (handles[i] != 0 && slots.descriptorCas(vslots[i], SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, handles[i]),
+                    SlotDescriptor.make(SlotDescriptor.TAG_ZSWAP, handles[i]))) {
+                candidates[unwritten++] = vslots[i];
             }
+            handles[i] = 0;
         }
+        ages.requeue(candidates, unwritten);
         return written;
     }
 
