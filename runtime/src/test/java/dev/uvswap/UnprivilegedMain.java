@@ -3,11 +3,16 @@ package dev.uvswap;
 /**
  * Child-JVM body of {@link UnprivilegedProcessTest}, run as an unprivileged user: builds a
  * VSwap with default settings and checks that it fell back to a user-mode-only userfaultfd and
- * still swaps pages out and back. Prints the mode; exits 0 when every byte came back.
+ * still swaps pages out and back, through the pool and through a temporary swap file (in the
+ * directory given as the first argument). Prints the mode; exits 0 when every byte came back.
  */
 public final class UnprivilegedMain {
     public static void main(String[] args) {
-        try (VSwap vswap = VSwap.builder().faultThreads(1).build(); Region r = vswap.allocate(1 << 21)) {
+        VSwap.Builder b = VSwap.builder().faultThreads(1);
+        if (args.length > 0) {
+            b.poolMaxBytes(64 << 10).temporarySwapFile(java.nio.file.Path.of(args[0]), 16L << 20);
+        }
+        try (VSwap vswap = b.build(); Region r = vswap.allocate(1 << 21)) {
             System.out.println("kernelFaultsHandled=" + vswap.kernelFaultsHandled());
             for (long p = 0; p < 512; p++) {
                 PageData.mixed(p, 4).fill(r.segment(), p, 4);
@@ -19,7 +24,7 @@ public final class UnprivilegedMain {
                     System.exit(1);
                 }
             }
-            System.out.println("swapped out and back: " + out);
+            System.out.println("swapped out and back: " + out + ", through the file: " + vswap.stats().swpinFile());
         }
     }
 }

@@ -50,7 +50,7 @@ class UnprivilegedProcessTest {
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Process p = new ProcessBuilder("/usr/bin/setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
                     "--inh-caps=-all", java, "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + dir,
-                    "-cp", String.join(":", cp), UnprivilegedMain.class.getName())
+                    "-cp", String.join(":", cp), UnprivilegedMain.class.getName(), dir.toString())
                     .redirectErrorStream(true).start();
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child finished");
             String out = new String(p.getInputStream().readAllBytes());
@@ -60,6 +60,7 @@ class UnprivilegedProcessTest {
                 assertTrue(out.contains("kernelFaultsHandled=false"), out);
             }
             assertTrue(out.contains("swapped out and back: 512"), out);
+            assertFalse(out.contains("through the file: 0"), "pages went through the swap file too: " + out);
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
