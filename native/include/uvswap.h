@@ -294,6 +294,12 @@ UVS_API int64_t uvs_destroy(struct uvs_ctx *ctx);
 UVS_API int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap,
 			       uint32_t flags);
 #define UVS_REGION_THP		0x1
+/*
+ * Pages of the region that are present: counted as they are installed (faults, prefaults) and
+ * moved out (uvs_evict), so it costs nothing to ask.  Pages the application itself discards
+ * (MADV_DONTNEED) are not seen.
+ */
+UVS_API int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id);
 /* Forget a region (already unregistered from the uffd) and wait until no server still reads it. */
 UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);
 

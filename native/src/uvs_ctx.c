@@ -177,6 +177,8 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 		r->base = base;
 		r->pagemap = pagemap;
 		r->flags = flags;
+		atomic_store_explicit(&r->resident, 0, memory_order_relaxed);
+		atomic_store_explicit(&r->ra_next, 0, memory_order_relaxed);
 		/* release: servers that see @end see @base and @pagemap */
 		atomic_store_explicit(&r->end, base + len, memory_order_release);
 		if (i >= atomic_load_explicit(&ctx->region_hwm, memory_order_relaxed))
@@ -186,6 +188,17 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 	}
 	pthread_mutex_unlock(&ctx->region_lock);
 	return id;
+}
+
+int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id)
+{
+	struct uvs_region *r = uvs_region_get(ctx, id);
+	int64_t n;
+
+	if (!r)
+		return -ENOENT;
+	n = atomic_load_explicit(&r->resident, memory_order_relaxed);
+	return n < 0 ? 0 : n;	/* a racing evict may subtract before the install's add lands */
 }
 
 /* Wait until every server that might have seen the region has finished its batch. */

@@ -143,6 +143,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 					      memory_order_release);
 		}
 	}
+	atomic_fetch_sub_explicit(&r->resident, ok, memory_order_relaxed);
 	return (ok == 0 && hard) ? hard : (int64_t)used;
 }
 

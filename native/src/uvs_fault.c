@@ -136,6 +136,8 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 							  memory_order_acquire, memory_order_relaxed))
 			break;
 	}
+	/* Counted before the install wakes the toucher, so it never reads a count without its page. */
+	atomic_fetch_add_explicit(&r->resident, 1, memory_order_relaxed);
 	if (w == 0) {
 		*kind = UVS_FK_FIRST_TOUCH;
 		err = install_zero(ctx, addr, write);
@@ -144,6 +146,8 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 	}
 	/* release: the page is present (or untouched on error) before evictors may claim it */
 	atomic_store_explicit(pm, err ? w : 0, memory_order_release);
+	if (err)
+		atomic_fetch_sub_explicit(&r->resident, 1, memory_order_relaxed);
 	if (err == -EEXIST) {
 		/* Present already: a duplicate message, or a kernel-mode access that raced us. */
 		*kind = UVS_FK_STALE;

@@ -30,6 +30,7 @@ struct uvs_region {
 	uint64_t *pagemap;
 	uint32_t flags;			/* UVS_REGION_* */
 	_Atomic uint64_t ra_next;	/* readahead: the page a sequential reader faults on next */
+	_Atomic int64_t resident;	/* pages we installed minus pages we moved out (relaxed) */
 };
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */

@@ -261,9 +261,12 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 	err = src ? 0 : assemble(s, e, swapin);
 	if (!src)
 		src = (uint64_t)(uintptr_t)s->thp_buf;
+	/* Counted before the move wakes the toucher; what did not move is taken back below. */
+	atomic_fetch_add_explicit(&r->resident, EXT_PAGES, memory_order_relaxed);
 	if (!err)
 		err = uvs_uffd_move(s->ctx->cfg.uffd, e->base, src, EXT_SIZE, 0, &moved);
 	finish(s, e, swapin, (int)(moved >> UVS_PAGE_SHIFT));
+	atomic_fetch_sub_explicit(&r->resident, EXT_PAGES - (int64_t)(moved >> UVS_PAGE_SHIFT), memory_order_relaxed);
 	if (moved < EXT_SIZE) {
 		/* The buffer must be empty for the next extent; whatever stayed in it is a copy. */
 		if (src == (uint64_t)(uintptr_t)s->thp_buf)

@@ -41,7 +41,11 @@ public sealed interface Region extends AutoCloseable permits RegionImpl {
      */
     long prefault(long offset, long length);
 
-    /** Bytes of the region that are resident now. */
+    /**
+     * Bytes of the region that are resident now: a counter the fault servers and pageOut keep, so
+     * it costs nothing to ask (readahead still in flight may be counted a moment before its pages
+     * are present).
+     */
     long residentBytes();
 
     /** Whether {@link #close()} has been called. */

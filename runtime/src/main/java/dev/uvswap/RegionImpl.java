@@ -115,9 +115,7 @@ final class RegionImpl implements Region {
         lock.readLock().lock();
         try {
             ensureOpen();
-            long[] resident = {0};
-            memory.forEachResidentPage(p -> resident[0]++);
-            return resident[0] * PAGE;
+            return owner.residentPages(id) * PAGE;
         } finally {
             lock.readLock().unlock();
         }

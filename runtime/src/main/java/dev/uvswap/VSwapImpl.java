@@ -127,6 +127,11 @@ final class VSwapImpl implements VSwap {
         fileBackend.setWriteback(on);
     }
 
+    /** Pages of a region that are present (the servers count them as they install and evict). */
+    long residentPages(int region) {
+        return servers.residentPages(region);
+    }
+
     /** Tests: a slot's descriptor word. */
     long slotDescriptor(long vslot) {
         return slots.descriptorAcquire(vslot);

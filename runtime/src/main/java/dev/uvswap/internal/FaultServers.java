@@ -85,6 +85,11 @@ public final class FaultServers implements AutoCloseable {
         return m;
     }
 
+    /** Present pages of a region, as counted by libuvswap. */
+    public long residentPages(int region) {
+        return NativeErrors.check(uvswap_h.uvs_region_resident(ctx, region), "uvs_region_resident");
+    }
+
     /** Swap-file reads (or decodes) that failed on the fault path. */
     public long readErrors() {
         return sum(uvs_server_stats::read_errors);

@@ -1182,6 +1182,70 @@ public class uvswap_h {
         }
     }
 
+    private static final FunctionDescriptor uvs_region_resident$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_region_resident {
+        public static final FunctionDescriptor DESC = uvs_region_resident$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_region_resident");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static FunctionDescriptor uvs_region_resident$descriptor() {
+        return uvs_region_resident$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static MethodHandle uvs_region_resident$handle() {
+        return requireLinked(uvs_region_resident.HANDLE, "uvs_region_resident");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static MemorySegment uvs_region_resident$address() {
+        return requireLinked(uvs_region_resident.ADDR, "uvs_region_resident");
+    }
+
+    /**
+     * Pages of the region that are present, counted as they are installed and moved out.
+     * {@snippet lang=c :
+     * int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static long uvs_region_resident(MemorySegment ctx, int id) {
+        var mh$ = requireLinked(uvs_region_resident.HANDLE, "uvs_region_resident");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_region_resident", ctx, id);
+            }
+            return (long)mh$.invokeExact(ctx, id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static final FunctionDescriptor uvs_evict$DESC = FunctionDescriptor.of(
         uvswap_h.C_LONG,
         uvswap_h.C_POINTER,
