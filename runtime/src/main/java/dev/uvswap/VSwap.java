@@ -133,10 +133,7 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
 
         /** The most memory the compressed pool may hold (default: half of RAM); beyond it pages stay resident. */
         public Builder poolMaxBytes(long bytes) {
-            if (bytes < 65536) {
-                throw new IllegalArgumentException("poolMaxBytes " + bytes + " below one 64 KiB span");
-            }
-            this.poolMaxBytes = bytes;
+            this.poolMaxBytes = VSwapConfig.checkPoolLimit("poolMaxBytes", bytes);
             return this;
         }
 
@@ -166,10 +163,7 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
          * Writeback stops at 90% of it.
          */
         public Builder zswapMaxBytes(long bytes) {
-            if (bytes < 65536) {
-                throw new IllegalArgumentException("zswapMaxBytes " + bytes + " below one 64 KiB span");
-            }
-            this.zswapMaxBytes = bytes;
+            this.zswapMaxBytes = VSwapConfig.checkPoolLimit("zswapMaxBytes", bytes);
             return this;
         }
 

@@ -5,7 +5,6 @@ import dev.uvswap.internal.*;
 import dev.uvswap.bindings.uvswap.uvs_config;
 import dev.uvswap.bindings.uvswap.uvswap_h;
 import dev.uvswap.internal.pool.CompressedPool;
-import dev.uvswap.internal.pool.PoolHandle;
 import dev.uvswap.internal.slot.SlotDescriptor;
 import dev.uvswap.internal.slot.SlotSpace;
 import dev.uvswap.internal.staging.StagingArea;
@@ -114,9 +113,7 @@ final class VSwapImpl implements VSwap {
 
     @Override
     public void setZswapMaxBytes(long bytes) {
-        if (bytes < 65536) {
-            throw new IllegalArgumentException("zswapMaxBytes " + bytes + " below one 64 KiB span");
-        }
+        VSwapConfig.checkPoolLimit("zswapMaxBytes", bytes);
         ensureOpen();
         fileBackend.setZswapMaxBytes(bytes);
     }
@@ -260,7 +257,7 @@ final class VSwapImpl implements VSwap {
                 continue;
             }
             long vslot = w >>> pmShift;
-            freeBackend(i, vslot);
+            emptySlot(vslot);
             batch.add(vslot);
         }
     }
@@ -269,7 +266,7 @@ final class VSwapImpl implements VSwap {
      * Empties a slot of a closed region and frees what it held. A CAS, not a store: writeback
      * and swapoff may be moving the slot's backend right now, and whoever loses undoes its side.
      */
-    private void freeBackend(long page, long vslot) {
+    private void emptySlot(long vslot) {
         for (;;) {
             long d = slots.descriptorAcquire(vslot);
             if (SlotDescriptor.tag(d) == SlotDescriptor.TAG_BUSY) {
@@ -277,20 +274,10 @@ final class VSwapImpl implements VSwap {
                 continue;
             }
             // CAS (volatile): the slot is empty before the allocator may hand it out again
-            if (!slots.descriptorCas(vslot, d, SlotDescriptor.NONE)) {
-                continue;
+            if (slots.descriptorCas(vslot, d, SlotDescriptor.NONE)) {
+                reclaimer.freeBackend(vslot, d);
+                return;
             }
-            long payload = SlotDescriptor.payload(d);
-            switch ((int) SlotDescriptor.tag(d)) {
-                case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK ->
-                        pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
-                case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> fileBackend.files().free(payload);
-                case (int) SlotDescriptor.TAG_CACHE -> staging.release(payload);
-                case (int) SlotDescriptor.TAG_ZERO -> { }
-                default -> throw new IllegalStateException("page " + page + " names slot " + vslot
-                        + " whose descriptor 0x" + Long.toHexString(d) + " holds no data");
-            }
-            return;
         }
     }
 

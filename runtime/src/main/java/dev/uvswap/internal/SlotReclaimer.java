@@ -93,30 +93,37 @@ public final class SlotReclaimer implements AutoCloseable {
 
     /** Frees one slot whose data a swap-in consumed; {@code desc} is what it held then. */
     private void release(long vslot, long desc) {
-        long payload = SlotDescriptor.payload(desc);
-        switch ((int) SlotDescriptor.tag(desc)) {
-            case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK -> {
-                // A WRITEBACK taken by the fault: the writer's CAS fails and it frees its file slot.
-                pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
-                zswpin.increment();
-            }
-            case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> {
-                files.free(payload);
-                swpinFile.increment();
-            }
-            case (int) SlotDescriptor.TAG_CACHE -> {
-                staging.release(payload);
-                cacheHits.increment();
-            }
-            case (int) SlotDescriptor.TAG_ZERO -> swpinZero.increment();
-            default -> throw new IllegalStateException("swap-in reported slot " + vslot + " with descriptor 0x"
-                    + Long.toHexString(desc) + ", which names no backend");
+        switch ((int) freeBackend(vslot, desc)) {
+            case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK -> zswpin.increment();
+            case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> swpinFile.increment();
+            case (int) SlotDescriptor.TAG_CACHE -> cacheHits.increment();
+            default -> swpinZero.increment();
         }
         pswpin.increment();
         batch[batched++] = vslot;
         if (batched == BATCH) {
             flush();
         }
+    }
+
+    /**
+     * Frees what a descriptor taken out of its slot named (pool object, file slot or staging
+     * page; a zero page names nothing) and returns its tag. A WRITEBACK or SWAPOFF taken this
+     * way makes the writer's or the retirer's own CAS fail, and it frees its new copy itself.
+     */
+    public long freeBackend(long vslot, long desc) {
+        long payload = SlotDescriptor.payload(desc);
+        long tag = SlotDescriptor.tag(desc);
+        switch ((int) tag) {
+            case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK ->
+                    pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
+            case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> files.free(payload);
+            case (int) SlotDescriptor.TAG_CACHE -> staging.release(payload);
+            case (int) SlotDescriptor.TAG_ZERO -> { }
+            default -> throw new IllegalStateException("slot " + vslot + " held descriptor 0x"
+                    + Long.toHexString(desc) + ", which names no backend");
+        }
+        return tag;
     }
 
     /** Frees the batched slots (their descriptors are already NONE). */

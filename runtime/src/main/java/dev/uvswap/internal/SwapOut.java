@@ -69,6 +69,9 @@ public final class SwapOut implements AutoCloseable {
         final long[] rejectedOffsets = new long[BATCH];
         final int[] rejectedLengths = new int[BATCH];
         final int[] rejectedFormats = new int[BATCH];
+        /** The same, in reject order: what RunWriter reads for a run. */
+        final long[] runOffsets = new long[BATCH];
+        final int[] runLengths = new int[BATCH];
         final RunWriter writer = new RunWriter();
     }
 
@@ -330,8 +333,8 @@ public final class SwapOut implements AutoCloseable {
      * rest stay CACHE for {@link #bringBackRejected}.
      */
     private int writeRejected(Buffers b, long chunk, int rejected) {
-        long[] offs = new long[rejected];
-        int[] lens = new int[rejected];
+        long[] offs = b.runOffsets;
+        int[] lens = b.runLengths;
         for (int r = 0; r < rejected; r++) {
             int i = b.rejected[r];
             b.rejectedSlots[r] = b.vslots[i];

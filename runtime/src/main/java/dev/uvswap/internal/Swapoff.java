@@ -163,7 +163,8 @@ final class Swapoff {
             if (slots.descriptorCas(v, claimed, to)) {
                 files.free(fh);
                 if (run == null) {
-                    ages.add(one(v), 1);
+                    one[0] = v;
+                    ages.add(one, 1);
                 } else {
                     files.published(SlotDescriptor.payload(to));
                 }
@@ -174,11 +175,6 @@ final class Swapoff {
             } else {
                 run.file().unallocate(run.first(), 1);
             }
-        }
-
-        private long[] one(long v) {
-            one[0] = v;
-            return one;
         }
     }
 }

@@ -27,6 +27,14 @@ public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads
     /** A swap file asked for: a path (a directory when temporary), its size and priority. */
     public record SwapFileSpec(Path path, long maxBytes, int priority, boolean temporary) { }
 
+    /** The smallest pool limit: one 64 KiB span. */
+    public static long checkPoolLimit(String what, long bytes) {
+        if (bytes < 65536) {
+            throw new IllegalArgumentException(what + " " + bytes + " below one 64 KiB span");
+        }
+        return bytes;
+    }
+
     /** Half of physical memory. */
     public static long defaultPoolMaxBytes() {
         return memTotal() / 2;
