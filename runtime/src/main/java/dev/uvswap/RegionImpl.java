@@ -25,9 +25,13 @@ final class RegionImpl implements Region {
     private final MemorySegment segment;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
+    private final MemoryGroupImpl group;
+    /** The reclaim clock hand: the page where the next reclaim step starts (extent aligned). */
+    private final java.util.concurrent.atomic.AtomicLong hand = new java.util.concurrent.atomic.AtomicLong();
 
-    RegionImpl(VSwapImpl owner, Mapping memory, Mapping pagemap, int id, boolean hugePages) {
+    RegionImpl(VSwapImpl owner, Mapping memory, Mapping pagemap, int id, boolean hugePages, MemoryGroupImpl group) {
         this.owner = owner;
+        this.group = group;
         this.hugePages = hugePages;
         this.memory = memory;
         this.pagemap = pagemap;
@@ -121,6 +125,45 @@ final class RegionImpl implements Region {
         }
     }
 
+    /** Resident bytes, 0 once closed (a group sums its regions without holding their locks). */
+    long residentBytesOrZero() {
+        try {
+            return closed ? 0 : residentBytes();
+        } catch (IllegalStateException closedMeanwhile) {
+            return 0;
+        }
+    }
+
+    MemoryGroupImpl group() {
+        return group;
+    }
+
+    /**
+     * One step of the reclaim clock: swaps out the extents from the hand on, up to {@code bytes}
+     * (at least one extent), and advances the hand past them. Returns the bytes that left
+     * memory; 0 when the region is closed or has nothing resident.
+     */
+    long reclaimStep(long bytes) {
+        if (closed || residentBytesOrZero() == 0) {
+            return 0;
+        }
+        long pages = size() / PAGE;
+        long want = Math.max(EXTENT, (bytes + EXTENT - 1) & -EXTENT) / PAGE;
+        long got = 0;
+        for (long scanned = 0; scanned < pages && got * PAGE < bytes; ) {
+            long first = hand.get() % pages;
+            long n = Math.min(want, pages - first);
+            try {
+                got += pageOut(first * PAGE, n * PAGE);
+            } catch (IllegalStateException closedMeanwhile) {
+                return got * PAGE;
+            }
+            hand.set((first + n) % pages);
+            scanned += n;
+        }
+        return got * PAGE;
+    }
+
     @Override
     public boolean isClosed() {
         return closed;
@@ -142,6 +185,7 @@ final class RegionImpl implements Region {
             closed = true;
             // Invalidate the segment first: no new Java access can fault after this.
             arena.close();
+            group.remove(this);
             owner.release(this);
         } finally {
             lock.writeLock().unlock();

@@ -35,6 +35,19 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
      */
     Region allocate(long bytes, RegionOption... options);
 
+    /** As {@link #allocate(long, RegionOption...)}, in a memory group whose limits then cover the region. */
+    Region allocate(long bytes, MemoryGroup group, RegionOption... options);
+
+    /** A new top-level memory group; see {@link MemoryGroup}. */
+    MemoryGroup createGroup(String name);
+
+    /**
+     * Proactive reclaim (the kernel's memory.reclaim): swaps up to {@code bytes} (in whole 2 MiB
+     * extents) of the group's resident pages out now, round robin over its regions, and returns
+     * the bytes that left memory.
+     */
+    long reclaim(MemoryGroup group, long bytes);
+
     /** A snapshot of the counters (drains pending completions first, so counts are exact). */
     VSwapStats stats();
 

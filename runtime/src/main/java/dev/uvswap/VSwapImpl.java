@@ -43,6 +43,10 @@ final class VSwapImpl implements VSwap {
     private final FileBackend fileBackend;
     private final SwapOut swapOut;
     private final Set<RegionImpl> regions = ConcurrentHashMap.newKeySet();
+    /** Regions allocated without a group; never reclaimed by limits. */
+    private final MemoryGroupImpl ungrouped = new MemoryGroupImpl(this, "(none)", null);
+    private final List<MemoryGroupImpl> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private GroupReclaimer groupReclaimer;
     private final long pmShift = uvswap_h.UVS_PM_SHIFT();
     private volatile boolean closed;
 
@@ -174,7 +178,52 @@ final class VSwapImpl implements VSwap {
     }
 
     @Override
+    public synchronized MemoryGroup createGroup(String name) {
+        ensureOpen();
+        MemoryGroupImpl g = new MemoryGroupImpl(this, name, null);
+        groups.add(g);
+        if (groupReclaimer == null) {
+            groupReclaimer = new GroupReclaimer(groups);
+        }
+        return g;
+    }
+
+    /** A limit changed: check the groups now rather than at the next period. */
+    void groupLimitChanged(MemoryGroupImpl g) {
+        GroupReclaimer r = groupReclaimer;
+        if (r != null) {
+            r.limitChanged(g);
+        }
+    }
+
+    @Override
+    public long reclaim(MemoryGroup group, long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("reclaim: negative byte count " + bytes);
+        }
+        ensureOpen();
+        return GroupReclaimer.reclaim(own(group), bytes);
+    }
+
+    private MemoryGroupImpl own(MemoryGroup group) {
+        MemoryGroupImpl g = (MemoryGroupImpl) java.util.Objects.requireNonNull(group, "group");
+        if (g.owner() != this) {
+            throw new IllegalArgumentException(group + " belongs to another VSwap");
+        }
+        return g;
+    }
+
+    @Override
+    public Region allocate(long bytes, MemoryGroup group, RegionOption... options) {
+        return allocate(bytes, own(group), options);
+    }
+
+    @Override
     public Region allocate(long bytes, RegionOption... options) {
+        return allocate(bytes, ungrouped, options);
+    }
+
+    private Region allocate(long bytes, MemoryGroupImpl group, RegionOption... options) {
         boolean huge = !java.util.List.of(options).contains(RegionOption.SMALL_PAGES);
         if (bytes <= 0) {
             throw new IllegalArgumentException("region size must be positive: " + bytes);
@@ -195,8 +244,9 @@ final class VSwapImpl implements VSwap {
             uffd.register(memory.address(), size);
             opened.push(() -> uffd.unregister(memory.address(), size));
             int id = servers.addRegion(memory.address(), size, pagemap.address(), huge ? uvswap_h.UVS_REGION_THP() : 0);
-            RegionImpl region = new RegionImpl(this, memory, pagemap, id, huge);
+            RegionImpl region = new RegionImpl(this, memory, pagemap, id, huge, group);
             regions.add(region);
+            group.add(region);
             return region;
         } catch (RuntimeException e) {
             closeAll(opened, e);
@@ -327,6 +377,9 @@ final class VSwapImpl implements VSwap {
             return;
         }
         closed = true;
+        if (groupReclaimer != null) {
+            groupReclaimer.close();
+        }
         List<RegionImpl> open = new ArrayList<>(regions);
         for (RegionImpl r : open) {
             r.close();
