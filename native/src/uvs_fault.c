@@ -174,17 +174,15 @@ static void sleep_ms(long ms)
  * words are taken; never-touched pages are left to their first touch.
  */
 static void swap_readahead(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int kind,
-		      struct uvs_sink *sink)
+			   int sequential, struct uvs_sink *sink)
 {
 	uint64_t page = (addr - r->base) >> UVS_PAGE_SHIFT;
 	uint64_t pages = (atomic_load_explicit(&r->end, memory_order_relaxed) - r->base) >> UVS_PAGE_SHIFT;
-	/* Per region, not per server: consecutive faults of one reader go to any server. */
-	int sequential = atomic_load_explicit(&r->ra_next, memory_order_relaxed) == page;
 	uint64_t p = page + 1;
 
-	if (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE && kind != UVS_FK_FILE)
+	if (!sequential || (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE && kind != UVS_FK_FILE))
 		return;
-	for (; sequential && p < pages && p <= page + READAHEAD_PAGES; p++) {
+	for (; p < pages && p <= page + READAHEAD_PAGES; p++) {
 		/* acquire: pairs with the release that published the slot */
 		uint64_t w = atomic_load_explicit(uvs_atomic64(&r->pagemap[p]), memory_order_acquire);
 		int k;
@@ -196,6 +194,19 @@ static void swap_readahead(struct uvs_server *s, struct uvs_region *r, uint64_t 
 		s->stats->readahead++;
 	}
 	atomic_store_explicit(&r->ra_next, p, memory_order_relaxed);
+}
+
+/*
+ * Whether a fault on @addr continues a sequential reader, noted before the page is installed:
+ * per region, not per server (a reader's consecutive faults go to any server), and before the
+ * wake-up, so the reader's next fault, served meanwhile by another server, sees this one.
+ */
+static int note_sequential(struct uvs_region *r, uint64_t addr)
+{
+	uint64_t page = (addr - r->base) >> UVS_PAGE_SHIFT;
+	uint64_t expected = atomic_exchange_explicit(&r->ra_next, page + 1, memory_order_relaxed);
+
+	return expected == page;
 }
 
 /* A fault in the staging area means a bug; map zeroes so the toucher cannot hang. */
@@ -247,9 +258,10 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg)
 			return;
 		if (uvs_thp_serve(s, r, addr, &kind))
 			break;
+		int sequential = note_sequential(r, addr);
 		int err = uvs_resolve_page(ctx, r, addr, write, &sink, s->stats, &kind);
 		if (!err) {
-			swap_readahead(s, r, addr, kind, &sink);
+			swap_readahead(s, r, addr, kind, sequential, &sink);
 			break;
 		}
 		if (err == -EIO && !poison(s, addr))
