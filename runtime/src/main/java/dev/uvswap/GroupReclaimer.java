@@ -1,8 +1,8 @@
 package dev.uvswap;
 
+import dev.uvswap.internal.Doorbell;
+
 import java.util.List;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * Keeps every memory group under its limits (DESIGN.md §6): a daemon thread checks the group
@@ -16,11 +16,9 @@ final class GroupReclaimer implements AutoCloseable {
     static final long EXTENT = RegionImpl.EXTENT;
 
     private final List<MemoryGroupImpl> top;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition wake = lock.newCondition();
+    private final Doorbell doorbell = new Doorbell();
     private final Thread thread;
     private volatile boolean stopping;
-    private boolean signalled;
 
     GroupReclaimer(List<MemoryGroupImpl> top) {
         this.top = top;
@@ -31,34 +29,17 @@ final class GroupReclaimer implements AutoCloseable {
     /** A limit changed: a group that gave up may succeed now, try at once. */
     void limitChanged(MemoryGroupImpl g) {
         retryNow.add(g);
-        signal();
+        doorbell.ring();
     }
 
     private final java.util.Set<MemoryGroupImpl> retryNow = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    void signal() {
-        lock.lock();
-        try {
-            signalled = true;
-            wake.signal();
-        } finally {
-            lock.unlock();
-        }
-    }
-
     private void run() {
         while (!stopping) {
-            lock.lock();
             try {
-                long left = PERIOD_NANOS;
-                while (!signalled && !stopping && left > 0) {
-                    left = wake.awaitNanos(left);
-                }
-                signalled = false;
+                doorbell.await(PERIOD_NANOS);
             } catch (InterruptedException e) {
                 return;
-            } finally {
-                lock.unlock();
             }
             for (MemoryGroupImpl g : top) {
                 check(g);
@@ -130,7 +111,7 @@ final class GroupReclaimer implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        signal();
+        doorbell.ring();
         try {
             thread.join();
         } catch (InterruptedException e) {

@@ -10,9 +10,6 @@ import dev.uvswap.internal.slot.SlotDescriptor;
 import dev.uvswap.internal.slot.SlotSpace;
 
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.function.Consumer;
 
 /**
  * zswap writeback (DESIGN.md §5.3): when the pool holds more than its limit, the coldest pool
@@ -38,13 +35,13 @@ public final class Writeback implements AutoCloseable {
     private final AgeList ages;
     private final FileEvents events;
     private final RunWriter writer = new RunWriter();
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition wake = lock.newCondition();
+    private final Doorbell doorbell = new Doorbell();
     private final Thread thread;
     private volatile long maxBytes;
     private volatile boolean enabled;
     private volatile boolean stopping;
-    private boolean signalled;
+    /** When the files were last checked for deletion (nanoTime). */
+    private long deletedCheckedAt = System.nanoTime() - IDLE_NANOS;
 
     private final long[] vslots = new long[BATCH];
     private final long[] handles = new long[BATCH];
@@ -75,7 +72,7 @@ public final class Writeback implements AutoCloseable {
 
     public void setMaxBytes(long bytes) {
         maxBytes = bytes;
-        signal();
+        doorbell.ring();
     }
 
     public boolean enabled() {
@@ -84,42 +81,31 @@ public final class Writeback implements AutoCloseable {
 
     public void setEnabled(boolean on) {
         enabled = on;
-        signal();
+        doorbell.ring();
     }
 
     /** The pool grew: write back if it went over the limit. */
     void poolGrew() {
         if (enabled && pool.totalBytes() > maxBytes) {
-            signal();
+            doorbell.ring();
         }
     }
 
     /** A file slot was freed: a writer waiting for room may go on. Cheap when nobody waits. */
     private void roomMade() {
         if (enabled && pool.totalBytes() > maxBytes) {
-            signal();
-        }
-    }
-
-    private void signal() {
-        lock.lock();
-        try {
-            signalled = true;
-            wake.signal();
-        } finally {
-            lock.unlock();
+            doorbell.ring();
         }
     }
 
     private void run() {
         while (!stopping) {
-            awaitSignal();
-            for (SwapFile f : files.files()) {
-                if (!f.checkDeleted() || !events.deletedOnce(f)) {
-                    continue;
-                }
-                events.emit(new SwapFileEvent.Deleted(f.path()));
+            try {
+                doorbell.await(IDLE_NANOS);
+            } catch (InterruptedException e) {
+                return;
             }
+            checkDeleted();
             long low = maxBytes / 10 * 9;
             boolean over = pool.totalBytes() > maxBytes;
             while (over && enabled && !stopping && pool.totalBytes() > low && writeBatch() > 0) {
@@ -128,24 +114,23 @@ public final class Writeback implements AutoCloseable {
         }
     }
 
-    private void awaitSignal() {
-        lock.lock();
-        try {
-            long left = IDLE_NANOS;
-            while (!signalled && !stopping && left > 0) {
-                left = wake.awaitNanos(left);
+    /** At most once per idle period: the pool may ring many times a second. */
+    private void checkDeleted() {
+        long now = System.nanoTime();
+        if (now - deletedCheckedAt < IDLE_NANOS) {
+            return;
+        }
+        deletedCheckedAt = now;
+        for (SwapFile f : files.files()) {
+            if (f.checkDeleted() && events.deletedOnce(f)) {
+                events.emit(new SwapFileEvent.Deleted(f.path()));
             }
-            signalled = false;
-        } catch (InterruptedException e) {
-            stopping = true;
-        } finally {
-            lock.unlock();
         }
     }
 
     /**
      * Writes back up to one batch of the oldest pool objects; returns how many pages went to a
-     * file, 0 when there was nothing to take or no room (the loop then sleeps until signalled).
+     * file, 0 when there was nothing to take or no room (the loop then sleeps until rung).
      */
     int writeBatch() {
         if (!files.accepting()) {
@@ -241,7 +226,7 @@ public final class Writeback implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        signal();
+        doorbell.ring();
         try {
             thread.join();
         } catch (InterruptedException e) {
