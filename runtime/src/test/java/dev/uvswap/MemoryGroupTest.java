@@ -7,7 +7,6 @@ import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -20,28 +19,8 @@ class MemoryGroupTest {
         Platform.assumeSupported();
     }
 
-    private static void fill(Region r, long seed) {
-        MemorySegment seg = r.segment();
-        for (long p = 0; p < r.size() / 4096; p++) {
-            PageData.mixed(p, seed).fill(seg, p, seed);
-        }
-    }
 
-    private static void check(Region r, long seed) {
-        MemorySegment seg = r.segment();
-        for (long p = 0; p < r.size() / 4096; p++) {
-            PageData k = PageData.mixed(p, seed);
-            assertEquals(-1, k.check(seg, p, seed), "page " + p + " (" + k + ")");
-        }
-    }
 
-    private static void await(BooleanSupplier done, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!done.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(2);
-        }
-    }
 
     @Test
     void theReclaimerKeepsAGroupUnderItsHighLimit() throws Exception {
@@ -49,14 +28,14 @@ class MemoryGroupTest {
             MemoryGroup g = vswap.createGroup("cache");
             g.setMemoryHigh(16 * MIB);
             Region r = vswap.allocate(64 * MIB, g);
-            fill(r, 1);
-            await(() -> g.memoryCurrent() <= 16 * MIB, "the group is under its high limit: " + g.memoryCurrent());
+            PageData.fillMixed(r, r.size() / 4096, 1);
+            Await.until(() -> g.memoryCurrent() <= 16 * MIB, () -> "the group is under its high limit: " + g.memoryCurrent());
             assertTrue(g.events().high() > 0);
             // The step in flight (one extent) is counted when its pageOut returns.
-            await(() -> g.events().reclaimedBytes() >= 48 * MIB, "the reclaimed bytes are counted: " + g.events());
+            Await.until(() -> g.events().reclaimedBytes() >= 48 * MIB, () -> "the reclaimed bytes are counted: " + g.events());
             assertEquals(r.residentBytes(), g.memoryCurrent());
-            check(r, 1);   // touching it all back: the reclaimer keeps up while we read
-            await(() -> g.memoryCurrent() <= 16 * MIB, "back under the limit after the read");
+            PageData.assertMixed(r, r.size() / 4096, 1);   // touching it all back: the reclaimer keeps up while we read
+            Await.until(() -> g.memoryCurrent() <= 16 * MIB, "back under the limit after the read");
             assertEquals(0, vswap.stats().faultErrors());
         }
     }
@@ -71,14 +50,14 @@ class MemoryGroupTest {
             b.setMemoryHigh(4 * MIB);
             Region ra = vswap.allocate(16 * MIB, a);
             Region rb = vswap.allocate(16 * MIB, b);
-            fill(ra, 2);
-            fill(rb, 3);
-            await(() -> parent.memoryCurrent() <= 16 * MIB && b.memoryCurrent() <= 4 * MIB,
+            PageData.fillMixed(ra, ra.size() / 4096, 2);
+            PageData.fillMixed(rb, rb.size() / 4096, 3);
+            Await.until(() -> parent.memoryCurrent() <= 16 * MIB && b.memoryCurrent() <= 4 * MIB,
                     "both limits hold: parent " + parent.memoryCurrent() + ", b " + b.memoryCurrent());
             assertEquals(a.memoryCurrent() + b.memoryCurrent(), parent.memoryCurrent());
             assertSame(parent, a.parent());
-            check(ra, 2);
-            check(rb, 3);
+            PageData.assertMixed(ra, ra.size() / 4096, 2);
+            PageData.assertMixed(rb, rb.size() / 4096, 3);
             assertTrue(parent.events().reclaimedBytes() >= b.events().reclaimedBytes(), "parent events include its children");
         }
     }
@@ -88,7 +67,7 @@ class MemoryGroupTest {
         try (VSwap vswap = VSwap.builder().build()) {
             MemoryGroup g = vswap.createGroup("busy");
             Region r = vswap.allocate(32 * MIB, g, RegionOption.SMALL_PAGES);
-            fill(r, 4);
+            PageData.fillMixed(r, r.size() / 4096, 4);
             AtomicBoolean stop = new AtomicBoolean();
             List<Throwable> failures = new CopyOnWriteArrayList<>();
             List<Thread> readers = new java.util.ArrayList<>();
@@ -96,7 +75,7 @@ class MemoryGroupTest {
                 readers.add(Thread.ofPlatform().start(() -> {
                     try {
                         while (!stop.get()) {
-                            check(r, 4);
+                            PageData.assertMixed(r, r.size() / 4096, 4);
                         }
                     } catch (Throwable e) {
                         failures.add(e);
@@ -114,8 +93,8 @@ class MemoryGroupTest {
                 t.join();
             }
             assertTrue(failures.isEmpty(), failures::toString);
-            await(() -> g.memoryCurrent() <= 6 * MIB, "under the new max once the readers stopped");
-            check(r, 4);
+            Await.until(() -> g.memoryCurrent() <= 6 * MIB, "under the new max once the readers stopped");
+            PageData.assertMixed(r, r.size() / 4096, 4);
             assertTrue(g.events().high() + g.events().max() > 0);
         }
     }
@@ -131,7 +110,7 @@ class MemoryGroupTest {
             for (long p = 0; p < r.size() / 4096; p++) {
                 PageData.RANDOM.fill(seg, p, 5);
             }
-            await(() -> g.events().max() > 0 && g.events().reclaimFailures() > 0, "a max event and a failed reclaim");
+            Await.until(() -> g.events().max() > 0 && g.events().reclaimFailures() > 0, "a max event and a failed reclaim");
             for (long p = 0; p < r.size() / 4096; p++) {
                 assertEquals(-1, PageData.RANDOM.check(seg, p, 5), "page " + p);
             }
@@ -146,8 +125,8 @@ class MemoryGroupTest {
             MemoryGroup g = vswap.createGroup("proactive");
             Region r1 = vswap.allocate(8 * MIB, g);
             Region r2 = vswap.allocate(8 * MIB, g);
-            fill(r1, 6);
-            fill(r2, 7);
+            PageData.fillMixed(r1, r1.size() / 4096, 6);
+            PageData.fillMixed(r2, r2.size() / 4096, 7);
             assertEquals(16 * MIB, g.memoryCurrent());
             long got = vswap.reclaim(g, 5 * MIB);
             assertTrue(got >= 5 * MIB && got <= 8 * MIB, "whole extents: " + got);
@@ -155,8 +134,8 @@ class MemoryGroupTest {
             assertTrue(r1.residentBytes() < 8 * MIB && r2.residentBytes() < 8 * MIB, "both regions gave some");
             assertEquals(16 * MIB - got, vswap.reclaim(g, 1L << 40), "the rest, and no more");
             assertEquals(0, g.memoryCurrent());
-            check(r1, 6);
-            check(r2, 7);
+            PageData.assertMixed(r1, r1.size() / 4096, 6);
+            PageData.assertMixed(r2, r2.size() / 4096, 7);
             assertThrows(IllegalArgumentException.class, () -> vswap.reclaim(g, -1));
             assertThrows(IllegalArgumentException.class, () -> g.setMemoryHigh(-1));
             try (VSwap other = VSwap.builder().build()) {

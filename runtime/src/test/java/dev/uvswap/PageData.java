@@ -79,4 +79,21 @@ public enum PageData {
         SplittableRandom r = new SplittableRandom(seed * 31 + page);
         return values()[r.nextInt(values().length)];
     }
+
+    /** Fills the first {@code pages} pages of a region with the mixed layout. */
+    public static void fillMixed(Region r, long pages, long seed) {
+        MemorySegment seg = r.segment();
+        for (long p = 0; p < pages; p++) {
+            mixed(p, seed).fill(seg, p, seed);
+        }
+    }
+
+    /** Asserts that the first {@code pages} pages hold exactly what {@link #fillMixed} wrote. */
+    public static void assertMixed(Region r, long pages, long seed) {
+        MemorySegment seg = r.segment();
+        for (long p = 0; p < pages; p++) {
+            PageData k = mixed(p, seed);
+            org.junit.jupiter.api.Assertions.assertEquals(-1, k.check(seg, p, seed), "page " + p + " (" + k + ")");
+        }
+    }
 }

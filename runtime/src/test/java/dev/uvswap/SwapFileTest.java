@@ -16,7 +16,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -38,28 +37,8 @@ class SwapFileTest {
         Platform.assumeSupported();
     }
 
-    private static void fill(Region r, long pages, long seed) {
-        MemorySegment seg = r.segment();
-        for (long p = 0; p < pages; p++) {
-            PageData.mixed(p, seed).fill(seg, p, seed);
-        }
-    }
 
-    private static void check(Region r, long pages, long seed) {
-        MemorySegment seg = r.segment();
-        for (long p = 0; p < pages; p++) {
-            PageData k = PageData.mixed(p, seed);
-            assertEquals(-1, k.check(seg, p, seed), "page " + p + " (" + k + ")");
-        }
-    }
 
-    private static void await(BooleanSupplier done, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + 10_000_000_000L;
-        while (!done.getAsBoolean()) {
-            assertTrue(System.nanoTime() < deadline, "timed out waiting until " + what);
-            Thread.sleep(5);
-        }
-    }
 
     private static dev.uvswap.internal.file.SwapFiles files(VSwap v) {
         return ((VSwapImpl) v).fileBackend().files();
@@ -79,7 +58,7 @@ class SwapFileTest {
         try (VSwap vswap = VSwap.builder().compressor(codec).poolMaxBytes(TINY_POOL).swapFile(file, 64L << 20).build();
              Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
             assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
-            fill(r, PAGES, 3);
+            PageData.fillMixed(r, PAGES, 3);
             assertEquals(PAGES, r.pageOut(0, r.size()), "every page left, to the pool or the file");
             VSwapStats out = vswap.stats();
             assertTrue(out.swpoutFile() > PAGES / 2, "most pages went to the file: " + out.swpoutFile());
@@ -88,7 +67,7 @@ class SwapFileTest {
             assertTrue(out.fileBytes() > 0 && out.fileBytes() <= out.fileSlotsUsed() * 4096);
             assertTrue(Files.size(file) <= out.fileSlotsUsed() * 4096 + (2 << 20), "sparse, no preallocation");
 
-            check(r, PAGES, 3);
+            PageData.assertMixed(r, PAGES, 3);
             VSwapStats in = vswap.stats();
             assertEquals(out.swpoutFile(), in.swpinFile(), "every file page was read back");
             assertTrue(in.faults(FaultKind.FILE) > 0);
@@ -102,10 +81,10 @@ class SwapFileTest {
     void aWholeExtentInTheFileComesBackAsOneHugePage() {
         try (VSwap vswap = VSwap.builder().poolMaxBytes(TINY_POOL).temporarySwapFile(dir, 64L << 20).build();
              Region r = vswap.allocate(2L << 20)) {
-            fill(r, 512, 4);
+            PageData.fillMixed(r, 512, 4);
             assertEquals(512, r.pageOut(0, r.size()));
             assertTrue(vswap.stats().swpoutFile() > 256);
-            check(r, 512, 4);
+            PageData.assertMixed(r, 512, 4);
             VSwapStats s = vswap.stats();
             assertEquals(1, s.thpSwpin(), "assembled from pool and file slots: " + s.thpSwpinFallback());
             assertEquals(0, s.fileSlotsUsed());
@@ -117,13 +96,13 @@ class SwapFileTest {
         Path file = dir.resolve("idle.swap");
         try (VSwap vswap = VSwap.builder().swapFile(file, 64L << 20).build();
              Region r = vswap.allocate(PAGES * 4096)) {
-            fill(r, PAGES, 5);
+            PageData.fillMixed(r, PAGES, 5);
             assertEquals(PAGES, r.pageOut(0, r.size()));
             VSwapStats s = vswap.stats();
             assertEquals(0, s.fileSlotsUsed());
             assertEquals(0, s.zswpwb());
             assertEquals(0, Files.size(file), "no slot was ever allocated");
-            check(r, PAGES, 5);
+            PageData.assertMixed(r, PAGES, 5);
         }
     }
 
@@ -137,7 +116,7 @@ class SwapFileTest {
                 PageData.HEAP_LIKE.fill(seg, p, 6);
             }
             assertEquals(pages, r.pageOut(0, r.size()));
-            await(() -> vswap.stats().poolTotalBytes() <= (1 << 20), "writeback brought the pool under its limit");
+            Await.until(() -> vswap.stats().poolTotalBytes() <= (1 << 20), "writeback brought the pool under its limit");
             VSwapStats s = vswap.stats();
             assertTrue(s.zswpwb() > pages / 2, "written back: " + s.zswpwb());
             assertTrue(s.writebackBatches() > 0 && s.writebackBatches() <= s.zswpwb() / 32,
@@ -160,13 +139,13 @@ class SwapFileTest {
         try (VSwap vswap = VSwap.builder().zswapMaxBytes(1 << 20).zswapWriteback(false)
                 .temporarySwapFile(dir, 64L << 20).build();
              Region r = vswap.allocate(4096L * 4096, RegionOption.SMALL_PAGES)) {
-            fill(r, 4096, 7);
+            PageData.fillMixed(r, 4096, 7);
             r.pageOut(0, r.size());
             Thread.sleep(100);
             assertEquals(0, vswap.stats().zswpwb());
             vswap.setZswapWriteback(true);
-            await(() -> vswap.stats().zswpwb() > 0, "writeback, once on, ran");
-            check(r, 4096, 7);
+            Await.until(() -> vswap.stats().zswpwb() > 0, "writeback, once on, ran");
+            PageData.assertMixed(r, 4096, 7);
         }
     }
 
@@ -181,7 +160,7 @@ class SwapFileTest {
                 PageData.RANDOM.fill(seg, p, 8);
             }
             assertEquals(pages, r.pageOut(0, r.size()));
-            await(() -> vswap.stats().poolTotalBytes() <= 64 << 10, "writeback emptied the pool into the file");
+            Await.until(() -> vswap.stats().poolTotalBytes() <= 64 << 10, "writeback emptied the pool into the file");
             long inFile = vswap.stats().fileSlotsUsed();
             assertTrue(inFile > pages / 2, "in the file: " + inFile);
             vswap.setZswapMaxBytes(1L << 40);   // room in the pool again: swapoff moves pages there
@@ -221,16 +200,16 @@ class SwapFileTest {
         Path file = dir.resolve("stuck.swap");
         try (VSwap vswap = VSwap.builder().poolMaxBytes(TINY_POOL).swapFile(file, 64L << 20).build();
              Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
-            fill(r, PAGES, 9);
+            PageData.fillMixed(r, PAGES, 9);
             r.pageOut(0, r.size());
             VSwapException e = assertThrows(VSwapException.class, () -> vswap.retire(file));
             assertTrue(e.getMessage().contains("no room"), e.getMessage());
             assertTrue(Files.exists(file), "still in use");
-            check(r, PAGES, 9);
+            PageData.assertMixed(r, PAGES, 9);
             // It takes pages again after the failed retire, and can be retired once empty.
             r.pageOut(0, r.size());
             assertTrue(vswap.stats().fileSlotsUsed() > 0);
-            check(r, PAGES, 9);
+            PageData.assertMixed(r, PAGES, 9);
             vswap.retire(file);
             assertFalse(Files.exists(file));
         }
@@ -242,7 +221,7 @@ class SwapFileTest {
         Path high = dir.resolve("high.swap");
         try (VSwap vswap = VSwap.builder().poolMaxBytes(TINY_POOL).swapFile(high, 64L << 20, 10).build();
              Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
-            fill(r, PAGES, 10);
+            PageData.fillMixed(r, PAGES, 10);
             r.pageOut(0, r.size());
             long used = vswap.stats().fileSlotsUsed();
             vswap.addSwapFile(low, 64L << 20, 0);
@@ -250,7 +229,7 @@ class SwapFileTest {
             assertFalse(Files.exists(high));
             assertEquals(used, vswap.stats().fileSlotsUsed(), "every page moved to the other file");
             assertEquals(used, vswap.stats().swapoffPages());
-            check(r, PAGES, 10);
+            PageData.assertMixed(r, PAGES, 10);
         }
     }
 
@@ -262,17 +241,17 @@ class SwapFileTest {
              Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
             SwapFile f = files(vswap).files().getFirst();
             f.injectWriteErrors(5 /* EIO */, 1);
-            fill(r, PAGES, 11);
+            PageData.fillMixed(r, PAGES, 11);
             r.pageOut(0, r.size());
             VSwapStats s = vswap.stats();
             assertEquals(1, s.fileWriteErrors());
             assertTrue(s.fileBadSlots() > 0 && s.fileBadSlots() <= 512, "bad: " + s.fileBadSlots());
             assertTrue(s.poolRejects() > 0, "the failed batch went back to its region");
             assertTrue(events.stream().anyMatch(e -> e instanceof SwapFileEvent.WriteError w && w.errno() == 5), events::toString);
-            check(r, PAGES, 11);
+            PageData.assertMixed(r, PAGES, 11);
             // Bad slots are never handed out again, the rest of the file still works.
             r.pageOut(0, r.size());
-            check(r, PAGES, 11);
+            PageData.assertMixed(r, PAGES, 11);
             assertEquals(s.fileBadSlots(), vswap.stats().fileBadSlots());
         }
     }
@@ -283,13 +262,13 @@ class SwapFileTest {
         try (VSwap vswap = VSwap.builder().poolMaxBytes(TINY_POOL).zswapMaxBytes(TINY_POOL)
                 .temporarySwapFile(dir, 2L << 20).swapFileEvents(events::add).build();
              Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
-            fill(r, PAGES, 12);
+            PageData.fillMixed(r, PAGES, 12);
             r.pageOut(0, r.size());
             VSwapStats s = vswap.stats();
             assertEquals(512, s.fileSlotsUsed(), "the file is full");
             assertTrue(s.poolRejects() > 0, "the rest stayed resident");
             assertEquals(1, events.stream().filter(e -> e instanceof SwapFileEvent.Full).count(), events::toString);
-            check(r, PAGES, 12);
+            PageData.assertMixed(r, PAGES, 12);
         }
     }
 
@@ -329,14 +308,14 @@ class SwapFileTest {
         try (VSwap vswap = VSwap.builder().poolMaxBytes(TINY_POOL).swapFile(file, 64L << 20)
                 .swapFileEvents(events::add).build();
              Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
-            fill(r, PAGES, 14);
+            PageData.fillMixed(r, PAGES, 14);
             r.pageOut(0, r.size());
             Files.delete(file);
-            await(() -> events.stream().anyMatch(e -> e instanceof SwapFileEvent.Deleted), "the deletion was reported");
-            check(r, PAGES, 14);
+            Await.until(() -> events.stream().anyMatch(e -> e instanceof SwapFileEvent.Deleted), "the deletion was reported");
+            PageData.assertMixed(r, PAGES, 14);
             r.pageOut(0, r.size());
             assertEquals(0, vswap.stats().fileSlotsUsed(), "no new page goes to a deleted file");
-            check(r, PAGES, 14);
+            PageData.assertMixed(r, PAGES, 14);
         }
     }
 
@@ -352,14 +331,14 @@ class SwapFileTest {
             try (VSwap vswap = VSwap.builder().poolMaxBytes(TINY_POOL).swapFile(mnt.resolve("small.swap"), 64L << 20)
                     .swapFileEvents(events::add).build();
                  Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
-                fill(r, PAGES, 15);
+                PageData.fillMixed(r, PAGES, 15);
                 r.pageOut(0, r.size());
                 VSwapStats s = vswap.stats();
                 assertTrue(s.fileNoSpace() > 0, s.toString());
                 assertTrue(s.fileSlotsUsed() <= 256, "1 MiB holds at most 256 slots: " + s.fileSlotsUsed());
                 assertEquals(0, s.fileBadSlots(), "no space is not a bad medium");
                 assertTrue(events.stream().anyMatch(e -> e instanceof SwapFileEvent.NoSpace), events::toString);
-                check(r, PAGES, 15);
+                PageData.assertMixed(r, PAGES, 15);
             }
         } finally {
             new ProcessBuilder("umount", mnt.toString()).inheritIO().start().waitFor();
@@ -370,13 +349,13 @@ class SwapFileTest {
     void aTemporaryFileLeavesNothingBehind() throws IOException {
         try (VSwap vswap = VSwap.builder().poolMaxBytes(TINY_POOL).temporarySwapFile(dir, 64L << 20).build();
              Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
-            fill(r, PAGES, 16);
+            PageData.fillMixed(r, PAGES, 16);
             r.pageOut(0, r.size());
             assertTrue(vswap.stats().fileSlotsUsed() > 0);
             try (var listing = Files.list(dir)) {
                 assertEquals(0, listing.count(), "unlinked at once");
             }
-            check(r, PAGES, 16);
+            PageData.assertMixed(r, PAGES, 16);
         }
     }
 
