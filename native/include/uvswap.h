@@ -277,7 +277,7 @@ struct uvs_ctx;
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		4
+#define UVS_ABI_VERSION		5
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -300,6 +300,8 @@ UVS_API int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len,
  * (MADV_DONTNEED) are not seen.
  */
 UVS_API int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id);
+/* Summed time, in ns, the servers spent serving the region's faults (its threads' stall time). */
+UVS_API int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id);
 /* Forget a region (already unregistered from the uffd) and wait until no server still reads it. */
 UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);
 

@@ -178,6 +178,7 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 		r->pagemap = pagemap;
 		r->flags = flags;
 		atomic_store_explicit(&r->resident, 0, memory_order_relaxed);
+		atomic_store_explicit(&r->stall_ns, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->ra_next, 0, memory_order_relaxed);
 		/* release: servers that see @end see @base and @pagemap */
 		atomic_store_explicit(&r->end, base + len, memory_order_release);
@@ -199,6 +200,15 @@ int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id)
 		return -ENOENT;
 	n = atomic_load_explicit(&r->resident, memory_order_relaxed);
 	return n < 0 ? 0 : n;	/* a racing evict may subtract before the install's add lands */
+}
+
+int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id)
+{
+	struct uvs_region *r = uvs_region_get(ctx, id);
+
+	if (!r)
+		return -ENOENT;
+	return (int64_t)(atomic_load_explicit(&r->stall_ns, memory_order_relaxed) & INT64_MAX);
 }
 
 /* Wait until every server that might have seen the region has finished its batch. */

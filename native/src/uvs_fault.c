@@ -245,13 +245,15 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg)
 	uint64_t t0 = uvs_now_ns();
 	long backoff = 1;
 	int kind = UVS_FK_STALE;
+	struct uvs_region *r = NULL;
+	uint64_t ns;
 
 	if (uvs_in_staging(ctx, addr)) {
 		serve_stray(ctx, s, addr);
 		return;
 	}
 	for (;;) {
-		struct uvs_region *r = uvs_region_of_addr(ctx, addr);
+		r = uvs_region_of_addr(ctx, addr);
 
 		/* Gone: the region was unregistered (which woke its waiters) and is being removed. */
 		if (!r || atomic_load_explicit(&ctx->stopping, memory_order_relaxed))
@@ -275,7 +277,11 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg)
 		if (backoff < 100)
 			backoff *= 2;
 	}
-	uvs_stats_record(s->stats, kind, uvs_now_ns() - t0);
+	ns = uvs_now_ns() - t0;
+	uvs_stats_record(s->stats, kind, ns);
+	/* a thread of the region waited this long: its group's pressure (PSI "some") */
+	if (r)
+		atomic_fetch_add_explicit(&r->stall_ns, ns, memory_order_relaxed);
 }
 
 static void pin_to_cpu(struct uvs_server *s)

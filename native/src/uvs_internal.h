@@ -31,6 +31,7 @@ struct uvs_region {
 	uint32_t flags;			/* UVS_REGION_* */
 	_Atomic uint64_t ra_next;	/* readahead: the page a sequential reader faults on next */
 	_Atomic int64_t resident;	/* pages we installed minus pages we moved out (relaxed) */
+	_Atomic uint64_t stall_ns;	/* summed service time of the region's faults (relaxed) */
 };
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */

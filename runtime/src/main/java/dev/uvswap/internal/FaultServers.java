@@ -90,6 +90,11 @@ public final class FaultServers implements AutoCloseable {
         return NativeErrors.check(uvswap_h.uvs_region_resident(ctx, region), "uvs_region_resident");
     }
 
+    /** Time, in ns, the servers spent serving a region's faults. */
+    public long stallNanos(int region) {
+        return NativeErrors.check(uvswap_h.uvs_region_stall_ns(ctx, region), "uvs_region_stall_ns");
+    }
+
     /** Swap-file reads (or decodes) that failed on the fault path. */
     public long readErrors() {
         return sum(uvs_server_stats::read_errors);

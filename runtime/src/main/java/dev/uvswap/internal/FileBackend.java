@@ -22,11 +22,11 @@ public final class FileBackend implements AutoCloseable {
     private final Swapoff swapoff;
 
     public FileBackend(FaultServers servers, SlotSpace slots, CompressedPool pool, Runnable drain,
-                       Consumer<SwapFileEvent> listener, long zswapMaxBytes, boolean writeback) {
+                       Consumer<SwapFileEvent> listener, SlotOwners owners, long zswapMaxBytes, boolean writeback) {
         this.files = new SwapFiles(servers.context());
         this.events = new FileEvents(listener);
-        this.writeback = new Writeback(slots, pool, files, ages, events, zswapMaxBytes, writeback);
-        this.swapoff = new Swapoff(slots, pool, files, ages, drain);
+        this.writeback = new Writeback(slots, pool, files, ages, events, owners, zswapMaxBytes, writeback);
+        this.swapoff = new Swapoff(slots, pool, files, ages, owners, drain);
     }
 
     public SwapFiles files() {
@@ -54,6 +54,11 @@ public final class FileBackend implements AutoCloseable {
 
     public void setZswapMaxBytes(long bytes) {
         writeback.setMaxBytes(bytes);
+    }
+
+    /** A group's zswap limit or writeback switch changed. */
+    public void groupLimitChanged() {
+        writeback.groupLimitChanged();
     }
 
     public void setWriteback(boolean on) {

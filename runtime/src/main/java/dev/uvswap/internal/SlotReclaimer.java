@@ -30,6 +30,7 @@ public final class SlotReclaimer implements AutoCloseable {
     private final CompressedPool pool;
     private final StagingArea staging;
     private final SwapFiles files;
+    private final SlotOwners owners;
     private final Object lock = new Object();
     private final long[] batch = new long[BATCH];
     private int batched;
@@ -46,7 +47,8 @@ public final class SlotReclaimer implements AutoCloseable {
     public final LongAdder swpinFile = new LongAdder();
 
     public SlotReclaimer(FaultServers servers, SlotSpace slots, CompressedPool pool, StagingArea staging,
-                         SwapFiles files) {
+                         SwapFiles files, SlotOwners owners) {
+        this.owners = owners;
         this.servers = servers;
         this.slots = slots;
         this.pool = pool;
@@ -68,27 +70,42 @@ public final class SlotReclaimer implements AutoCloseable {
     public void drain() {
         synchronized (lock) {
             for (int i = 0; i < servers.servers(); i++) {
-                servers.ring(i).drain(this::release);
+                servers.ring(i).drain(this::refaulted);
             }
             long n;
             while ((n = NativeErrors.check(uvswap_h.uvs_drain_overflow(servers.context(), overflow, BATCH),
                     "uvs_drain_overflow")) > 0) {
-                releaseAll(overflow, n);
+                releaseAll(overflow, n, true);
             }
             flush();
         }
     }
 
-    /** Frees the records a uvs_populate call returned in {@code records}. */
-    void releaseAll(MemorySegment records, long n) {
+    /**
+     * Frees the records a uvs_populate call returned in {@code records}; {@code refault} says
+     * whether they were swap-ins the application asked for (counted as refaults) or pages the
+     * pool refused that went straight back.
+     */
+    void releaseAll(MemorySegment records, long n, boolean refault) {
         synchronized (lock) {
             long size = uvs_completion.sizeof();
             for (long i = 0; i < n; i++) {
-                release(records.get(ValueLayout.JAVA_LONG, i * size + uvs_completion.vslot$offset()),
-                        records.get(ValueLayout.JAVA_LONG, i * size + uvs_completion.desc$offset()));
+                long vslot = records.get(ValueLayout.JAVA_LONG, i * size + uvs_completion.vslot$offset());
+                long desc = records.get(ValueLayout.JAVA_LONG, i * size + uvs_completion.desc$offset());
+                if (refault) {
+                    refaulted(vslot, desc);
+                } else {
+                    release(vslot, desc);
+                }
             }
             flush();
         }
+    }
+
+    /** A swap-in consumed the slot: counts the refault (and its distance) to the slot's group, then frees it. */
+    private void refaulted(long vslot, long desc) {
+        owners.refault(vslot);
+        release(vslot, desc);
     }
 
     /** Frees one slot whose data a swap-in consumed; {@code desc} is what it held then. */
@@ -115,9 +132,14 @@ public final class SlotReclaimer implements AutoCloseable {
         long payload = SlotDescriptor.payload(desc);
         long tag = SlotDescriptor.tag(desc);
         switch ((int) tag) {
-            case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK ->
-                    pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
-            case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> files.free(payload);
+            case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK -> {
+                pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
+                owners.of(vslot).chargeZswap(-PoolHandle.length(payload));
+            }
+            case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> {
+                files.free(payload);
+                owners.of(vslot).chargeSwap(-1);
+            }
             case (int) SlotDescriptor.TAG_CACHE -> staging.release(payload);
             case (int) SlotDescriptor.TAG_ZERO -> { }
             default -> throw new IllegalStateException("slot " + vslot + " held descriptor 0x"

@@ -36,9 +36,11 @@ final class Swapoff {
     private final SwapFiles files;
     private final AgeList ages;
     private final Runnable drain;
+    private final SlotOwners owners;
     final LongAdder moved = new LongAdder();
 
-    Swapoff(SlotSpace slots, CompressedPool pool, SwapFiles files, AgeList ages, Runnable drain) {
+    Swapoff(SlotSpace slots, CompressedPool pool, SwapFiles files, AgeList ages, SlotOwners owners, Runnable drain) {
+        this.owners = owners;
         this.slots = slots;
         this.pool = pool;
         this.files = files;
@@ -165,6 +167,9 @@ final class Swapoff {
                 if (run == null) {
                     one[0] = v;
                     ages.add(one, 1);
+                    Account a = owners.of(v);   // file slot → pool bytes
+                    a.chargeSwap(-1);
+                    a.chargeZswap(len);
                 } else {
                     files.published(SlotDescriptor.payload(to));
                 }

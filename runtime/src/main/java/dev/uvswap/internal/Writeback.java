@@ -34,6 +34,7 @@ public final class Writeback implements AutoCloseable {
     private final SwapFiles files;
     private final AgeList ages;
     private final FileEvents events;
+    private final SlotOwners owners;
     private final RunWriter writer = new RunWriter();
     private final Doorbell doorbell = new Doorbell();
     private final Thread thread;
@@ -48,12 +49,18 @@ public final class Writeback implements AutoCloseable {
     private final long[] offsets = new long[BATCH];
     private final int[] lengths = new int[BATCH];
     private final long[] candidates = new long[BATCH];
+    private final Account[] accounts = new Account[BATCH];
+    /** Pages passed over (their group may not write back now), to go back at the young end. */
+    private final long[] passed = new long[SCAN_BUDGET];
+    /** Age-list entries one claim may look at: bounds the work when most pages may not be written back. */
+    private static final int SCAN_BUDGET = 16 * BATCH;
 
     public final LongAdder zswpwb = new LongAdder();
     public final LongAdder batches = new LongAdder();
 
     Writeback(SlotSpace slots, CompressedPool pool, SwapFiles files, AgeList ages, FileEvents events,
-              long maxBytes, boolean enabled) {
+              SlotOwners owners, long maxBytes, boolean enabled) {
+        this.owners = owners;
         this.slots = slots;
         this.pool = pool;
         this.files = files;
@@ -84,11 +91,16 @@ public final class Writeback implements AutoCloseable {
         doorbell.ring();
     }
 
-    /** The pool grew: write back if it went over the limit. */
+    /** The pool grew: write back if it, or a group's share of it, went over the limit. */
     void poolGrew() {
-        if (enabled && pool.totalBytes() > maxBytes) {
+        if (enabled && (pool.totalBytes() > maxBytes || owners.anyOverZswapMax())) {
             doorbell.ring();
         }
+    }
+
+    /** A group's zswap limit or writeback switch changed: look again. */
+    public void groupLimitChanged() {
+        doorbell.ring();
     }
 
     /** A file slot was freed: a writer waiting for room may go on. Cheap when nobody waits. */
@@ -107,9 +119,13 @@ public final class Writeback implements AutoCloseable {
             }
             checkDeleted();
             long low = maxBytes / 10 * 9;
-            boolean over = pool.totalBytes() > maxBytes;
-            while (over && enabled && !stopping && pool.totalBytes() > low && writeBatch() > 0) {
-                // keep going down to the low mark
+            // The pool as a whole: from over the limit down to the low mark. A group: while over its zswapMax.
+            boolean global = pool.totalBytes() > maxBytes;
+            while (enabled && !stopping) {
+                global = global && pool.totalBytes() > low;
+                if (!global && !owners.anyOverZswapMax() || writeBatch(global) == 0) {
+                    break;
+                }
             }
         }
     }
@@ -132,12 +148,12 @@ public final class Writeback implements AutoCloseable {
      * Writes back up to one batch of the oldest pool objects; returns how many pages went to a
      * file, 0 when there was nothing to take or no room (the loop then sleeps until rung).
      */
-    int writeBatch() {
+    int writeBatch(boolean global) {
         if (!files.accepting()) {
             events.noRoom(files);
             return 0;   // sleep until a slot is freed, a file is added, or a second passes
         }
-        int n = claimOldest();
+        int n = claimOldest(global);
         if (n == 0) {
             return 0;
         }
@@ -162,7 +178,11 @@ public final class Writeback implements AutoCloseable {
         // and back at the cold end of the age list.
         int unwritten = 0;
         for (int i = 0; i < n; i++) {
-            if (handles[i] != 0 && slots.descriptorCas(vslots[i], SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, handles[i]),
+            if (handles[i] == 0) {
+                continue;
+            }
+            accounts[i].chargeSwap(-1);   // the reservation claimOldest made
+            if (slots.descriptorCas(vslots[i], SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, handles[i]),
                     SlotDescriptor.make(SlotDescriptor.TAG_ZSWAP, handles[i]))) {
                 candidates[unwritten++] = vslots[i];
             }
@@ -172,14 +192,22 @@ public final class Writeback implements AutoCloseable {
         return written;
     }
 
-    /** Marks up to BATCH of the oldest stored pages WRITEBACK; returns how many. */
-    private int claimOldest() {
+    /**
+     * Marks up to BATCH of the oldest stored pages WRITEBACK and reserves a file slot's swap charge
+     * for each; returns how many. With {@code global} (the pool is over its limit) any page whose
+     * group allows writeback qualifies; otherwise only pages of groups over their zswapMax. Pages
+     * passed over go back at the young end, so the next claim looks at others first.
+     */
+    private int claimOldest(boolean global) {
         int n = 0;
-        while (n < BATCH) {
-            int got = ages.poll(candidates, BATCH - n);
+        int scanned = 0;
+        int nPassed = 0;
+        while (n < BATCH && scanned < SCAN_BUDGET) {
+            int got = ages.poll(candidates, Math.min(BATCH - n, SCAN_BUDGET - scanned));
             if (got == 0) {
                 break;
             }
+            scanned += got;
             for (int i = 0; i < got; i++) {
                 long v = candidates[i];
                 long d = slots.descriptorAcquire(v);
@@ -188,15 +216,25 @@ public final class Writeback implements AutoCloseable {
                 if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_ZSWAP || PoolHandle.format(h) == PoolHandle.FMT_FILL) {
                     continue;
                 }
+                Account a = owners.of(v);
+                if (!(global || a.overZswapMax()) || a.fileSlotsAllowed(1) == 0) {
+                    passed[nPassed++] = v;
+                    continue;
+                }
+                a.chargeSwap(1);
                 if (slots.descriptorCas(v, d, SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, h))) {
                     vslots[n] = v;
                     handles[n] = h;
+                    accounts[n] = a;
                     offsets[n] = PoolHandle.offset(h);
                     lengths[n] = PoolHandle.length(h);
                     n++;
+                } else {
+                    a.chargeSwap(-1);
                 }
             }
         }
+        ages.add(passed, nPassed);
         return n;
     }
 
@@ -213,10 +251,12 @@ public final class Writeback implements AutoCloseable {
                     SlotDescriptor.make(SlotDescriptor.TAG_FILE, fh))) {
                 files.published(fh);
                 pool.free(PoolHandle.offset(h), PoolHandle.length(h));
+                accounts[k].chargeZswap(-PoolHandle.length(h));   // its swap charge was reserved at the claim
                 zswpwb.increment();
                 published++;
             } else {
                 run.file().free(run.first() + i);
+                accounts[k].chargeSwap(-1);
             }
             handles[k] = 0;
         }

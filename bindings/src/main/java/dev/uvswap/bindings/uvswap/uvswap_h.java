@@ -771,12 +771,12 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)4L;
+    private static final int UVS_ABI_VERSION = (int)5L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 4
+     * #define UVS_ABI_VERSION 5
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -1237,6 +1237,70 @@ public class uvswap_h {
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("uvs_region_resident", ctx, id);
+            }
+            return (long)mh$.invokeExact(ctx, id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_region_stall_ns$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_region_stall_ns {
+        public static final FunctionDescriptor DESC = uvs_region_stall_ns$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_region_stall_ns");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static FunctionDescriptor uvs_region_stall_ns$descriptor() {
+        return uvs_region_stall_ns$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static MethodHandle uvs_region_stall_ns$handle() {
+        return requireLinked(uvs_region_stall_ns.HANDLE, "uvs_region_stall_ns");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static MemorySegment uvs_region_stall_ns$address() {
+        return requireLinked(uvs_region_stall_ns.ADDR, "uvs_region_stall_ns");
+    }
+
+    /**
+     * Pages of the region that are present, counted as they are installed and moved out.
+     * {@snippet lang=c :
+     * int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static long uvs_region_stall_ns(MemorySegment ctx, int id) {
+        var mh$ = requireLinked(uvs_region_stall_ns.HANDLE, "uvs_region_stall_ns");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_region_stall_ns", ctx, id);
             }
             return (long)mh$.invokeExact(ctx, id);
         } catch (Error | RuntimeException ex) {
