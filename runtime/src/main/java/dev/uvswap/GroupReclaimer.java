@@ -12,7 +12,7 @@ import java.util.List;
  * a little below the limit, so it works in batches rather than a page per check.
  */
 final class GroupReclaimer implements AutoCloseable {
-    private static final long PERIOD_NANOS = 5_000_000;
+    static final long PERIOD_NANOS = 5_000_000;
     static final long EXTENT = RegionImpl.EXTENT;
 
     private final List<MemoryGroupImpl> top;
@@ -62,6 +62,8 @@ final class GroupReclaimer implements AutoCloseable {
         long current = g.memoryCurrent();
         long max = g.memoryMax();
         long high = g.memoryHigh();
+        // Refaults from less than the group's memory ago are working-set refaults (thrashing).
+        g.account().setWorkingsetPages(Math.min(current, Math.min(max, high)) / RegionImpl.PAGE);
         if (current > max) {
             g.maxEvents.increment();
         } else if (current > high) {
@@ -72,7 +74,12 @@ final class GroupReclaimer implements AutoCloseable {
         long limit = Math.min(max, high);
         long target = limit - Math.min(limit / 32, EXTENT);   // a batch below the limit
         long want = current - target;
-        if (reclaim(g, want) < want && g.memoryCurrent() > limit) {
+        // Pages still parked in aging's window leave on a later check: not a failure, unless
+        // pages whose window passed were tried and none could be stored (nothing can leave).
+        long aged = agedPagesOfSubtree(g);
+        long got = reclaim(g, want, false);
+        boolean stuck = got == 0 && agedPagesOfSubtree(g) > aged || g.account().parkedPages() == 0;
+        if (got < want && g.memoryCurrent() > limit && stuck) {
             g.reclaimFailures.increment();
             // Back off, 10 ms doubling to 1 s: every try evicts and brings back what cannot leave.
             g.backoffNanos = Math.min(Math.max(2 * g.backoffNanos, 10_000_000L), 1_000_000_000L);
@@ -82,30 +89,85 @@ final class GroupReclaimer implements AutoCloseable {
         }
     }
 
+    private static long agedPagesOfSubtree(MemoryGroupImpl g) {
+        long n = g.agedPages.sum();
+        for (MemoryGroupImpl c : g.children()) {
+            n += agedPagesOfSubtree(c);
+        }
+        return n;
+    }
+
+    /** Deactivation steps a reclaim may take when only active pages are left: 1/8 of each region a step. */
+    private static final int DEACTIVATE_STEPS = 8;
+
     /**
      * Swaps out up to {@code bytes} (rounded up to whole extents) from the group's subtree, an
-     * extent from each region in turn; returns the bytes that left memory. Stops when a whole
-     * round over its regions found nothing resident to take.
+     * extent from each region in turn (RegionImpl.reclaimStep: cold advice first, then aging);
+     * returns the bytes that left memory. A round that takes nothing while pages wait in aging's
+     * window ends a background reclaim (the next check, a period later, finds them aged); a
+     * proactive one compresses them at once. When a round finds nothing inactive at all, the
+     * active list is aged (an eighth of each region's active marks cleared) and the round tried
+     * again, the kernel's shrink_active_list when the inactive list runs dry.
      */
-    static long reclaim(MemoryGroupImpl g, long bytes) {
+    static long reclaim(MemoryGroupImpl g, long bytes, boolean proactive) {
         long got = 0;
         List<RegionImpl> regions = g.regionsForReclaim();
+        long windowPages = windowPages(g, regions.size());
+        int deactivations = 0;
+        boolean force = false;
         while (got < bytes && !regions.isEmpty()) {
             long round = 0;
             for (RegionImpl r : regions) {
                 if (got >= bytes) {
                     break;
                 }
-                long n = r.reclaimStep(Math.min(bytes - got, EXTENT));
+                long n = r.reclaimStep(Math.min(bytes - got, EXTENT), windowPages, force);
                 round += n;
                 got += n;
                 g.reclaimedBytes.add(n);
             }
-            if (round == 0) {
+            if (round > 0) {
+                force = false;
+                continue;
+            }
+            if (regions.stream().anyMatch(RegionImpl::hasParked)) {
+                if (!proactive || force) {
+                    break;
+                }
+                force = true;
+                continue;
+            }
+            if (deactivations++ == DEACTIVATE_STEPS || !deactivate(regions)) {
                 break;
             }
         }
         return got;
+    }
+
+    /**
+     * Aging's window, per region: the pages it may hold parked (in memory, uncompressed) while
+     * they wait to be touched or compressed. A sixteenth of the group's limit in all, so the
+     * window never crowds out the working set it is there to find; 32..512 pages a region.
+     */
+    private static long windowPages(MemoryGroupImpl g, int regions) {
+        long limit = Math.min(g.memoryHigh(), g.memoryMax());
+        if (limit == MemoryGroup.UNLIMITED) {
+            limit = g.memoryCurrent();
+        }
+        long pages = limit / 16 / RegionImpl.PAGE / Math.max(1, regions);
+        return Math.clamp(pages, 32, RegionImpl.EXTENT / RegionImpl.PAGE);
+    }
+
+    /** Clears an eighth of each region's active marks; false when no region has any. */
+    private static boolean deactivate(List<RegionImpl> regions) {
+        boolean any = false;
+        for (RegionImpl r : regions) {
+            if (r.hasActive()) {
+                r.deactivate((r.size() / RegionImpl.PAGE + DEACTIVATE_STEPS - 1) / DEACTIVATE_STEPS);
+                any = true;
+            }
+        }
+        return any;
     }
 
     @Override

@@ -31,12 +31,49 @@ public sealed interface MemoryGroup permits MemoryGroupImpl {
     /** Resident bytes the group must not keep: reclaimed at once when passed ({@link #UNLIMITED} by default). */
     void setMemoryMax(long bytes);
 
+    /**
+     * Compressed bytes the group's pages may hold in the pool ({@link #UNLIMITED} by default).
+     * At the limit, further pages go straight to a swap file when writeback is allowed, or stay
+     * in memory; when lowered below what the group holds, writeback moves its pages out.
+     */
+    void setZswapMax(long bytes);
+
+    /** Swap-file bytes (4 KiB per file slot) the group's pages may hold ({@link #UNLIMITED} by default). */
+    void setSwapMax(long bytes);
+
+    /**
+     * Whether the group's pages may go to swap files at all (default true; memory.zswap.writeback).
+     * Off: no writeback of its pool pages, and pages the pool refuses stay in memory.
+     */
+    void setZswapWriteback(boolean on);
+
+    long zswapMax();
+
+    long swapMax();
+
+    boolean zswapWriteback();
+
+    /** Compressed bytes the group's pages (and its children's) hold in the pool. */
+    long zswapCurrent();
+
+    /** Swap-file bytes (4 KiB a file slot) the group's pages (and its children's) hold. */
+    long swapCurrent();
+
     long memoryHigh();
 
     long memoryMax();
 
-    /** Resident bytes of the regions in this group and its children. */
+    /**
+     * Memory the group's pages use: resident bytes of the regions in this group and its children,
+     * plus the pages the reclaimer's aging holds parked in the swap cache (still in memory).
+     */
     long memoryCurrent();
+
+    /**
+     * The fraction of wall time, since the group was created, that its regions' faults spent
+     * being served: the PSI "some" analogue (above 1 when several threads wait at once).
+     */
+    double faultPressure();
 
     /** Event counters, for this group and its children together. */
     Events events();
@@ -46,6 +83,12 @@ public sealed interface MemoryGroup permits MemoryGroupImpl {
      * @param max              times it found the group above its max limit
      * @param reclaimFailures  times reclaim found nothing more to swap out while over a limit
      * @param reclaimedBytes   bytes the reclaimer (and {@link VSwap#reclaim}) swapped out of the group
+     * @param refaults         pages of the group swapped back in (by a fault or a prefault)
+     * @param workingsetRefaults refaults of pages that left less than the group's memory ago (in
+     *                         pages evicted since, the kernel's refault distance): the group is
+     *                         thrashing rather than reading cold data
+     * @param zswapMaxRejects  pages the pool refused because the group was at its zswapMax
      */
-    record Events(long high, long max, long reclaimFailures, long reclaimedBytes) { }
+    record Events(long high, long max, long reclaimFailures, long reclaimedBytes, long refaults,
+                  long workingsetRefaults, long zswapMaxRejects) { }
 }

@@ -1,5 +1,7 @@
 package dev.uvswap;
 
+import dev.uvswap.internal.Account;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -14,6 +16,10 @@ final class MemoryGroupImpl implements MemoryGroup {
     private final List<RegionImpl> regions = new CopyOnWriteArrayList<>();
     private volatile long high = UNLIMITED;
     private volatile long max = UNLIMITED;
+    private final Account account;
+    private final long createdAt = System.nanoTime();
+    /** Fault time of regions closed so far (their counters went with them). */
+    private final LongAdder closedStallNanos = new LongAdder();
     /** Where the next reclaim of this subtree starts: a round robin over its regions. */
     private int nextRegion;
     /** After a reclaim that found nothing to take: no new try before this time (nanoTime); the reclaimer's thread only. */
@@ -24,15 +30,22 @@ final class MemoryGroupImpl implements MemoryGroup {
     final LongAdder maxEvents = new LongAdder();
     final LongAdder reclaimFailures = new LongAdder();
     final LongAdder reclaimedBytes = new LongAdder();
+    /** Parked pages whose window passed and that reclaim tried to compress (stored or not). */
+    final LongAdder agedPages = new LongAdder();
 
-    MemoryGroupImpl(VSwapImpl owner, String name, MemoryGroupImpl parent) {
+    MemoryGroupImpl(VSwapImpl owner, String name, MemoryGroupImpl parent, Account account) {
         this.owner = owner;
+        this.account = account;
         this.name = Objects.requireNonNull(name, "name");
         this.parent = parent;
     }
 
     VSwapImpl owner() {
         return owner;
+    }
+
+    Account account() {
+        return account;
     }
 
     @Override
@@ -47,7 +60,7 @@ final class MemoryGroupImpl implements MemoryGroup {
 
     @Override
     public MemoryGroup createChild(String childName) {
-        MemoryGroupImpl child = new MemoryGroupImpl(owner, childName, this);
+        MemoryGroupImpl child = new MemoryGroupImpl(owner, childName, this, owner.newAccount(account));
         children.add(child);
         return child;
     }
@@ -62,6 +75,68 @@ final class MemoryGroupImpl implements MemoryGroup {
     public void setMemoryMax(long bytes) {
         max = checkLimit("memoryMax", bytes);
         owner.groupLimitChanged(this);
+    }
+
+    @Override
+    public void setZswapMax(long bytes) {
+        account.setZswapMax(checkLimit("zswapMax", bytes));
+        owner.swapLimitChanged();
+    }
+
+    @Override
+    public void setSwapMax(long bytes) {
+        account.setSwapMax(checkLimit("swapMax", bytes));
+        owner.swapLimitChanged();
+    }
+
+    @Override
+    public void setZswapWriteback(boolean on) {
+        account.setZswapWriteback(on);
+        owner.swapLimitChanged();
+    }
+
+    @Override
+    public long zswapMax() {
+        return account.zswapMax();
+    }
+
+    @Override
+    public long swapMax() {
+        return account.swapMax();
+    }
+
+    @Override
+    public boolean zswapWriteback() {
+        return account.zswapWriteback();
+    }
+
+    @Override
+    public long zswapCurrent() {
+        owner.drainCompletionsIfOpen();   // swap-ins served so far give their charges back first
+        return account.zswapBytes();
+    }
+
+    @Override
+    public long swapCurrent() {
+        owner.drainCompletionsIfOpen();
+        return account.swapBytes();
+    }
+
+    @Override
+    public double faultPressure() {
+        long elapsed = System.nanoTime() - createdAt;
+        return elapsed <= 0 ? 0 : (double) stallNanos() / elapsed;
+    }
+
+    private long stallNanos() {
+        long sum = closedStallNanos.sum();
+        for (RegionImpl r : regions) {
+            sum += r.stallNanosOrZero();
+        }
+        for (MemoryGroupImpl c : children) {
+            sum += c.stallNanos();
+        }
+        return sum;
     }
 
     private static long checkLimit(String what, long bytes) {
@@ -83,25 +158,41 @@ final class MemoryGroupImpl implements MemoryGroup {
 
     @Override
     public long memoryCurrent() {
+        return residentBytes() + account.parkedPages() * RegionImpl.PAGE;   // parked: hierarchical already
+    }
+
+    private long residentBytes() {
         long sum = 0;
         for (RegionImpl r : regions) {
             sum += r.residentBytesOrZero();
         }
         for (MemoryGroupImpl c : children) {
-            sum += c.memoryCurrent();
+            sum += c.residentBytes();
         }
         return sum;
     }
 
     @Override
     public Events events() {
-        Events e = new Events(highEvents.sum(), maxEvents.sum(), reclaimFailures.sum(), reclaimedBytes.sum());
+        owner.drainCompletionsIfOpen();   // refaults are counted as swap-ins are drained
+        return eventsSoFar();
+    }
+
+    private Events eventsSoFar() {
+        // Refault counters are hierarchical in the account already; the reclaimer's are summed here.
+        long h = highEvents.sum();
+        long m = maxEvents.sum();
+        long f = reclaimFailures.sum();
+        long r = reclaimedBytes.sum();
         for (MemoryGroupImpl c : children) {
-            Events ce = c.events();
-            e = new Events(e.high() + ce.high(), e.max() + ce.max(), e.reclaimFailures() + ce.reclaimFailures(),
-                    e.reclaimedBytes() + ce.reclaimedBytes());
+            Events ce = c.eventsSoFar();
+            h += ce.high();
+            m += ce.max();
+            f += ce.reclaimFailures();
+            r += ce.reclaimedBytes();
         }
-        return e;
+        return new Events(h, m, f, r, account.refaults.sum(), account.workingsetRefaults.sum(),
+                account.zswapMaxRejects.sum());
     }
 
     void add(RegionImpl r) {
@@ -109,6 +200,7 @@ final class MemoryGroupImpl implements MemoryGroup {
     }
 
     void remove(RegionImpl r) {
+        closedStallNanos.add(r.stallNanosOrZero());
         regions.remove(r);
     }
 

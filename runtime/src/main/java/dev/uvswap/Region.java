@@ -34,6 +34,30 @@ public sealed interface Region extends AutoCloseable permits RegionImpl {
     long park(long offset, long length);
 
     /**
+     * Advice: the range is cold (the kernel's MADV_COLD). Its pages lose any active mark, and
+     * when the region's group is over a limit the reclaimer swaps them out before anything else.
+     * Nothing leaves memory while the group is under its limits; use {@link #pageOut} for now.
+     */
+    void cold(long offset, long length);
+
+    /**
+     * Advice: the range will be needed soon (MADV_WILLNEED). Its swapped-out pages are brought
+     * back by a background thread; the call returns at once.
+     */
+    void willNeed(long offset, long length);
+
+    /**
+     * Pins the range: its pages are brought back now and never swapped out (by the reclaimer,
+     * {@link #pageOut} or {@link #park}) until {@link #unpin}. Pinned pages count toward the
+     * group's memory like any other; a group whose limit is below its pinned memory stays over
+     * it (max events are counted, nothing is lost). Returns how many pages were brought back.
+     */
+    long pin(long offset, long length);
+
+    /** Ends a {@link #pin} of the range (pins do not nest). */
+    void unpin(long offset, long length);
+
+    /**
      * Makes every page of the range present now, swapping in what is swapped out. Needed before a
      * system call reads or writes the range when {@link VSwap#kernelFaultsHandled()} is false.
      * Returns how many swapped-out pages were brought back (never-touched pages are zero-filled

@@ -28,6 +28,27 @@ final class RegionImpl implements Region {
     private final MemoryGroupImpl group;
     /** The reclaim clock hand: the page where the next reclaim step starts (extent aligned). */
     private final java.util.concurrent.atomic.AtomicLong hand = new java.util.concurrent.atomic.AtomicLong();
+    /** Where the next deactivation starts (extent aligned). */
+    private final java.util.concurrent.atomic.AtomicLong activeHand = new java.util.concurrent.atomic.AtomicLong();
+    /** Pages touched while parked by aging: the active list. Reclaim passes them over while it has others. */
+    private final PageBits active;
+    /** Pages {@link #pin}ned: never swapped out. */
+    private final PageBits pinned;
+    /** Aging's parked batches, oldest first: the inactive list's window. */
+    private final java.util.concurrent.ConcurrentLinkedDeque<Aging> parked = new java.util.concurrent.ConcurrentLinkedDeque<>();
+
+    /** A parked batch and when it was parked (nanoTime). */
+    private record Aging(SwapOut.Parked batch, long parkedAt) { }
+
+    /**
+     * How long a parked batch stays in the window before it may be compressed: one period of
+     * the group reclaimer, so a page touched more often than that is always found touched.
+     */
+    static final long WINDOW_NANOS = GroupReclaimer.PERIOD_NANOS;
+    /** Ranges advised cold, {first page, pages}, swapped out before anything else. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> coldRanges = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /** Pages aging holds parked in this region (its share of the group's window). */
+    private final java.util.concurrent.atomic.AtomicLong parkedPages = new java.util.concurrent.atomic.AtomicLong();
 
     RegionImpl(VSwapImpl owner, Mapping memory, Mapping pagemap, int id, boolean hugePages, MemoryGroupImpl group) {
         this.owner = owner;
@@ -38,6 +59,8 @@ final class RegionImpl implements Region {
         this.id = id;
         this.arena = Arena.ofShared();
         this.segment = MemorySegment.ofAddress(memory.address()).reinterpret(memory.size(), arena, null);
+        this.active = new PageBits(memory.size() / PAGE);
+        this.pinned = new PageBits(memory.size() / PAGE);
     }
 
     int id() {
@@ -70,12 +93,79 @@ final class RegionImpl implements Region {
 
     @Override
     public long pageOut(long offset, long length) {
-        return withPages(offset, length, "pageOut", (first, n) -> owner.swapOut().swapOut(id, first, n));
+        return withPages(offset, length, "pageOut", (first, n) -> unpinned(first, n,
+                (f, k) -> owner.swapOut().swapOut(id, group.account(), f, k)));
     }
 
     @Override
     public long park(long offset, long length) {
-        return withPages(offset, length, "park", (first, n) -> owner.swapOut().park(id, first, n));
+        return withPages(offset, length, "park", (first, n) -> unpinned(first, n,
+                (f, k) -> owner.swapOut().park(id, group.account(), f, k)));
+    }
+
+    @Override
+    public void cold(long offset, long length) {
+        withPages(offset, length, "cold", (first, n) -> {
+            active.setRange(first, n, false);
+            coldRanges.add(new long[] {first, n});
+            return 0;
+        });
+        owner.groupLimitChanged(group);   // the reclaimer takes them first if the group is over a limit
+    }
+
+    @Override
+    public void willNeed(long offset, long length) {
+        checkRange(offset, length, "willNeed");
+        ensureOpen();
+        owner.prefetch(this, offset, length);
+    }
+
+    @Override
+    public long pin(long offset, long length) {
+        checkRange(offset, length, "pin");
+        if (offset % PAGE != 0) {
+            throw new IllegalArgumentException("pin: offset " + offset + " is not page aligned (4096)");
+        }
+        long first = offset / PAGE;
+        long n = (offset + length + PAGE - 1) / PAGE - first;
+        // The write lock waits out any pageOut that read the pins before this change.
+        lock.writeLock().lock();
+        try {
+            ensureOpen();
+            pinned.setRange(first, n, true);
+        } finally {
+            lock.writeLock().unlock();
+        }
+        return prefault(offset, length);
+    }
+
+    @Override
+    public void unpin(long offset, long length) {
+        withPages(offset, length, "unpin", (first, n) -> {
+            pinned.setRange(first, n, false);
+            return 0;
+        });
+    }
+
+    /** Applies {@code body} to the runs of {@code [first, first + n)} that are not pinned. */
+    private long unpinned(long first, long n, PageRangeOp body) {
+        if (!pinned.everSet()) {
+            return body.apply(first, n);
+        }
+        long total = 0;
+        for (long p = first, end = first + n; p < end; ) {
+            while (p < end && pinned.get(p)) {
+                p++;
+            }
+            long start = p;
+            while (p < end && !pinned.get(p)) {
+                p++;
+            }
+            if (p > start) {
+                total += body.apply(start, p - start);
+            }
+        }
+        return total;
     }
 
     @Override
@@ -134,34 +224,157 @@ final class RegionImpl implements Region {
         }
     }
 
+    /** Time the servers spent on this region's faults; 0 once it is gone from the servers. */
+    long stallNanosOrZero() {
+        try {
+            return owner.stallNanos(id);
+        } catch (RuntimeException gone) {
+            return 0;
+        }
+    }
+
     MemoryGroupImpl group() {
         return group;
     }
 
     /**
-     * One step of the reclaim clock: swaps out the extents from the hand on, up to {@code bytes}
-     * (at least one extent), and advances the hand past them. Returns the bytes that left
-     * memory; 0 when the region is closed or has nothing resident.
+     * One step of reclaim in this region (DESIGN.md §6), up to {@code bytes} (whole extents):
+     * ranges advised {@linkplain #cold cold} go first, swapped out at once. Then aging, a clock
+     * with second chance: the hand parks the next extent's resident pages that are neither
+     * active nor pinned in the swap cache (a move, no compression), and once the region holds
+     * {@code windowPages} parked pages the oldest batch is compressed. A page touched while
+     * parked came back with one move; it is marked active and passed over until reclaim runs
+     * out of inactive pages ({@link #deactivate}). Returns the bytes that left memory.
      */
-    long reclaimStep(long bytes) {
-        if (closed || residentBytesOrZero() == 0) {
-            return 0;
-        }
-        long pages = size() / PAGE;
-        long want = Math.max(EXTENT, (bytes + EXTENT - 1) & -EXTENT) / PAGE;
-        long got = 0;
-        for (long scanned = 0; scanned < pages && got * PAGE < bytes; ) {
-            long first = hand.get() % pages;
-            long n = Math.min(want, pages - first);
-            try {
-                got += pageOut(first * PAGE, n * PAGE);
-            } catch (IllegalStateException closedMeanwhile) {
-                return got * PAGE;
+    long reclaimStep(long bytes, long windowPages, boolean force) {
+        lock.readLock().lock();
+        try {
+            if (closed || owner.residentPages(id) == 0 && parked.isEmpty() && coldRanges.isEmpty()) {
+                return 0;
             }
+            long[] got = {swapOutColdRanges(bytes)};
+            long pages = size() / PAGE;
+            for (long scanned = 0; got[0] < bytes; ) {
+                long room = windowPages - parkedPages.get();
+                if (room > 0 && scanned < pages) {
+                    scanned += parkNext(pages - scanned, (int) Math.min(room, EXTENT_PAGES), got);
+                    continue;
+                }
+                Aging aging = parked.poll();
+                if (aging == null) {
+                    break;
+                }
+                if (!force && System.nanoTime() - aging.parkedAt() < WINDOW_NANOS) {
+                    parked.offerFirst(aging);   // still in its window: the next step takes it
+                    break;
+                }
+                SwapOut.Parked oldest = aging.batch();
+                parkedPages.addAndGet(-oldest.parked());
+                group.agedPages.add(oldest.parked());
+                got[0] += owner.swapOut().compressParked(oldest, active::set) * PAGE;
+            }
+            return got[0];
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private long swapOutColdRanges(long bytes) {
+        long got = 0;
+        long[] range;
+        while (got < bytes && (range = coldRanges.poll()) != null) {
+            got += unpinned(range[0], range[1], (f, k) -> owner.swapOut().swapOut(id, group.account(), f, k)) * PAGE;
+        }
+        return got;
+    }
+
+    /**
+     * Parks the candidates of the next extent from the hand that has any (resident-looking:
+     * page-map word 0, not active, not pinned), at most {@code max} of them, scanning at most
+     * {@code budget} pages. Returns the
+     * pages scanned. Without a staging chunk to hold, the candidates are swapped out directly and
+     * their bytes added to {@code got[0]}.
+     */
+    private long parkNext(long budget, int max, long[] got) {
+        long pages = size() / PAGE;
+        MemorySegment pm = pagemap.segment();
+        long[] runs = new long[2 * (int) EXTENT_PAGES];
+        long scanned = 0;
+        while (scanned < budget) {
+            long first = Math.floorMod(hand.get(), pages);
+            long n = Math.min(EXTENT_PAGES - first % EXTENT_PAGES, pages - first);   // within one extent
             hand.set((first + n) % pages);
             scanned += n;
+            int count = 0;
+            int candidates = 0;
+            for (long p = first, end = first + n; p < end; ) {
+                while (p < end && !candidate(pm, p)) {
+                    p++;
+                }
+                long start = p;
+                while (p < end && candidate(pm, p)) {
+                    p++;
+                }
+                if (p > start) {
+                    long len = Math.min(p - start, max - candidates);
+                    runs[2 * count] = start;
+                    runs[2 * count + 1] = len;
+                    count++;
+                    candidates += (int) len;
+                    if (candidates == max) {
+                        hand.set((start + len) % pages);   // the rest of the extent is next
+                        break;
+                    }
+                }
+            }
+            if (candidates == 0) {
+                continue;
+            }
+            SwapOut.Runs r = new SwapOut.Runs(runs, count, candidates);
+            SwapOut.Parked batch = owner.swapOut().parkForAging(id, group.account(), r);
+            if (batch == null) {
+                for (int i = 0; i < count; i++) {   // no chunk to hold: no aging window for these
+                    got[0] += owner.swapOut().swapOut(id, group.account(), runs[2 * i], runs[2 * i + 1]) * PAGE;
+                }
+                return scanned;
+            }
+            if (batch.parked() > 0) {
+                parkedPages.addAndGet(batch.parked());
+                parked.add(new Aging(batch, System.nanoTime()));
+                return scanned;
+            }
         }
-        return got * PAGE;
+        return scanned;
+    }
+
+    private static final long EXTENT_PAGES = EXTENT / PAGE;
+
+    private boolean candidate(MemorySegment pm, long page) {
+        return pm.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, page) == 0
+                && !(active.everSet() && active.get(page)) && !(pinned.everSet() && pinned.get(page));
+    }
+
+    /**
+     * Ages the active list: clears the active bits of the next {@code pages} pages from the
+     * deactivation hand, so the clock may take them. The group reclaimer calls it when a round
+     * over its regions found nothing inactive to take.
+     */
+    void deactivate(long pages) {
+        long total = size() / PAGE;
+        long first = Math.floorMod(activeHand.get(), total);
+        long n = Math.min(pages, total - first);
+        active.setRange(first, n, false);
+        activeHand.set((first + n) % total);
+    }
+
+    /** Whether aging holds parked pages of this region (reclaim may take them once their window passes). */
+    boolean hasParked() {
+        return parkedPages.get() > 0;
+    }
+
+    /** Whether any page is marked active (deactivation can free something). */
+    boolean hasActive() {
+        return active.everSet();
     }
 
     @Override
@@ -185,6 +398,10 @@ final class RegionImpl implements Region {
             closed = true;
             // Invalidate the segment first: no new Java access can fault after this.
             arena.close();
+            for (Aging a; (a = parked.poll()) != null; ) {
+                parkedPages.addAndGet(-a.batch().parked());
+                owner.swapOut().dropParked(a.batch());   // release() below frees their slots and pages
+            }
             group.remove(this);
             owner.release(this);
         } finally {

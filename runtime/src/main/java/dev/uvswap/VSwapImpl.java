@@ -43,8 +43,13 @@ final class VSwapImpl implements VSwap {
     private final FileBackend fileBackend;
     private final SwapOut swapOut;
     private final Set<RegionImpl> regions = ConcurrentHashMap.newKeySet();
+    private final Mapping ownerTable;
+    private final SlotOwners owners;
     /** Regions allocated without a group; never reclaimed by limits. */
-    private final MemoryGroupImpl ungrouped = new MemoryGroupImpl(this, "(none)", null);
+    private final MemoryGroupImpl ungrouped;
+    /** Runs willNeed advice: swap-ins in the background. */
+    private final java.util.concurrent.ExecutorService prefetcher = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().daemon().name("uvswap-prefetch").unstarted(r));
     private final List<MemoryGroupImpl> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
     private GroupReclaimer groupReclaimer;
     private final long pmShift = uvswap_h.UVS_PM_SHIFT();
@@ -54,6 +59,9 @@ final class VSwapImpl implements VSwap {
         this.config = config;
         this.uffd = push(opened, Userfaultfd.open(config.userModeOnly()));
         this.descTable = reserve(opened, VSwapConfig.SLOT_CAPACITY * Long.BYTES, 4096, "slot descriptors");
+        this.ownerTable = reserve(opened, VSwapConfig.SLOT_CAPACITY * Integer.BYTES, 4096, "slot owners");
+        this.owners = new SlotOwners(ownerTable.segment());
+        this.ungrouped = new MemoryGroupImpl(this, "(none)", null, owners.none());
         long poolReserve = Math.max(POOL_RESERVE_MIN, (config.poolMaxBytes() + 0xFFFF) & ~0xFFFFL);
         this.poolArea = reserve(opened, poolReserve, 1 << 16, "compressed pool");
         this.stagingArea = reserve(opened, VSwapConfig.STAGING_BYTES, RegionImpl.EXTENT, "staging area");
@@ -79,12 +87,19 @@ final class VSwapImpl implements VSwap {
         this.pool = new CompressedPool(poolArea.segment(), poolArea, config.poolMaxBytes());
         this.staging = new StagingArea(stagingArea.size() / RegionImpl.PAGE, stagingArea);
         this.fileBackend = push(opened, new FileBackend(servers, slots, pool, this::drainCompletions,
-                config.swapFileEvents(), config.zswapMaxBytes(), config.zswapWriteback()));
-        this.reclaimer = push(opened, new SlotReclaimer(servers, slots, pool, staging, fileBackend.files()));
-        this.swapOut = push(opened, new SwapOut(servers, slots, pool, staging, reclaimer, fileBackend,
+                config.swapFileEvents(), owners, config.zswapMaxBytes(), config.zswapWriteback()));
+        this.reclaimer = push(opened, new SlotReclaimer(servers, slots, pool, staging, fileBackend.files(), owners));
+        this.swapOut = push(opened, new SwapOut(servers, slots, pool, staging, reclaimer, fileBackend, owners,
                 config.compressor() == Compressor.ZSTD));
         for (VSwapConfig.SwapFileSpec f : config.swapFiles()) {
             addFile(f.path(), f.maxBytes(), f.priority(), f.temporary());
+        }
+    }
+
+    /** For group counters: exact as of the call, unless the VSwap is closed (then as they were). */
+    void drainCompletionsIfOpen() {
+        if (!closed) {
+            drainCompletions();
         }
     }
 
@@ -131,6 +146,42 @@ final class VSwapImpl implements VSwap {
     /** Pages of a region that are present (the servers count them as they install and evict). */
     long residentPages(int region) {
         return servers.residentPages(region);
+    }
+
+    /** Time the servers spent on a region's faults, in ns. */
+    long stallNanos(int region) {
+        return servers.stallNanos(region);
+    }
+
+    Account newAccount(Account parent) {
+        return owners.newAccount(parent);
+    }
+
+    /** A group's zswap or swap limit changed: writeback may have work. */
+    void swapLimitChanged() {
+        fileBackend.groupLimitChanged();
+    }
+
+    /** willNeed: brings the range back on the prefetch thread; a region closed meanwhile is skipped. */
+    void prefetch(RegionImpl region, long offset, long length) {
+        try {
+            prefetcher.execute(() -> {
+                try {
+                    region.prefault(offset, length);
+                } catch (IllegalStateException closedMeanwhile) {
+                    // nothing to bring back
+                } catch (RuntimeException e) {
+                    System.getLogger("dev.uvswap").log(System.Logger.Level.WARNING, "willNeed prefetch failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException closing) {
+            // the VSwap is closing
+        }
+    }
+
+    /** Tests: waits until every willNeed so far has been served. */
+    void awaitPrefetch() throws Exception {
+        prefetcher.submit(() -> { }).get(1, java.util.concurrent.TimeUnit.MINUTES);
     }
 
     /** Tests: a slot's descriptor word. */
@@ -180,7 +231,7 @@ final class VSwapImpl implements VSwap {
     @Override
     public synchronized MemoryGroup createGroup(String name) {
         ensureOpen();
-        MemoryGroupImpl g = new MemoryGroupImpl(this, name, null);
+        MemoryGroupImpl g = new MemoryGroupImpl(this, name, null, owners.newAccount(null));
         groups.add(g);
         if (groupReclaimer == null) {
             groupReclaimer = new GroupReclaimer(groups);
@@ -202,7 +253,7 @@ final class VSwapImpl implements VSwap {
             throw new IllegalArgumentException("reclaim: negative byte count " + bytes);
         }
         ensureOpen();
-        return GroupReclaimer.reclaim(own(group), bytes);
+        return GroupReclaimer.reclaim(own(group), bytes, true);
     }
 
     private MemoryGroupImpl own(MemoryGroup group) {
@@ -380,6 +431,12 @@ final class VSwapImpl implements VSwap {
         if (groupReclaimer != null) {
             groupReclaimer.close();
         }
+        prefetcher.shutdownNow();
+        try {
+            prefetcher.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         List<RegionImpl> open = new ArrayList<>(regions);
         for (RegionImpl r : open) {
             r.close();
@@ -393,6 +450,7 @@ final class VSwapImpl implements VSwap {
         parts.add(stagingArea::unmap);
         parts.add(poolArea::unmap);
         parts.add(descTable::unmap);
+        parts.add(ownerTable::unmap);
         RuntimeException failure = new RuntimeException("closing VSwap");
         for (AutoCloseable c : parts) {
             try {

@@ -33,7 +33,9 @@ class MemoryGroupTest {
             assertTrue(g.events().high() > 0);
             // The step in flight (one extent) is counted when its pageOut returns.
             Await.until(() -> g.events().reclaimedBytes() >= 48 * MIB, () -> "the reclaimed bytes are counted: " + g.events());
-            assertEquals(r.residentBytes(), g.memoryCurrent());
+            // memoryCurrent also counts the pages aging holds parked: at most its window of 2 extents.
+            long parked = g.memoryCurrent() - r.residentBytes();
+            assertTrue(parked >= 0 && parked <= 2 * 2 * MIB, "parked bytes " + parked);
             PageData.assertMixed(r, r.size() / 4096, 1);   // touching it all back: the reclaimer keeps up while we read
             Await.until(() -> g.memoryCurrent() <= 16 * MIB, "back under the limit after the read");
             assertEquals(0, vswap.stats().faultErrors());

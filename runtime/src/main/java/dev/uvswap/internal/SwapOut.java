@@ -39,6 +39,7 @@ public final class SwapOut implements AutoCloseable {
     private final AgeList ages;
     private final FileEvents events;
     private final Writeback writeback;
+    private final SlotOwners owners;
     private final int codec;
     private final int storedFormat;
     private final ConcurrentLinkedQueue<Buffers> buffers = new ConcurrentLinkedQueue<>();
@@ -73,10 +74,29 @@ public final class SwapOut implements AutoCloseable {
         final long[] runOffsets = new long[BATCH];
         final int[] runLengths = new int[BATCH];
         final RunWriter writer = new RunWriter();
+        /** The account of the batch's region: what its pool bytes and file slots are charged to. */
+        Account account;
+        /** Told the region page of each page a fault took back before it was stored (aging's touched pages); may be null. */
+        java.util.function.LongConsumer touched;
     }
 
+    /**
+     * Pages parked by aging (DESIGN.md §6): entry i used slot {@code vslots[i]} (0: unused) for
+     * region page {@code pages[i]} and staging page {@code chunk + i}. The batch holds its staging
+     * chunk (one extra live page) until it is compressed or dropped, so no other batch can publish
+     * CACHE(chunk + i) meanwhile: an exact CACHE match at compression time is still this page.
+     */
+    public record Parked(int region, Account account, long chunk, long[] vslots, long[] pages, int used, int parked) { }
+
+    /** Chunks held by parked batches, at most a quarter of the staging area: pageOut always finds room. */
+    private final java.util.concurrent.atomic.AtomicInteger heldChunks = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Runs of pages: {@code (first, length)} pairs in {@code runs[0 .. 2 * count)}. */
+    public record Runs(long[] runs, int count, int pages) { }
+
     public SwapOut(FaultServers servers, SlotSpace slots, CompressedPool pool, StagingArea staging, SlotReclaimer reclaimer,
-            FileBackend backend, boolean zstd) {
+            FileBackend backend, SlotOwners owners, boolean zstd) {
+        this.owners = owners;
         this.servers = servers;
         this.slots = slots;
         this.pool = pool;
@@ -100,11 +120,12 @@ public final class SwapOut implements AutoCloseable {
     private static final long STOP = 1L << 62;
 
     /** Walks the range in batches that end on 512-page boundaries, so they line up with 2 MiB extents. */
-    private long inBatches(long firstPage, long n, BatchStep step) {
+    private long inBatches(Account account, long firstPage, long n, BatchStep step) {
         Buffers b = buffers.poll();
         if (b == null) {
             b = new Buffers();
         }
+        b.account = account;
         try {
             long total = 0;
             for (long page = firstPage, end = firstPage + n; page < end; ) {
@@ -123,8 +144,8 @@ public final class SwapOut implements AutoCloseable {
     }
 
     /** Swaps out the resident pages of {@code [firstPage, firstPage + n)}; returns how many were stored. */
-    public long swapOut(int region, long firstPage, long n) {
-        return inBatches(firstPage, n, (b, page, count) -> {
+    public long swapOut(int region, Account account, long firstPage, long n) {
+        return inBatches(account, firstPage, n, (b, page, count) -> {
             long chunk = staging.allocateChunk(30, TimeUnit.SECONDS);
             if (chunk < 0) {
                 if (Thread.currentThread().isInterrupted()) {
@@ -147,8 +168,8 @@ public final class SwapOut implements AutoCloseable {
      * compressing them; a touch moves a page back with no copy. Stops early, without waiting,
      * when the staging area or the slot space is full. Returns how many pages were parked.
      */
-    public long park(int region, long firstPage, long n) {
-        return inBatches(firstPage, n, (b, page, count) -> {
+    public long park(int region, Account account, long firstPage, long n) {
+        return inBatches(account, firstPage, n, (b, page, count) -> {
             long chunk = staging.allocateChunk(0);
             if (chunk < 0) {
                 return STOP;
@@ -171,12 +192,108 @@ public final class SwapOut implements AutoCloseable {
         });
     }
 
+    /**
+     * Parks the given runs of one extent's pages (at most 512 pages in all) for aging, holding one
+     * staging chunk. Returns null when no chunk may be had now (the caller compresses directly),
+     * or a batch with {@code parked == 0} when none of the pages was resident.
+     */
+    public Parked parkForAging(int region, Account account, Runs runs) {
+        if (heldChunks.incrementAndGet() > staging.chunks() / 4) {
+            heldChunks.decrementAndGet();
+            return null;
+        }
+        long chunk = staging.allocateChunk(0);
+        if (chunk < 0) {
+            heldChunks.decrementAndGet();
+            return null;
+        }
+        Buffers b = buffers.poll();
+        if (b == null) {
+            b = new Buffers();
+        }
+        try {
+            int m = runs.pages();
+            staging.hold(chunk);
+            staging.use(chunk, m);
+            int k = slots.allocate(m, b.vslots);
+            if (k < m) {
+                staging.release(chunk + k, m - k);
+            }
+            owners.record(account, b.vslots, k);
+            MemorySegment.copy(b.vslots, 0, b.vslotSeg, ValueLayout.JAVA_LONG, 0, k);
+            int pos = 0;
+            for (int r = 0; r < runs.count() && pos < k; r++) {
+                long first = runs.runs()[2 * r];
+                int len = (int) Math.min(runs.runs()[2 * r + 1], k - pos);
+                pos += (int) NativeErrors.check(uvswap_h.uvs_evict(servers.context(), region, first, len,
+                        b.vslotSeg.asSlice(pos * 8L), chunk + pos, b.pages.asSlice(pos * 8L)), "uvs_evict");
+            }
+            if (pos < k) {
+                slots.free(tail(b.vslots, pos, k), k - pos);
+                staging.release(chunk + pos, k - pos);
+            }
+            int parked = 0;
+            long[] pages = new long[pos];
+            for (int i = 0; i < pos; i++) {
+                pages[i] = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
+                if (pages[i] == uvswap_h.UVS_NO_PAGE()) {
+                    slots.free(b.vslots[i]);
+                    staging.release(chunk + i);
+                    b.vslots[i] = 0;
+                } else {
+                    parked++;
+                }
+            }
+            Parked p = new Parked(region, account, chunk, java.util.Arrays.copyOf(b.vslots, pos), pages, pos, parked);
+            if (parked == 0) {
+                dropParked(p);
+            } else {
+                account.chargeParked(parked);
+                countWholeExtent(b, pages[0], pos);
+            }
+            return p;
+        } finally {
+            buffers.offer(b);
+        }
+    }
+
+    /**
+     * Compresses and stores the pages of a parked batch that are still parked; each page a fault
+     * took back meanwhile (touched while parked) goes to {@code touched}. Releases the batch's
+     * hold. Returns how many pages were stored. The region must still be open.
+     */
+    public long compressParked(Parked p, java.util.function.LongConsumer touched) {
+        Buffers b = buffers.poll();
+        if (b == null) {
+            b = new Buffers();
+        }
+        b.account = p.account();
+        b.touched = touched;
+        try {
+            System.arraycopy(p.vslots(), 0, b.vslots, 0, p.used());
+            MemorySegment.copy(p.vslots(), 0, b.vslotSeg, ValueLayout.JAVA_LONG, 0, p.used());
+            MemorySegment.copy(p.pages(), 0, b.pages, ValueLayout.JAVA_LONG, 0, p.used());
+            return storeBatch(b, p.region(), p.chunk(), p.used());
+        } finally {
+            b.touched = null;
+            buffers.offer(b);
+            dropParked(p);
+        }
+    }
+
+    /** Releases a parked batch's hold on its chunk and its parked charge (its region was closed, or it is done). */
+    public void dropParked(Parked p) {
+        staging.unhold(p.chunk());
+        p.account().chargeParked(-p.parked());
+        heldChunks.decrementAndGet();
+    }
+
     /** Makes the range present, swapping in what is swapped out; returns how many slots were consumed. */
     public long populate(int region, long firstPage, long n) {
-        return inBatches(firstPage, n, (b, page, count) -> {
+        return inBatches(owners.none(), firstPage, n, (b, page, count) -> {
             long got = NativeErrors.check(uvswap_h.uvs_populate(servers.context(), region, page, count, b.completions),
                     "uvs_populate");
-            reclaimer.releaseAll(b.completions, got);
+            reclaimer.releaseAll(b.completions, got, true);
             return got;
         });
     }
@@ -209,6 +326,7 @@ public final class SwapOut implements AutoCloseable {
                 return -1;
             }
         }
+        owners.record(b.account, b.vslots, k);
         MemorySegment.copy(b.vslots, 0, b.vslotSeg, ValueLayout.JAVA_LONG, 0, k);
         int used = (int) NativeErrors.check(uvswap_h.uvs_evict(servers.context(), region, firstPage, k, b.vslotSeg,
                 chunk, b.pages), "uvs_evict");
@@ -229,9 +347,11 @@ public final class SwapOut implements AutoCloseable {
         for (int i = 0; i < used; i++) {
             long page = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
             if (page == uvswap_h.UVS_NO_PAGE()) {
-                // Never left the region; uvs_evict already reset the descriptor.
-                slots.free(b.vslots[i]);
-                staging.release(chunk + i);
+                // Never left the region; uvs_evict already reset the descriptor (0: a parked batch freed it).
+                if (b.vslots[i] != 0) {
+                    slots.free(b.vslots[i]);
+                    staging.release(chunk + i);
+                }
                 continue;
             }
             switch (store(b, i, chunk + i)) {
@@ -241,7 +361,11 @@ public final class SwapOut implements AutoCloseable {
                     b.stored[inPool++] = b.vslots[i];
                 }
                 case REJECTED -> b.rejected[rejected++] = i;
-                case TAKEN -> { }
+                case TAKEN -> {
+                    if (b.touched != null) {
+                        b.touched.accept(page);
+                    }
+                }
             }
         }
         if (inPool > 0) {
@@ -284,11 +408,17 @@ public final class SwapOut implements AutoCloseable {
                 length = b.results.get(ValueLayout.JAVA_INT, rec + uvs_cresult.len$offset());
                 fmt = kind == uvswap_h.UVS_CR_RAW() ? uvswap_h.UVS_FMT_RAW() : storedFormat;
             }
+            if (!b.account.zswapAllows(length)) {
+                b.account.rejectedAtZswapMax();
+                rejectedForm(b, i, kind, length, fmt);
+                return Outcome.REJECTED;
+            }
             offset = pool.allocate(length);
             if (offset < 0) {
                 rejectedForm(b, i, kind, length, fmt);
                 return Outcome.REJECTED;
             }
+            b.account.chargeZswap(length);
             if (kind == uvswap_h.UVS_CR_FILL()) {
                 pool.area().set(ValueLayout.JAVA_LONG_UNALIGNED, offset,
                         b.results.get(ValueLayout.JAVA_LONG, rec + uvs_cresult.fill$offset()));
@@ -302,6 +432,7 @@ public final class SwapOut implements AutoCloseable {
         if (!slots.descriptorCas(vslot, parked, desc)) {
             if (offset >= 0) {
                 pool.free(offset, length);
+                b.account.chargeZswap(-length);
             }
             return Outcome.TAKEN;
         }
@@ -343,13 +474,19 @@ public final class SwapOut implements AutoCloseable {
         }
         int written = 0;
         for (int done = 0; done < rejected; ) {
-            SwapFiles.Run run = files.allocate(rejected - done, b.rejectedSlots, done);
+            int allowed = b.account.fileSlotsAllowed(rejected - done);
+            if (allowed == 0) {
+                break;   // writeback off or swapMax reached for this group: the pages stay in memory
+            }
+            SwapFiles.Run run = files.allocate(allowed, b.rejectedSlots, done);
             if (run == null) {
                 events.noRoom(files);
                 break;
             }
+            b.account.chargeSwap(run.length());
             int err = b.writer.write(run, b.scratch, offs, lens, done);
             if (err != 0) {
+                b.account.chargeSwap(-run.length());
                 events.writeFailed(run, -err);
                 done += run.length();
                 continue;
@@ -367,6 +504,7 @@ public final class SwapOut implements AutoCloseable {
                     written++;
                 } else {
                     run.file().unallocate(run.first() + k, 1);
+                    b.account.chargeSwap(-1);
                 }
             }
             done += run.length();
@@ -384,7 +522,7 @@ public final class SwapOut implements AutoCloseable {
             }
             long got = NativeErrors.check(uvswap_h.uvs_populate(servers.context(), region, page, 1, b.completions),
                     "uvs_populate (returning a page the pool refused)");
-            reclaimer.releaseAll(b.completions, got);
+            reclaimer.releaseAll(b.completions, got, false);
             poolRejects.increment();
         }
     }

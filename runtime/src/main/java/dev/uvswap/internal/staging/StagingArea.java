@@ -162,6 +162,29 @@ public final class StagingArea {
         }
     }
 
+    /**
+     * Holds a chunk from {@link #allocateChunk} (before its {@link #use}) as if it had one more
+     * live page, so it is not freed and handed out again when its last parked page goes; the
+     * holder knows that a page of it still holds what it parked there. {@link #unhold} ends it.
+     */
+    public void hold(long chunkFirstPage) {
+        int chunk = chunkOf(chunkFirstPage);
+        lock.lock();
+        try {
+            if (state[chunk] != TAKEN) {
+                throw new IllegalStateException("chunk at page " + chunkFirstPage + " is not awaiting use()");
+            }
+            live[chunk]++;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Ends a {@link #hold}: the chunk is freed now if no parked page is left in it. */
+    public void unhold(long chunkFirstPage) {
+        release(chunkFirstPage, 1);
+    }
+
     /** {@link #release(long, int)} of one page. */
     public void release(long page) {
         release(page, 1);
