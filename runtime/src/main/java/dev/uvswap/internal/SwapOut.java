@@ -74,6 +74,8 @@ public final class SwapOut implements AutoCloseable {
         final long[] runOffsets = new long[BATCH];
         final int[] runLengths = new int[BATCH];
         final RunWriter writer = new RunWriter();
+        /** evict's single run, {first page, pages}. */
+        final long[] oneRun = new long[2];
         /** The account of the batch's region: what its pool bytes and file slots are charged to. */
         Account account;
         /** Told the region page of each page a fault took back before it was stored (aging's touched pages); may be null. */
@@ -211,27 +213,10 @@ public final class SwapOut implements AutoCloseable {
         if (b == null) {
             b = new Buffers();
         }
+        b.account = account;
         try {
-            int m = runs.pages();
             staging.hold(chunk);
-            staging.use(chunk, m);
-            int k = slots.allocate(m, b.vslots);
-            if (k < m) {
-                staging.release(chunk + k, m - k);
-            }
-            owners.record(account, b.vslots, k);
-            MemorySegment.copy(b.vslots, 0, b.vslotSeg, ValueLayout.JAVA_LONG, 0, k);
-            int pos = 0;
-            for (int r = 0; r < runs.count() && pos < k; r++) {
-                long first = runs.runs()[2 * r];
-                int len = (int) Math.min(runs.runs()[2 * r + 1], k - pos);
-                pos += (int) NativeErrors.check(uvswap_h.uvs_evict(servers.context(), region, first, len,
-                        b.vslotSeg.asSlice(pos * 8L), chunk + pos, b.pages.asSlice(pos * 8L)), "uvs_evict");
-            }
-            if (pos < k) {
-                slots.free(tail(b.vslots, pos, k), k - pos);
-                staging.release(chunk + pos, k - pos);
-            }
+            int pos = Math.max(0, evict(b, region, runs, chunk));
             int parked = 0;
             long[] pages = new long[pos];
             for (int i = 0; i < pos; i++) {
@@ -317,6 +302,14 @@ public final class SwapOut implements AutoCloseable {
      * parked as CACHE, or UVS_NO_PAGE), or -1 when no slot could be had.
      */
     private int evict(Buffers b, int region, long firstPage, int n, long chunk) {
+        b.oneRun[0] = firstPage;
+        b.oneRun[1] = n;
+        return evict(b, region, new Runs(b.oneRun, 1, n), chunk);
+    }
+
+    /** {@link #evict(Buffers, int, long, int, long)} of several runs of pages (at most 512 in all) into one chunk. */
+    private int evict(Buffers b, int region, Runs runs, long chunk) {
+        int n = runs.pages();
         // Declare the whole batch before any page is parked: a fault may release one at once.
         staging.use(chunk, n);
         int k = slots.allocate(n, b.vslots);   // short only when the slot table is exhausted
@@ -328,8 +321,13 @@ public final class SwapOut implements AutoCloseable {
         }
         owners.record(b.account, b.vslots, k);
         MemorySegment.copy(b.vslots, 0, b.vslotSeg, ValueLayout.JAVA_LONG, 0, k);
-        int used = (int) NativeErrors.check(uvswap_h.uvs_evict(servers.context(), region, firstPage, k, b.vslotSeg,
-                chunk, b.pages), "uvs_evict");
+        int used = 0;
+        for (int r = 0; r < runs.count() && used < k; r++) {
+            int len = (int) Math.min(runs.runs()[2 * r + 1], k - used);
+            // Each run's pages take the next unused slots and staging pages: entries stay a dense prefix.
+            used += (int) NativeErrors.check(uvswap_h.uvs_evict(servers.context(), region, runs.runs()[2 * r], len,
+                    b.vslotSeg.asSlice(used * 8L), chunk + used, b.pages.asSlice(used * 8L)), "uvs_evict");
+        }
         if (used < k) {
             slots.free(tail(b.vslots, used, k), k - used);
             staging.release(chunk + used, k - used);
