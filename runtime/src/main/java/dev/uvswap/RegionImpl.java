@@ -26,7 +26,7 @@ final class RegionImpl implements Region {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
     private final MemoryGroupImpl group;
-    /** The reclaim clock hand: the page where the next reclaim step starts (extent aligned). */
+    /** The reclaim clock hand: the page where the next reclaim step starts (mid-extent when a window filled there). */
     private final java.util.concurrent.atomic.AtomicLong hand = new java.util.concurrent.atomic.AtomicLong();
     /** Where the next deactivation starts (extent aligned). */
     private final java.util.concurrent.atomic.AtomicLong activeHand = new java.util.concurrent.atomic.AtomicLong();
@@ -122,20 +122,11 @@ final class RegionImpl implements Region {
 
     @Override
     public long pin(long offset, long length) {
-        checkRange(offset, length, "pin");
-        if (offset % PAGE != 0) {
-            throw new IllegalArgumentException("pin: offset " + offset + " is not page aligned (4096)");
-        }
-        long first = offset / PAGE;
-        long n = (offset + length + PAGE - 1) / PAGE - first;
         // The write lock waits out any pageOut that read the pins before this change.
-        lock.writeLock().lock();
-        try {
-            ensureOpen();
+        withPages(offset, length, "pin", lock.writeLock(), (first, n) -> {
             pinned.setRange(first, n, true);
-        } finally {
-            lock.writeLock().unlock();
-        }
+            return 0;
+        });
         return prefault(offset, length);
     }
 
@@ -179,18 +170,23 @@ final class RegionImpl implements Region {
     }
 
     private long withPages(long offset, long length, String op, PageRangeOp body) {
+        return withPages(offset, length, op, lock.readLock(), body);
+    }
+
+    /** Checks the range, then applies {@code body} to its pages under {@code held} (a side of the region lock). */
+    private long withPages(long offset, long length, String op, java.util.concurrent.locks.Lock held, PageRangeOp body) {
         checkRange(offset, length, op);
         if (length == 0) {
             return 0;
         }
-        lock.readLock().lock();
+        held.lock();
         try {
             ensureOpen();
             long first = offset / PAGE;
             long last = (offset + length + PAGE - 1) / PAGE;
             return body.apply(first, last - first);
         } finally {
-            lock.readLock().unlock();
+            held.unlock();
         }
     }
 
@@ -291,8 +287,7 @@ final class RegionImpl implements Region {
     /**
      * Parks the candidates of the next extent from the hand that has any (resident-looking:
      * page-map word 0, not active, not pinned), at most {@code max} of them, scanning at most
-     * {@code budget} pages. Returns the
-     * pages scanned. Without a staging chunk to hold, the candidates are swapped out directly and
+     * {@code budget} pages. Returns the pages scanned. Without a staging chunk to hold, the candidates are swapped out directly and
      * their bytes added to {@code got[0]}.
      */
     private long parkNext(long budget, int max, long[] got) {
