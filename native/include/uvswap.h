@@ -277,7 +277,7 @@ struct uvs_ctx;
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		5
+#define UVS_ABI_VERSION		6
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -302,6 +302,13 @@ UVS_API int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len,
 UVS_API int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id);
 /* Summed time, in ns, the servers spent serving the region's faults (its threads' stall time). */
 UVS_API int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id);
+/*
+ * Hold the region's faults while its group is over its memory limit, as the kernel makes a task
+ * that charges a page to a full memcg wait for reclaim: a server sets such a fault aside (it goes
+ * on serving others) and serves it once the throttle is lifted, or after penalty_ns at most, so a
+ * stuck reclaimer slows the group down but cannot hang it.  0 lifts the throttle.
+ */
+UVS_API int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns);
 /* Forget a region (already unregistered from the uffd) and wait until no server still reads it. */
 UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);
 

@@ -236,13 +236,13 @@ static int poison(struct uvs_server *s, uint64_t addr)
 	return err;
 }
 
-static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg)
+/* t0: when the fault was read, so a throttled fault's wait counts as its group's stall. */
+static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64_t t0)
 {
 	struct uvs_ctx *ctx = s->ctx;
 	uint64_t addr = msg->arg.pagefault.address & UVS_PAGE_MASK;
 	int write = (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
 	struct uvs_sink sink = { .server = s };
-	uint64_t t0 = uvs_now_ns();
 	long backoff = 1;
 	int kind = UVS_FK_STALE;
 	struct uvs_region *r = NULL;
@@ -295,6 +295,58 @@ static void pin_to_cpu(struct uvs_server *s)
 
 #define MSG_BATCH 16
 
+/*
+ * Faults of throttled regions a server has set aside.  A full list serves the oldest at once:
+ * a server never sleeps on a throttle, so the other regions' faults are never held up by it.
+ */
+#define DEFER_MAX	64
+#define THROTTLE_TICK_NS	50000	/* how often set-aside faults look at their throttle again */
+
+struct deferred {
+	struct uffd_msg msg[DEFER_MAX];
+	uint64_t since[DEFER_MAX];
+	int n;
+};
+
+/* Still to be held: its region is throttled and its penalty has not run out.  Under seq. */
+static int held(struct uvs_ctx *ctx, const struct uffd_msg *msg, uint64_t since, uint64_t now)
+{
+	struct uvs_region *r = uvs_region_of_addr(ctx, msg->arg.pagefault.address);
+	int64_t penalty;
+
+	if (!r)
+		return 0;
+	penalty = atomic_load_explicit(&r->throttle_ns, memory_order_acquire);
+	return penalty > 0 && now - since < (uint64_t)penalty;
+}
+
+static void take_fault(struct uvs_server *s, struct deferred *d, const struct uffd_msg *msg, uint64_t now)
+{
+	if (d->n < DEFER_MAX && held(s->ctx, msg, now, now)) {
+		d->msg[d->n] = *msg;
+		d->since[d->n++] = now;
+		return;
+	}
+	serve_fault(s, msg, now);
+}
+
+/* Serve the set-aside faults whose throttle was lifted or whose penalty ran out, in order. */
+static void retry_deferred(struct uvs_server *s, struct deferred *d)
+{
+	uint64_t now = uvs_now_ns();
+	int kept = 0;
+
+	for (int i = 0; i < d->n; i++) {
+		if (held(s->ctx, &d->msg[i], d->since[i], now)) {
+			d->msg[kept] = d->msg[i];
+			d->since[kept++] = d->since[i];
+			continue;
+		}
+		serve_fault(s, &d->msg[i], d->since[i]);
+	}
+	d->n = kept;
+}
+
 static void *server_main(void *arg)
 {
 	struct uvs_server *s = arg;
@@ -303,32 +355,41 @@ static void *server_main(void *arg)
 		{ .fd = ctx->cfg.uffd, .events = POLLIN },
 		{ .fd = ctx->stop_fd, .events = POLLIN },
 	};
+	const struct timespec tick = { .tv_nsec = THROTTLE_TICK_NS };
 	struct uffd_msg msgs[MSG_BATCH];
+	struct deferred deferred = { .n = 0 };
+	struct deferred *d = &deferred;
 
 	if (ctx->cfg.flags & UVS_CFG_PIN_SERVERS)
 		pin_to_cpu(s);
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
+		if (ppoll(pfd, 2, d->n ? &tick : NULL, NULL) < 0) {
 			if (errno != EINTR)
 				uvs_stats_error(s->stats, errno);
 			continue;
 		}
 		if (pfd[1].revents)
 			break;
-		ssize_t n = read(ctx->cfg.uffd, msgs, sizeof(msgs));
+		ssize_t n = pfd[0].revents ? read(ctx->cfg.uffd, msgs, sizeof(msgs)) : 0;
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				uvs_stats_error(s->stats, errno);
 				sleep_ms(1);
 			}
-			continue;
+			n = 0;
 		}
-		s->stats->reads++;
+		if (n == 0 && d->n == 0)
+			continue;
+		if (n > 0)
+			s->stats->reads++;
 		/* seq_cst: pairs with uvs_region_remove's store of end and load of seq */
 		atomic_fetch_add(&s->seq, 1);
+		uint64_t now = uvs_now_ns();
 		for (size_t i = 0; i < (size_t)n / sizeof(msgs[0]); i++)
 			if (msgs[i].event == UFFD_EVENT_PAGEFAULT)
-				serve_fault(s, &msgs[i]);
+				take_fault(s, d, &msgs[i], now);
+		if (d->n)
+			retry_deferred(s, d);
 		atomic_fetch_add(&s->seq, 1);
 	}
 	return NULL;

@@ -13,6 +13,8 @@ import java.util.List;
  */
 final class GroupReclaimer implements AutoCloseable {
     static final long PERIOD_NANOS = 5_000_000;
+    /** The longest a throttled fault waits: a stuck reclaim slows a group down, it never hangs it. */
+    static final long THROTTLE_PENALTY_NANOS = 50_000_000;
     static final long EXTENT = RegionImpl.EXTENT;
 
     private final List<MemoryGroupImpl> top;
@@ -62,6 +64,14 @@ final class GroupReclaimer implements AutoCloseable {
         long current = g.memoryCurrent();
         long max = g.memoryMax();
         long high = g.memoryHigh();
+        // memory.max holds: a group past it by more than the slack has its faults wait until
+        // reclaim brings it back under (the kernel's charge-time reclaim; here the faulting
+        // thread waits while this thread reclaims, so writing and compressing still overlap).
+        if (current > max + throttleSlack(max)) {
+            throttle(g, true);
+        } else if (current <= max) {
+            throttle(g, false);
+        }
         // Refaults from less than the group's memory ago are working-set refaults (thrashing).
         g.account().setWorkingsetPages(Math.min(current, Math.min(max, high)) / RegionImpl.PAGE);
         if (current > max) {
@@ -77,15 +87,49 @@ final class GroupReclaimer implements AutoCloseable {
         // Pages still parked in aging's window leave on a later check: not a failure, unless
         // pages whose window passed were tried and none could be stored (nothing can leave).
         long aged = agedPagesOfSubtree(g);
-        long got = reclaim(g, want, false);
+        // A throttled group's faults wait for this: compress what aging parked now, not a period later.
+        long got = reclaim(g, want, g.throttled);
         boolean stuck = got == 0 && agedPagesOfSubtree(g) > aged || g.account().parkedPages() == 0;
         if (got < want && g.memoryCurrent() > limit && stuck) {
             g.reclaimFailures.increment();
+            throttle(g, false);   // nothing can leave: waiting would not bring the group under
             // Back off, 10 ms doubling to 1 s: every try evicts and brings back what cannot leave.
             g.backoffNanos = Math.min(Math.max(2 * g.backoffNanos, 10_000_000L), 1_000_000_000L);
             g.retryAt = now + g.backoffNanos;
         } else {
             g.backoffNanos = 0;
+            if (g.memoryCurrent() <= max) {
+                throttle(g, false);
+            } else if (g.throttled) {
+                doorbell.ring();   // faults are waiting: check again at once, not a period later
+            }
+        }
+    }
+
+    /** A step takes ms: a writer may pass max+slack meanwhile, so each step looks again. */
+    private static void holdIfPastMax(MemoryGroupImpl g) {
+        if (!g.throttled && g.memoryMax() != MemoryGroup.UNLIMITED
+                && g.memoryCurrent() > g.memoryMax() + throttleSlack(g.memoryMax())) {
+            throttle(g, true);
+        }
+    }
+
+    /** How far past memoryMax a group may run before its faults wait: a couple of extents, or 1/64. */
+    static long throttleSlack(long max) {
+        return max == MemoryGroup.UNLIMITED ? 0 : Math.max(2 * EXTENT, max / 64);
+    }
+
+    /**
+     * Turns the group's throttle on or off and tells its subtree's regions (each is held when any
+     * group above it is throttled). While it stays on, regions created since are told too.
+     */
+    private static void throttle(MemoryGroupImpl g, boolean on) {
+        if (!on && !g.throttled) {
+            return;
+        }
+        g.throttled = on;
+        for (RegionImpl r : g.regionsOfSubtree()) {
+            r.throttle(r.group().throttledFromAbove() ? THROTTLE_PENALTY_NANOS : 0);
         }
     }
 
@@ -125,6 +169,7 @@ final class GroupReclaimer implements AutoCloseable {
                 round += n;
                 got += n;
                 g.reclaimedBytes.add(n);
+                holdIfPastMax(g);
             }
             if (round > 0) {
                 force = false;

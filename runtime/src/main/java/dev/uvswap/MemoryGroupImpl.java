@@ -25,6 +25,8 @@ final class MemoryGroupImpl implements MemoryGroup {
     /** After a reclaim that found nothing to take: no new try before this time (nanoTime); the reclaimer's thread only. */
     long retryAt;
     long backoffNanos;
+    /** Over memoryMax by more than the reclaimer's slack: faults wait for reclaim (reclaimer thread only). */
+    volatile boolean throttled;
 
     final LongAdder highEvents = new LongAdder();
     final LongAdder maxEvents = new LongAdder();
@@ -219,6 +221,23 @@ final class MemoryGroupImpl implements MemoryGroup {
         List<RegionImpl> rotated = new java.util.ArrayList<>(all.subList(start, all.size()));
         rotated.addAll(all.subList(0, start));
         return rotated;
+    }
+
+    /** Regions of this group and its children. */
+    synchronized List<RegionImpl> regionsOfSubtree() {
+        List<RegionImpl> all = new java.util.ArrayList<>();
+        collect(all);
+        return all;
+    }
+
+    /** Whether this group or one above it holds its regions' faults (GroupReclaimer's throttle). */
+    boolean throttledFromAbove() {
+        for (MemoryGroupImpl g = this; g != null; g = g.parent) {
+            if (g.throttled) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void collect(List<RegionImpl> out) {

@@ -233,6 +233,18 @@ final class RegionImpl implements Region {
         return group;
     }
 
+    /** Holds this region's faults (up to {@code penaltyNanos} each) while its group is over max; 0 lifts it. */
+    void throttle(long penaltyNanos) {
+        if (closed) {
+            return;
+        }
+        try {
+            owner.throttle(id, penaltyNanos);
+        } catch (RuntimeException closedMeanwhile) {
+            // gone from the servers: nothing left to hold
+        }
+    }
+
     /**
      * One step of reclaim in this region (DESIGN.md §6), up to {@code bytes} (whole extents):
      * ranges advised {@linkplain #cold cold} go first, swapped out at once. Then aging, a clock

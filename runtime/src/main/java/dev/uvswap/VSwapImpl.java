@@ -153,6 +153,10 @@ final class VSwapImpl implements VSwap {
         return servers.stallNanos(region);
     }
 
+    void throttle(int region, long penaltyNanos) {
+        servers.throttle(region, penaltyNanos);
+    }
+
     Account newAccount(Account parent) {
         return owners.newAccount(parent);
     }

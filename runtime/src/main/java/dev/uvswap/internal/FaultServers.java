@@ -95,6 +95,11 @@ public final class FaultServers implements AutoCloseable {
         return NativeErrors.check(uvswap_h.uvs_region_stall_ns(ctx, region), "uvs_region_stall_ns");
     }
 
+    /** Holds a region's faults up to {@code penaltyNanos} each while the throttle is on; 0 lifts it. */
+    public void throttle(int region, long penaltyNanos) {
+        NativeErrors.check(uvswap_h.uvs_region_throttle(ctx, region, penaltyNanos), "uvs_region_throttle");
+    }
+
     /** Swap-file reads (or decodes) that failed on the fault path. */
     public long readErrors() {
         return sum(uvs_server_stats::read_errors);

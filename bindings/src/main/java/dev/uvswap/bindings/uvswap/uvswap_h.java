@@ -771,12 +771,12 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)5L;
+    private static final int UVS_ABI_VERSION = (int)6L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 5
+     * #define UVS_ABI_VERSION 6
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -1291,7 +1291,7 @@ public class uvswap_h {
     }
 
     /**
-     * Pages of the region that are present, counted as they are installed and moved out.
+     * Summed time, in ns, the servers spent serving the region's faults.
      * {@snippet lang=c :
      * int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id)
      * }
@@ -1303,6 +1303,71 @@ public class uvswap_h {
                 traceDowncall("uvs_region_stall_ns", ctx, id);
             }
             return (long)mh$.invokeExact(ctx, id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_region_throttle$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT,
+        uvswap_h.C_LONG
+    );
+
+    private static class uvs_region_throttle {
+        public static final FunctionDescriptor DESC = uvs_region_throttle$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_region_throttle");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns)
+     * }
+     */
+    public static FunctionDescriptor uvs_region_throttle$descriptor() {
+        return uvs_region_throttle$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns)
+     * }
+     */
+    public static MethodHandle uvs_region_throttle$handle() {
+        return requireLinked(uvs_region_throttle.HANDLE, "uvs_region_throttle");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns)
+     * }
+     */
+    public static MemorySegment uvs_region_throttle$address() {
+        return requireLinked(uvs_region_throttle.ADDR, "uvs_region_throttle");
+    }
+
+    /**
+     * Hold the region's faults (up to penalty_ns each) while its group is over its limit; 0 lifts it.
+     * {@snippet lang=c :
+     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns)
+     * }
+     */
+    public static long uvs_region_throttle(MemorySegment ctx, int id, long penalty_ns) {
+        var mh$ = requireLinked(uvs_region_throttle.HANDLE, "uvs_region_throttle");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_region_throttle", ctx, id, penalty_ns);
+            }
+            return (long)mh$.invokeExact(ctx, id, penalty_ns);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
