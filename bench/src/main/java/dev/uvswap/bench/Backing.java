@@ -68,16 +68,16 @@ enum Backing {
                 region.pageOut(0, region.size());
             }
             case ZSWAP_ZSTD, ZSWAP_LZ4, FILE_WARM -> {
-                HeapLikeData.fill(region.segment(), region.size() / HeapLikeData.PAGE);
+                PagePattern.HEAP.fill(region.segment(), region.size() / PagePattern.PAGE);
                 region.pageOut(0, region.size());
             }
             case FILE_COLD -> {
-                HeapLikeData.fill(region.segment(), region.size() / HeapLikeData.PAGE);
+                PagePattern.HEAP.fill(region.segment(), region.size() / PagePattern.PAGE);
                 region.pageOut(0, region.size());
                 dropFileCache(SWAP_FILE);
             }
             case CACHE -> {
-                HeapLikeData.fill(region.segment(), region.size() / HeapLikeData.PAGE);
+                PagePattern.HEAP.fill(region.segment(), region.size() / PagePattern.PAGE);
                 region.park(0, region.size());
             }
         }

@@ -78,7 +78,7 @@ public class WritebackBench {
     /** The region's pages all in the pool, the limit high again. */
     private void intoPool() {
         region.prefault(0, BYTES);
-        HeapLikeData.fill(region.segment(), BYTES / PAGE);
+        PagePattern.HEAP.fill(region.segment(), BYTES / PAGE);
         vswap.setZswapMaxBytes(1L << 40);
         region.pageOut(0, BYTES);
     }
@@ -89,7 +89,7 @@ public class WritebackBench {
             case "writeback" -> intoPool();
             case "rejectToFile" -> {
                 region.prefault(0, BYTES);
-                HeapLikeData.fill(region.segment(), BYTES / PAGE);
+                PagePattern.HEAP.fill(region.segment(), BYTES / PAGE);
             }
             case "retire" -> {
                 intoPool();
