@@ -305,10 +305,14 @@ UVS_API int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id);
 /*
  * Hold the region's faults while its group is over its memory limit, as the kernel makes a task
  * that charges a page to a full memcg wait for reclaim: a server sets such a fault aside (it goes
- * on serving others) and serves it once the throttle is lifted, or after penalty_ns at most, so a
- * stuck reclaimer slows the group down but cannot hang it.  0 lifts the throttle.
+ * on serving others) and serves it when the throttle is lifted, when until_ns (CLOCK_MONOTONIC,
+ * Java's System.nanoTime) passes, or after UVS_THROTTLE_MAX_NS.  until_ns is a lease the
+ * reclaimer renews while it makes progress: when Java is stopped (a safepoint waits for the very
+ * thread whose fault is held, or a GC) the lease runs out and faults flow again, so the hold never
+ * waits on a JVM that is waiting on it.  0 lifts the throttle.
  */
-UVS_API int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns);
+UVS_API int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns);
+#define UVS_THROTTLE_MAX_NS	50000000
 /* Forget a region (already unregistered from the uffd) and wait until no server still reads it. */
 UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);
 

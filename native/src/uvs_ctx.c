@@ -211,16 +211,16 @@ int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id)
 	return (int64_t)(atomic_load_explicit(&r->stall_ns, memory_order_relaxed) & INT64_MAX);
 }
 
-int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns)
+int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
 {
 	struct uvs_region *r = uvs_region_get(ctx, id);
 
 	if (!r)
 		return -ENOENT;
-	if (penalty_ns < 0)
+	if (until_ns < 0)
 		return -EINVAL;
 	/* release: a server that sees 0 may serve at once; nothing else is published with it */
-	atomic_store_explicit(&r->throttle_ns, penalty_ns, memory_order_release);
+	atomic_store_explicit(&r->throttle_until, until_ns, memory_order_release);
 	return 0;
 }
 

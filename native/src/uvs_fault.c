@@ -308,16 +308,16 @@ struct deferred {
 	int n;
 };
 
-/* Still to be held: its region is throttled and its penalty has not run out.  Under seq. */
+/* Still to be held: its region's throttle lease runs and the fault has not waited its most.  Under seq. */
 static int held(struct uvs_ctx *ctx, const struct uffd_msg *msg, uint64_t since, uint64_t now)
 {
 	struct uvs_region *r = uvs_region_of_addr(ctx, msg->arg.pagefault.address);
-	int64_t penalty;
+	int64_t until;
 
 	if (!r)
 		return 0;
-	penalty = atomic_load_explicit(&r->throttle_ns, memory_order_acquire);
-	return penalty > 0 && now - since < (uint64_t)penalty;
+	until = atomic_load_explicit(&r->throttle_until, memory_order_acquire);
+	return until > 0 && now < (uint64_t)until && now - since < UVS_THROTTLE_MAX_NS;
 }
 
 static void take_fault(struct uvs_server *s, struct deferred *d, const struct uffd_msg *msg, uint64_t now)
@@ -330,7 +330,7 @@ static void take_fault(struct uvs_server *s, struct deferred *d, const struct uf
 	serve_fault(s, msg, now);
 }
 
-/* Serve the set-aside faults whose throttle was lifted or whose penalty ran out, in order. */
+/* Serve the set-aside faults whose throttle was lifted or whose lease or wait ran out, in order. */
 static void retry_deferred(struct uvs_server *s, struct deferred *d)
 {
 	uint64_t now = uvs_now_ns();

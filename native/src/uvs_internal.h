@@ -32,7 +32,7 @@ struct uvs_region {
 	_Atomic uint64_t ra_next;	/* readahead: the page a sequential reader faults on next */
 	_Atomic int64_t resident;	/* pages we installed minus pages we moved out (relaxed) */
 	_Atomic uint64_t stall_ns;	/* summed service time of the region's faults (relaxed) */
-	_Atomic int64_t throttle_ns;	/* > 0: hold faults up to this long (uvs_region_throttle) */
+	_Atomic int64_t throttle_until;	/* > 0: hold faults until this time (uvs_region_throttle) */
 };
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */

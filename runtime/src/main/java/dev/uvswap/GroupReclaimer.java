@@ -13,8 +13,13 @@ import java.util.List;
  */
 final class GroupReclaimer implements AutoCloseable {
     static final long PERIOD_NANOS = 5_000_000;
-    /** The longest a throttled fault waits: a stuck reclaim slows a group down, it never hangs it. */
-    static final long THROTTLE_PENALTY_NANOS = 50_000_000;
+    /**
+     * How long a throttle holds faults unless renewed. Each reclaim step renews it, so it lapses
+     * only when this thread stops: at a safepoint, which may be waiting for the very thread whose
+     * fault is held (C2 polls only every ~1000 iterations of a counted loop, a fault each), or in
+     * a GC. A lapsed lease lets the faults through; the hold never waits on a JVM waiting on it.
+     */
+    static final long THROTTLE_LEASE_NANOS = 10_000_000;
     static final long EXTENT = RegionImpl.EXTENT;
 
     private final List<MemoryGroupImpl> top;
@@ -106,9 +111,9 @@ final class GroupReclaimer implements AutoCloseable {
         }
     }
 
-    /** A step takes ms: a writer may pass max+slack meanwhile, so each step looks again. */
+    /** A step takes ms: a writer may pass max+slack meanwhile, so each step looks again (and renews the lease). */
     private static void holdIfPastMax(MemoryGroupImpl g) {
-        if (!g.throttled && g.memoryMax() != MemoryGroup.UNLIMITED
+        if (g.throttled || g.memoryMax() != MemoryGroup.UNLIMITED
                 && g.memoryCurrent() > g.memoryMax() + throttleSlack(g.memoryMax())) {
             throttle(g, true);
         }
@@ -120,16 +125,18 @@ final class GroupReclaimer implements AutoCloseable {
     }
 
     /**
-     * Turns the group's throttle on or off and tells its subtree's regions (each is held when any
-     * group above it is throttled). While it stays on, regions created since are told too.
+     * Turns the group's throttle on (for a lease from now) or off and tells its subtree's regions
+     * (each is held when any group above it is throttled). Turning it on again renews the lease
+     * and tells regions created since.
      */
     private static void throttle(MemoryGroupImpl g, boolean on) {
         if (!on && !g.throttled) {
             return;
         }
         g.throttled = on;
+        long until = System.nanoTime() + THROTTLE_LEASE_NANOS;   // CLOCK_MONOTONIC, as the servers read it
         for (RegionImpl r : g.regionsOfSubtree()) {
-            r.throttle(r.group().throttledFromAbove() ? THROTTLE_PENALTY_NANOS : 0);
+            r.throttle(r.group().throttledFromAbove() ? until : 0);
         }
     }
 

@@ -233,13 +233,13 @@ final class RegionImpl implements Region {
         return group;
     }
 
-    /** Holds this region's faults (up to {@code penaltyNanos} each) while its group is over max; 0 lifts it. */
-    void throttle(long penaltyNanos) {
+    /** Holds this region's faults until {@code untilNanos} (System.nanoTime) while its group is over max; 0 lifts it. */
+    void throttle(long untilNanos) {
         if (closed) {
             return;
         }
         try {
-            owner.throttle(id, penaltyNanos);
+            owner.throttle(id, untilNanos);
         } catch (RuntimeException closedMeanwhile) {
             // gone from the servers: nothing left to hold
         }

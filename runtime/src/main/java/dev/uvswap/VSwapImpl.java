@@ -153,8 +153,8 @@ final class VSwapImpl implements VSwap {
         return servers.stallNanos(region);
     }
 
-    void throttle(int region, long penaltyNanos) {
-        servers.throttle(region, penaltyNanos);
+    void throttle(int region, long untilNanos) {
+        servers.throttle(region, untilNanos);
     }
 
     Account newAccount(Account parent) {

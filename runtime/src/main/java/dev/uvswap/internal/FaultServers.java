@@ -95,9 +95,9 @@ public final class FaultServers implements AutoCloseable {
         return NativeErrors.check(uvswap_h.uvs_region_stall_ns(ctx, region), "uvs_region_stall_ns");
     }
 
-    /** Holds a region's faults up to {@code penaltyNanos} each while the throttle is on; 0 lifts it. */
-    public void throttle(int region, long penaltyNanos) {
-        NativeErrors.check(uvswap_h.uvs_region_throttle(ctx, region, penaltyNanos), "uvs_region_throttle");
+    /** Holds a region's faults until {@code untilNanos} (System.nanoTime, CLOCK_MONOTONIC: a lease); 0 lifts it. */
+    public void throttle(int region, long untilNanos) {
+        NativeErrors.check(uvswap_h.uvs_region_throttle(ctx, region, untilNanos), "uvs_region_throttle");
     }
 
     /** Swap-file reads (or decodes) that failed on the fault path. */

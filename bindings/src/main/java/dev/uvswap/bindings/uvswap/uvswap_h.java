@@ -795,6 +795,18 @@ public class uvswap_h {
         return UVS_REGION_THP;
     }
 
+    private static final int UVS_THROTTLE_MAX_NS = (int)50000000L;
+
+    /**
+     * The longest a throttled fault is held, whatever its lease says.
+     * {@snippet lang=c :
+     * #define UVS_THROTTLE_MAX_NS 50000000
+     * }
+     */
+    public static int UVS_THROTTLE_MAX_NS() {
+        return UVS_THROTTLE_MAX_NS;
+    }
+
     private static final FunctionDescriptor uvs_abi_version$DESC = FunctionDescriptor.of(
         uvswap_h.C_LONG
     );
@@ -1328,7 +1340,7 @@ public class uvswap_h {
     /**
      * Function descriptor for (does not load the library):
      * {@snippet lang=c :
-     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns)
+     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
      * }
      */
     public static FunctionDescriptor uvs_region_throttle$descriptor() {
@@ -1338,7 +1350,7 @@ public class uvswap_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns)
+     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
      * }
      */
     public static MethodHandle uvs_region_throttle$handle() {
@@ -1348,7 +1360,7 @@ public class uvswap_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns)
+     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
      * }
      */
     public static MemorySegment uvs_region_throttle$address() {
@@ -1356,18 +1368,18 @@ public class uvswap_h {
     }
 
     /**
-     * Hold the region's faults (up to penalty_ns each) while its group is over its limit; 0 lifts it.
+     * Hold the region's faults until until_ns (a lease; CLOCK_MONOTONIC) while its group is over its limit; 0 lifts it.
      * {@snippet lang=c :
-     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t penalty_ns)
+     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
      * }
      */
-    public static long uvs_region_throttle(MemorySegment ctx, int id, long penalty_ns) {
+    public static long uvs_region_throttle(MemorySegment ctx, int id, long until_ns) {
         var mh$ = requireLinked(uvs_region_throttle.HANDLE, "uvs_region_throttle");
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("uvs_region_throttle", ctx, id, penalty_ns);
+                traceDowncall("uvs_region_throttle", ctx, id, until_ns);
             }
-            return (long)mh$.invokeExact(ctx, id, penalty_ns);
+            return (long)mh$.invokeExact(ctx, id, until_ns);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
