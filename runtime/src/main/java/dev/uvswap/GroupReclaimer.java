@@ -72,7 +72,7 @@ final class GroupReclaimer implements AutoCloseable {
         // memory.max holds: a group past it by more than the slack has its faults wait until
         // reclaim brings it back under (the kernel's charge-time reclaim; here the faulting
         // thread waits while this thread reclaims, so writing and compressing still overlap).
-        if (current > max + throttleSlack(max)) {
+        if (pastSlack(current, max)) {
             throttle(g, true);
         } else if (current <= max) {
             throttle(g, false);
@@ -113,15 +113,19 @@ final class GroupReclaimer implements AutoCloseable {
 
     /** A step takes ms: a writer may pass max+slack meanwhile, so each step looks again (and renews the lease). */
     private static void holdIfPastMax(MemoryGroupImpl g) {
-        if (g.throttled || g.memoryMax() != MemoryGroup.UNLIMITED
-                && g.memoryCurrent() > g.memoryMax() + throttleSlack(g.memoryMax())) {
+        if (g.throttled || pastSlack(g.memoryCurrent(), g.memoryMax())) {
             throttle(g, true);
         }
     }
 
+    /** Past max by more than the slack: the group's faults should wait (never for an unlimited max). */
+    private static boolean pastSlack(long current, long max) {
+        return max != MemoryGroup.UNLIMITED && current - max > throttleSlack(max);   // no overflow near UNLIMITED
+    }
+
     /** How far past memoryMax a group may run before its faults wait: a couple of extents, or 1/64. */
     static long throttleSlack(long max) {
-        return max == MemoryGroup.UNLIMITED ? 0 : Math.max(2 * EXTENT, max / 64);
+        return Math.max(2 * EXTENT, max / 64);
     }
 
     /**

@@ -212,8 +212,7 @@ final class MemoryGroupImpl implements MemoryGroup {
 
     /** Regions of this group and its children, starting where the last reclaim of this group stopped. */
     synchronized List<RegionImpl> regionsForReclaim() {
-        List<RegionImpl> all = new java.util.ArrayList<>();
-        collect(all);
+        List<RegionImpl> all = regionsOfSubtree();
         if (all.isEmpty()) {
             return all;
         }
