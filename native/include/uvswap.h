@@ -277,7 +277,7 @@ struct uvs_ctx;
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		6
+#define UVS_ABI_VERSION		7
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -300,6 +300,12 @@ UVS_API int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len,
  * (MADV_DONTNEED) are not seen.
  */
 UVS_API int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id);
+/*
+ * Pages whose UFFDIO_MOVE reported something else than what the page tables showed after it
+ * (moved but reported failed, or the reverse).  Every move that can lead to a page being
+ * destroyed is checked with mincore on both sides; this counts what the check caught.
+ */
+UVS_API int64_t uvs_move_mismatches(struct uvs_ctx *ctx);
 /* Summed time, in ns, the servers spent serving the region's faults (its threads' stall time). */
 UVS_API int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id);
 /*

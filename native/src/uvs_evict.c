@@ -25,41 +25,95 @@ static int check_range(struct uvs_region *r, uint64_t first_page, uint32_t npage
 	return 0;
 }
 
+/* How many times a page still at its source is moved again before it is left where it is. */
+#define MOVE_ROUNDS 3
+/* move_pending's report for an entry it did not try to move this round. */
+#define NOT_TRIED 0xff
+
+/* Move the entries of [i, j) still to move (all of them when @where is NULL), in sub-runs. */
+static int move_pending(struct uvs_ctx *ctx, struct uvs_region *r, const uint64_t *pages,
+			uint64_t staging_first, uint32_t i, uint32_t j, const uint8_t *where, uint8_t *reported)
+{
+	int last = 0;
+
+	for (uint32_t k = i, m; k < j; k = m) {
+		uint64_t moved;
+
+		if (where && where[k - i] != UVS_AT_SRC) {
+			m = k + 1;
+			continue;
+		}
+		for (m = k + 1; m < j && (!where || where[m - i] == UVS_AT_SRC); m++)
+			;
+		/*
+		 * DONTWAKE: nobody waits on a present page, and the staging side has no waiters.
+		 * The result is only a hint: what moved is established by the caller.
+		 */
+		int err = uvs_uffd_move(ctx->cfg.uffd, (uint64_t)(uintptr_t)uvs_staging_page(ctx, staging_first + k),
+					r->base + (pages[k] << UVS_PAGE_SHIFT), (uint64_t)(m - k) << UVS_PAGE_SHIFT,
+					UFFDIO_MOVE_MODE_DONTWAKE, &moved);
+		if (err)
+			last = err;
+		for (uint32_t p = k; p < m; p++)
+			reported[p - i] = p - k < (moved >> UVS_PAGE_SHIFT);
+	}
+	return last;
+}
+
 /*
- * Move entries [i, j) (consecutive region pages, consecutive staging pages) out of the region.
- * Entries that cannot move are marked FAILED_PAGE; returns the last hard error, or 0.
+ * Move entries [i, j) (consecutive region pages, consecutive staging pages) out of the region,
+ * and prove where each one went: an entry stays in @pages only if its page is in staging and
+ * gone from the region.  Entries that did not leave are marked FAILED_PAGE (the page is still
+ * in the region, or was discarded by the application); a staging page is dropped only when the
+ * region still holds the page, the one copy that counts while we hold its claim.  Returns the
+ * last error of a move that left pages behind, or 0.
  */
 static int move_run(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t *pages, uint64_t staging_first,
-		    uint32_t i, uint32_t j)
+		    uint32_t i, uint32_t j, uint32_t *refused)
 {
-	int hard = 0;
+	uint64_t src = r->base + (pages[i] << UVS_PAGE_SHIFT);
+	uint64_t dst = (uint64_t)(uintptr_t)uvs_staging_page(ctx, staging_first + i);
+	uint8_t where[UVS_BATCH_MAX], reported[UVS_BATCH_MAX];
+	int err = 0, pending = 1;
 
-	while (i < j) {
-		uint64_t src = r->base + (pages[i] << UVS_PAGE_SHIFT);
-		uint64_t dst = (uint64_t)(uintptr_t)uvs_staging_page(ctx, staging_first + i);
-		uint64_t moved;
-		/* DONTWAKE: nobody waits on a present page, and the staging side has no waiters */
-		int err = uvs_uffd_move(ctx->cfg.uffd, dst, src, (uint64_t)(j - i) << UVS_PAGE_SHIFT,
-					UFFDIO_MOVE_MODE_DONTWAKE, &moved);
-
-		i += (uint32_t)(moved >> UVS_PAGE_SHIFT);
-		if (!err)
-			break;
-		if (err == -EEXIST) {
-			/* A stale page in staging (a stray fault mapped it): drop it, move again. */
-			madvise((void *)(uintptr_t)dst + (moved & UVS_PAGE_MASK), UVS_PAGE_SIZE, MADV_DONTNEED);
-			continue;
+	for (int round = 0; round < MOVE_ROUNDS && pending; round++) {
+		memset(reported, NOT_TRIED, j - i);
+		err = move_pending(ctx, r, pages, staging_first, i, j, round ? where : NULL, reported);
+		int werr = uvs_page_whereabouts(src, dst, j - i, where);
+		if (werr) {
+			/*
+			 * Unprovable (mincore itself failed, which a mapped range never does in
+			 * practice): keep every entry.  Wrongly taking a page for moved leaves it
+			 * resident and stuck under its slot; wrongly taking it for not moved would
+			 * release a word whose page is gone and turn the next touch into zeroes.
+			 */
+			return werr;
 		}
-		if (err == -ENOENT || err == -EBUSY) {
-			/* Not there (the application discarded it) or pinned by I/O: skip this one. */
-			pages[i++] = FAILED_PAGE;
-			continue;
+		pending = 0;
+		for (uint32_t k = i; k < j; k++) {
+			if (reported[k - i] != NOT_TRIED && reported[k - i] != (where[k - i] == UVS_AT_DST))
+				atomic_fetch_add_explicit(&ctx->move_mismatches, 1, memory_order_relaxed);
+			switch (where[k - i]) {
+			case UVS_AT_BOTH:
+				/* A stale staging page (a stray fault mapped it): the region's page is the data. */
+				madvise(uvs_staging_page(ctx, staging_first + k), UVS_PAGE_SIZE, MADV_DONTNEED);
+				where[k - i] = UVS_AT_SRC;
+				/* fall through */
+			case UVS_AT_SRC:
+				pending++;
+				break;
+			}
 		}
-		while (i < j)
-			pages[i++] = FAILED_PAGE;
-		hard = err;
 	}
-	return hard;
+	for (uint32_t k = i; k < j; k++) {
+		if (where[k - i] == UVS_AT_DST)
+			continue;
+		/* Still in the region (pinned, shared after fork) or discarded: it never left. */
+		if (where[k - i] == UVS_AT_SRC)
+			(*refused)++;
+		pages[k] = FAILED_PAGE;
+	}
+	return pending ? err : 0;
 }
 
 /*
@@ -88,7 +142,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 	struct uvs_region *r = uvs_region_get(ctx, region);
 	unsigned char vec[UVS_BATCH_MAX];
 	uint64_t claimed[UVS_BATCH_MAX];
-	uint32_t used = 0, ok = 0;
+	uint32_t used = 0, ok = 0, refused = 0;
 	int hard = 0, whole;
 
 	if (!r)
@@ -120,7 +174,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 
 		while (j < used && out_pages[j] == out_pages[j - 1] + 1)
 			j++;
-		int err = move_run(ctx, r, out_pages, staging_first, i, j);
+		int err = move_run(ctx, r, out_pages, staging_first, i, j, &refused);
 		if (err)
 			hard = err;
 		i = j;

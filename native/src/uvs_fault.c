@@ -57,6 +57,40 @@ static uint64_t claim_desc(_Atomic uint64_t *dw, struct uvs_server_stats *st)
 	}
 }
 
+/*
+ * Move a parked page back from staging.  Success is what the page tables show, not what the
+ * ioctl said: the slot is emptied and its staging page freed after this, so a page taken for
+ * moved while it is still in staging would come back as zeroes on the next touch.  Returns 0
+ * when the page is in the region and gone from staging, -EEXIST when the region has a page
+ * already (staging keeps ours), or the move's error with the page still in staging.
+ */
+static int move_back(struct uvs_ctx *ctx, uint64_t addr, uint64_t parked)
+{
+	uint64_t moved;
+	uint8_t where;
+	int err = uvs_uffd_move(ctx->cfg.uffd, addr, parked, UVS_PAGE_SIZE, 0, &moved);
+	int werr = uvs_page_whereabouts(parked, addr, 1, &where);
+
+	if (werr)
+		return err ? err : werr;
+	if (!err != (where == UVS_AT_DST))
+		atomic_fetch_add_explicit(&ctx->move_mismatches, 1, memory_order_relaxed);
+	switch (where) {
+	case UVS_AT_DST:
+		if (err)
+			/* moved, whatever the ioctl said: wake the toucher the move may not have woken */
+			uvs_uffd_wake(ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+		return 0;
+	case UVS_AT_BOTH:
+		return -EEXIST;
+	case UVS_AT_SRC:
+		return err ? err : -EAGAIN;
+	default:
+		/* In neither place after a move we made under both claims: nothing to map. */
+		return -EUCLEAN;
+	}
+}
+
 static int swap_in(struct uvs_ctx *ctx, uint64_t addr, uint64_t pm, int write, struct uvs_sink *sink,
 		   struct uvs_server_stats *st, int *kind)
 {
@@ -64,7 +98,6 @@ static int swap_in(struct uvs_ctx *ctx, uint64_t addr, uint64_t pm, int write, s
 	_Atomic uint64_t *dw = uvs_desc_word(ctx, vslot);
 	uint64_t d = claim_desc(dw, st);
 	void *bounce = sink->server ? sink->server->bounce : tls_bounce;
-	uint64_t moved;
 	int err, cause = EIO;
 
 	switch (uvs_desc_tag(d)) {
@@ -83,15 +116,13 @@ static int swap_in(struct uvs_ctx *ctx, uint64_t addr, uint64_t pm, int write, s
 	case UVS_TAG_SWAPOFF:
 		*kind = UVS_FK_FILE;
 		err = uvs_file_read(ctx, uvs_desc_payload(d), bounce, sink->server ? sink->server->fbuf : tls_fbuf,
-				    &cause);
+				    0, &cause);
 		if (!err)
 			err = uvs_uffd_copy(ctx->cfg.uffd, addr, bounce, UVS_PAGE_SIZE);
 		break;
 	case UVS_TAG_CACHE:
 		*kind = UVS_FK_CACHE;
-		err = uvs_uffd_move(ctx->cfg.uffd, addr,
-				    (uint64_t)(uintptr_t)uvs_staging_page(ctx, uvs_desc_payload(d)),
-				    UVS_PAGE_SIZE, 0, &moved);
+		err = move_back(ctx, addr, (uint64_t)(uintptr_t)uvs_staging_page(ctx, uvs_desc_payload(d)));
 		break;
 	default:
 		/* NONE or a backend this build does not serve: the data is not ours to guess. */
@@ -236,6 +267,15 @@ static int poison(struct uvs_server *s, uint64_t addr)
 	return err;
 }
 
+/* How long a fault whose service fails with an error that may pass is retried, in ms. */
+#define RETRY_MAX_MS	10000
+
+/* Errors that may pass: the kernel was short of memory, or a page was busy for a moment. */
+static int transient(int err)
+{
+	return err == -ENOMEM || err == -EAGAIN || err == -EBUSY || err == -EINTR;
+}
+
 /* t0: when the fault was read, so a throttled fault's wait counts as its group's stall. */
 static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64_t t0)
 {
@@ -243,7 +283,7 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64
 	uint64_t addr = msg->arg.pagefault.address & UVS_PAGE_MASK;
 	int write = (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
 	struct uvs_sink sink = { .server = s };
-	long backoff = 1;
+	long backoff = 1, waited_ms = 0;
 	int kind = UVS_FK_STALE;
 	struct uvs_region *r = NULL;
 	uint64_t ns;
@@ -269,11 +309,17 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64
 		if (err == -EIO && !poison(s, addr))
 			break;
 		/*
-		 * Nothing was changed, the data is where it was.  Retry rather than map wrong bytes:
-		 * ENOMEM passes, and a region being closed disappears from the table.
+		 * Nothing was changed, the data is where it was.  Retry what passes (the kernel short
+		 * of memory, a page busy for a moment; a region being closed disappears from the
+		 * table), but never forever: an error that does not pass would hang the toucher, so
+		 * the page is poisoned and the access fails instead.  Slot and page map keep naming
+		 * the data.
 		 */
 		uvs_stats_error(s->stats, err);
+		if ((!transient(err) || waited_ms >= RETRY_MAX_MS) && !poison(s, addr))
+			break;
 		sleep_ms(backoff);
+		waited_ms += backoff;
 		if (backoff < 100)
 			backoff *= 2;
 	}
@@ -356,6 +402,8 @@ static void *server_main(void *arg)
 		{ .fd = ctx->stop_fd, .events = POLLIN },
 	};
 	const struct timespec tick = { .tv_nsec = THROTTLE_TICK_NS };
+	/* Idle servers look at ctx->stopping this often, in case the stop wake-up was lost. */
+	const struct timespec idle = { .tv_sec = 1 };
 	struct uffd_msg msgs[MSG_BATCH];
 	struct deferred deferred = { .n = 0 };
 	struct deferred *d = &deferred;
@@ -363,12 +411,13 @@ static void *server_main(void *arg)
 	if (ctx->cfg.flags & UVS_CFG_PIN_SERVERS)
 		pin_to_cpu(s);
 	for (;;) {
-		if (ppoll(pfd, 2, d->n ? &tick : NULL, NULL) < 0) {
+		if (ppoll(pfd, 2, d->n ? &tick : &idle, NULL) < 0) {
 			if (errno != EINTR)
 				uvs_stats_error(s->stats, errno);
 			continue;
 		}
-		if (pfd[1].revents)
+		/* seq_cst: pairs with uvs_servers_stop's store */
+		if (pfd[1].revents || atomic_load(&ctx->stopping))
 			break;
 		ssize_t n = pfd[0].revents ? read(ctx->cfg.uffd, msgs, sizeof(msgs)) : 0;
 		if (n < 0) {
@@ -419,9 +468,14 @@ void uvs_servers_stop(struct uvs_ctx *ctx)
 {
 	uint64_t one = 1;
 
-	atomic_store_explicit(&ctx->stopping, 1, memory_order_relaxed);
-	if (write(ctx->stop_fd, &one, sizeof(one)) < 0)
-		return;
+	/* seq_cst: a server that misses the eventfd still sees this at its next idle tick */
+	atomic_store(&ctx->stopping, 1);
+	/*
+	 * Always join: the context is freed after this, and a server still running would read
+	 * freed memory.  If the wake-up cannot be written, the idle tick stops them anyway.
+	 */
+	while (write(ctx->stop_fd, &one, sizeof(one)) < 0 && errno == EINTR)
+		;
 	for (int i = 0; i < ctx->cfg.nr_servers; i++) {
 		if (ctx->servers[i].started)
 			pthread_join(ctx->servers[i].thread, NULL);

@@ -10,6 +10,8 @@
  */
 #include "uvs_internal.h"
 
+#include <sys/uio.h>
+
 #include <sched.h>
 #include <unistd.h>
 
@@ -60,18 +62,25 @@ static int injected(struct uvs_file *f)
 	return 0;
 }
 
-static int pread_full(int fd, void *buf, size_t len, uint64_t off)
+/* With @nowait, -EAGAIN unless the bytes are in the page cache (nothing waits on the disk). */
+static int pread_full(int fd, void *buf, size_t len, uint64_t off, int nowait)
 {
 	size_t done = 0;
 
 	while (done < len) {
-		ssize_t n = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
+		struct iovec iov = { .iov_base = (char *)buf + done, .iov_len = len - done };
+		ssize_t n = preadv2(fd, &iov, 1, (off_t)(off + done), nowait ? RWF_NOWAIT : 0);
 
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
+			/* EOPNOTSUPP: the file system cannot tell without waiting */
+			if (nowait && (errno == EAGAIN || errno == EOPNOTSUPP))
+				return -EAGAIN;
 			return -errno;
 		}
+		if (nowait && (size_t)n < len - done)
+			return -EAGAIN;	/* part of it is not cached */
 		if (n == 0)
 			return -ENODATA;	/* the file is shorter than what we wrote: truncated */
 		done += (size_t)n;
@@ -82,9 +91,10 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 /*
  * Read the page a file handle names into dst (one page).  A raw page is read in place; any
  * other form is read into stage (one page) and decoded.  Returns 0, or -EIO with the failure's
- * own errno in *cause: the caller treats every medium failure alike.
+ * own errno in *cause: the caller treats every medium failure alike.  With UVS_READ_NOWAIT,
+ * -EAGAIN when the read would have to wait for the disk.
  */
-int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, int *cause)
+int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, int flags, int *cause)
 {
 	struct uvs_file *f = &ctx->files[uvs_fh_file(fh)];
 	uint64_t len = uvs_handle_len(fh);
@@ -102,10 +112,13 @@ int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, int 
 	else if (len == 0 || len > UVS_PAGE_SIZE)
 		err = -EINVAL;
 	else
-		err = pread_full(fd, fmt == UVS_FMT_RAW ? dst : stage, len, uvs_fh_off(fh));
+		err = pread_full(fd, fmt == UVS_FMT_RAW ? dst : stage, len, uvs_fh_off(fh),
+				 flags & UVS_READ_NOWAIT);
 	atomic_fetch_sub_explicit(&f->readers, 1, memory_order_release);
 	if (!err)
 		err = uvs_codec_decode(ctx, fmt, fmt == UVS_FMT_RAW ? dst : stage, len, dst);
+	if (err == -EAGAIN && (flags & UVS_READ_NOWAIT))
+		return err;
 	if (err) {
 		*cause = -err;
 		return -EIO;

@@ -87,6 +87,7 @@ struct uvs_ctx {
 	struct uvs_region regions[UVS_MAX_REGIONS];
 	_Atomic(struct uvs_overflow_node *) overflow;	/* Treiber stack, servers push, Java pops all */
 	struct uvs_file files[UVS_MAX_FILES];
+	_Atomic uint64_t move_mismatches;	/* pages a UFFDIO_MOVE misreported (relaxed) */
 };
 
 /* uvs_ctx.c */
@@ -117,7 +118,8 @@ int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_
 
 /* uvs_file.c */
 void uvs_files_init(struct uvs_ctx *ctx);
-int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, int *cause);
+#define UVS_READ_NOWAIT	0x1	/* only from the page cache, else -EAGAIN */
+int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, int flags, int *cause);
 int uvs_codec_compress(struct uvs_ctx *ctx, int codec, const void *src, void *dst, uint32_t *len);
 
 /* uvs_stats.c */
@@ -143,5 +145,9 @@ int uvs_uffd_zeropage(int uffd, uint64_t dst, uint64_t len);
 int uvs_uffd_move(int uffd, uint64_t dst, uint64_t src, uint64_t len, uint64_t mode, uint64_t *moved);
 int uvs_uffd_wake(int uffd, uint64_t start, uint64_t len);
 int uvs_uffd_poison(int uffd, uint64_t start, uint64_t len);
+
+/* Where a page of a move is (uvs_page_whereabouts): bit 0 at the source, bit 1 at the destination. */
+enum uvs_where { UVS_AT_NEITHER = 0, UVS_AT_SRC = 1, UVS_AT_DST = 2, UVS_AT_BOTH = 3 };
+int uvs_page_whereabouts(uint64_t src, uint64_t dst, uint32_t npages, uint8_t *where);
 
 #endif /* UVS_INTERNAL_H */

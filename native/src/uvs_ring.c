@@ -26,12 +26,20 @@ struct uvs_ring *uvs_ring_create(uint32_t capacity)
 	return ring;
 }
 
-static void overflow_push(struct uvs_ctx *ctx, uint64_t vslot, uint64_t desc)
+static void overflow_push(struct uvs_ctx *ctx, struct uvs_server_stats *st, uint64_t vslot, uint64_t desc)
 {
 	struct uvs_overflow_node *n = malloc(sizeof(*n));
 
-	if (!n)
-		abort();	/* losing a completion would leak a slot; there is no sane way on */
+	if (!n) {
+		/*
+		 * Out of memory with the ring full.  Dropping the record leaks the slot and what its
+		 * descriptor named until the VSwap closes; the page itself is installed already.  A
+		 * leak, counted as an ENOMEM error, beats killing the process or waiting for Java.
+		 */
+		if (st)
+			uvs_stats_error(st, ENOMEM);
+		return;
+	}
 	n->rec.vslot = vslot;
 	n->rec.desc = desc;
 	n->next = atomic_load_explicit(&ctx->overflow, memory_order_relaxed);
@@ -51,7 +59,7 @@ static void ring_push(struct uvs_ctx *ctx, struct uvs_server *s, uint64_t vslot,
 
 	if (used >= ring->capacity) {
 		s->stats->ring_overflows++;
-		overflow_push(ctx, vslot, desc);
+		overflow_push(ctx, s->stats, vslot, desc);
 	} else {
 		struct uvs_completion *rec = &ring->rec[tail & (ring->capacity - 1)];
 
@@ -77,7 +85,7 @@ void uvs_sink_push(struct uvs_ctx *ctx, struct uvs_sink *sink, uint64_t vslot, u
 		sink->out[sink->n].desc = desc;
 		sink->n++;
 	} else {
-		overflow_push(ctx, vslot, desc);
+		overflow_push(ctx, NULL, vslot, desc);
 	}
 }
 

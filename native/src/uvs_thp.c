@@ -155,8 +155,13 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
 			break;
 		case UVS_TAG_FILE:
 		case UVS_TAG_SWAPOFF:
-			/* The kernel's file readahead makes neighbouring slots page-cache hits. */
-			err = uvs_file_read(s->ctx, uvs_desc_payload(d), dst, s->fbuf, &cause);
+			/*
+			 * Only from the page cache: 512 claims are held here, and a disk round trip
+			 * per page would stall every other fault on the extent (and the servers that
+			 * wait on its claims).  An uncached page sends the extent to 4 KiB service,
+			 * whose reads start the file's readahead.
+			 */
+			err = uvs_file_read(s->ctx, uvs_desc_payload(d), dst, s->fbuf, UVS_READ_NOWAIT, &cause);
 			break;
 		case UVS_TAG_CACHE:
 			memcpy(dst, uvs_staging_page(s->ctx, uvs_desc_payload(d)), UVS_PAGE_SIZE);
@@ -184,25 +189,59 @@ static uint64_t parked_whole(struct uvs_ctx *ctx, struct extent *e)
 	return (uint64_t)(uintptr_t)uvs_staging_page(ctx, first);
 }
 
-/* Pages [0, installed) are in the region now: finish them; put the rest back as they were. */
-static void finish(struct uvs_server *s, struct extent *e, int swapin, int installed)
+/*
+ * Pages whose @where is UVS_AT_DST are in the region now: finish them; put the rest back as
+ * they were (their data is still in its backend, or in staging).  Returns how many moved.
+ */
+static int finish(struct uvs_server *s, struct extent *e, int swapin, const uint8_t *where)
 {
 	struct uvs_ctx *ctx = s->ctx;
 	struct uvs_sink sink = { .server = s };
+	int installed = 0;
 
-	for (int i = 0; i < installed && swapin; i++) {
-		uint64_t vslot = uvs_pm_to_vslot(e->seen[i]);
+	for (int i = 0; i < EXT_PAGES; i++) {
+		if (where[i] != UVS_AT_DST) {
+			if (swapin)
+				unclaim_descs(ctx, e, i, i + 1);
+			unclaim_words(e, i, i + 1);
+			continue;
+		}
+		installed++;
+		if (swapin) {
+			uint64_t vslot = uvs_pm_to_vslot(e->seen[i]);
 
-		/* release: the slot is empty; Java frees what the old descriptor named */
-		atomic_store_explicit(uvs_desc_word(ctx, vslot), 0, memory_order_release);
-		uvs_sink_push(ctx, &sink, vslot, e->desc[i]);
-	}
-	if (swapin)
-		unclaim_descs(ctx, e, installed, EXT_PAGES);
-	for (int i = 0; i < installed; i++)
+			/* release: the slot is empty; Java frees what the old descriptor named */
+			atomic_store_explicit(uvs_desc_word(ctx, vslot), 0, memory_order_release);
+			uvs_sink_push(ctx, &sink, vslot, e->desc[i]);
+		}
 		/* release: resident again, evictors may claim it */
 		atomic_store_explicit(&e->pm[i], 0, memory_order_release);
-	unclaim_words(e, installed, EXT_PAGES);
+	}
+	return installed;
+}
+
+/*
+ * Where the extent's pages are after the move, in @where (UVS_AT_DST: in the region), proven
+ * with mincore rather than taken from the move's result (see uvs_page_whereabouts).  Only
+ * pages proven gone from @src may be finished: their slots are emptied and backends freed next.
+ */
+static int settle(struct uvs_ctx *ctx, struct extent *e, uint64_t src, int err, uint64_t moved, uint8_t *where)
+{
+	int installed = 0;
+
+	if (uvs_page_whereabouts(src, e->base, EXT_PAGES, where)) {
+		/* Unprovable: nothing is finished; a page that did move stays mapped under its slot. */
+		memset(where, UVS_AT_SRC, EXT_PAGES);
+		return 0;
+	}
+	for (int i = 0; i < EXT_PAGES; i++) {
+		int reported = !err || (uint64_t)i < (moved >> UVS_PAGE_SHIFT);
+
+		installed += where[i] == UVS_AT_DST;
+		if (reported != (where[i] == UVS_AT_DST))
+			atomic_fetch_add_explicit(&ctx->move_mismatches, 1, memory_order_relaxed);
+	}
+	return installed;
 }
 
 /*
@@ -214,7 +253,8 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 	struct extent *e = s->thp_extent;
 	uint64_t w;
 	uint64_t moved = 0, src;
-	int swapin, why, err;
+	uint8_t where[EXT_PAGES];
+	int swapin, why, err, installed;
 
 	if (!(r->flags & UVS_REGION_THP) || !s->thp_buf)
 		return 0;
@@ -261,20 +301,32 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 	err = src ? 0 : assemble(s, e, swapin);
 	if (!src)
 		src = (uint64_t)(uintptr_t)s->thp_buf;
+	if (err == -EAGAIN) {
+		/* A file page not in the page cache: nothing moved, put everything back. */
+		madvise(s->thp_buf, EXT_SIZE, MADV_DONTNEED);
+		unclaim_descs(s->ctx, e, 0, EXT_PAGES);
+		unclaim_words(e, 0, EXT_PAGES);
+		fallback(s, UVS_THP_FB_BACKEND);
+		return 0;
+	}
 	/* Counted before the move wakes the toucher; what did not move is taken back below. */
 	atomic_fetch_add_explicit(&r->resident, EXT_PAGES, memory_order_relaxed);
 	if (!err)
 		err = uvs_uffd_move(s->ctx->cfg.uffd, e->base, src, EXT_SIZE, 0, &moved);
-	finish(s, e, swapin, (int)(moved >> UVS_PAGE_SHIFT));
-	atomic_fetch_sub_explicit(&r->resident, EXT_PAGES - (int64_t)(moved >> UVS_PAGE_SHIFT), memory_order_relaxed);
-	if (moved < EXT_SIZE) {
+	installed = settle(s->ctx, e, src, err, moved, where);
+	finish(s, e, swapin, where);
+	atomic_fetch_sub_explicit(&r->resident, EXT_PAGES - installed, memory_order_relaxed);
+	if (installed < EXT_PAGES) {
 		/* The buffer must be empty for the next extent; whatever stayed in it is a copy. */
 		if (src == (uint64_t)(uintptr_t)s->thp_buf)
 			madvise(s->thp_buf, EXT_SIZE, MADV_DONTNEED);
 		uvs_stats_error(s->stats, err ? err : EIO);
 		if (swapin)
 			fallback(s, UVS_THP_FB_ERROR);
-		return addr - e->base < moved;
+		if (installed)
+			/* a move that failed part way may not have woken the toucher of a page it moved */
+			uvs_uffd_wake(s->ctx->cfg.uffd, e->base, EXT_SIZE);
+		return where[(addr - e->base) >> UVS_PAGE_SHIFT] == UVS_AT_DST;
 	}
 	*kind = swapin ? UVS_FK_THP_SWAPIN : UVS_FK_THP_FIRST_TOUCH;
 	return 1;

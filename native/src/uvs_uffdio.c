@@ -10,6 +10,7 @@
 
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 
 int uvs_uffd_copy(int uffd, uint64_t dst, const void *src, uint64_t len)
 {
@@ -101,4 +102,43 @@ int uvs_uffd_poison(int uffd, uint64_t start, uint64_t len)
 		if (errno != EAGAIN)
 			return -errno;
 	}
+}
+
+/* mincore, retrying EAGAIN (the kernel could not allocate its bounce page this time). */
+static int mincore_retry(uint64_t addr, uint64_t len, unsigned char *vec)
+{
+	for (;;) {
+		if (!mincore((void *)(uintptr_t)addr, len, vec))
+			return 0;
+		if (errno != EAGAIN)
+			return -errno;
+	}
+}
+
+/*
+ * Where each of @npages pages of a move from @src to @dst really is, as UVS_AT_* in @where.
+ *
+ * Never trust a UFFDIO_MOVE's return alone where a page can be destroyed after it: on 6.18 a
+ * move racing another move on the same large folio can move a page and still report EEXIST
+ * with nothing moved (move_pages() does not reset its error after an -EAGAIN retry).  mincore
+ * reads the page tables themselves; a migration entry counts as present, so a page that is
+ * being split or migrated is never taken for gone.  Only meaningful while the caller holds
+ * the claims that keep everyone else from mapping these pages.
+ */
+int uvs_page_whereabouts(uint64_t src, uint64_t dst, uint32_t npages, uint8_t *where)
+{
+	unsigned char sv[UVS_BATCH_MAX], dv[UVS_BATCH_MAX];
+	uint64_t len = (uint64_t)npages << UVS_PAGE_SHIFT;
+	int err;
+
+	if (npages > UVS_BATCH_MAX)
+		return -EINVAL;
+	err = mincore_retry(src, len, sv);
+	if (!err)
+		err = mincore_retry(dst, len, dv);
+	if (err)
+		return err;
+	for (uint32_t i = 0; i < npages; i++)
+		where[i] = (uint8_t)((sv[i] & 1 ? UVS_AT_SRC : 0) | (dv[i] & 1 ? UVS_AT_DST : 0));
+	return 0;
 }

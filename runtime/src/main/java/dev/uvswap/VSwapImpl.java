@@ -188,6 +188,11 @@ final class VSwapImpl implements VSwap {
         prefetcher.submit(() -> { }).get(1, java.util.concurrent.TimeUnit.MINUTES);
     }
 
+    /** Pages whose move the kernel misreported and libuvswap caught (see FaultServers.moveMismatches). */
+    long moveMismatches() {
+        return servers.moveMismatches();
+    }
+
     /** Tests: a slot's descriptor word. */
     long slotDescriptor(long vslot) {
         return slots.descriptorAcquire(vslot);

@@ -90,6 +90,14 @@ public final class FaultServers implements AutoCloseable {
         return NativeErrors.check(uvswap_h.uvs_region_resident(ctx, region), "uvs_region_resident");
     }
 
+    /**
+     * Pages whose {@code UFFDIO_MOVE} reported another outcome than the page tables showed after
+     * it; libuvswap believes the page tables, so each one is a page that was not lost.
+     */
+    public long moveMismatches() {
+        return NativeErrors.check(uvswap_h.uvs_move_mismatches(ctx), "uvs_move_mismatches");
+    }
+
     /** Time, in ns, the servers spent serving a region's faults. */
     public long stallNanos(int region) {
         return NativeErrors.check(uvswap_h.uvs_region_stall_ns(ctx, region), "uvs_region_stall_ns");

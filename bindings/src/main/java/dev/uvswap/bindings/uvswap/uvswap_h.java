@@ -771,12 +771,12 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)6L;
+    private static final int UVS_ABI_VERSION = (int)7L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 6
+     * #define UVS_ABI_VERSION 7
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -1251,6 +1251,69 @@ public class uvswap_h {
                 traceDowncall("uvs_region_resident", ctx, id);
             }
             return (long)mh$.invokeExact(ctx, id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_move_mismatches$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER
+    );
+
+    private static class uvs_move_mismatches {
+        public static final FunctionDescriptor DESC = uvs_move_mismatches$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_move_mismatches");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_move_mismatches(struct uvs_ctx *ctx)
+     * }
+     */
+    public static FunctionDescriptor uvs_move_mismatches$descriptor() {
+        return uvs_move_mismatches$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_move_mismatches(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MethodHandle uvs_move_mismatches$handle() {
+        return requireLinked(uvs_move_mismatches.HANDLE, "uvs_move_mismatches");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_move_mismatches(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MemorySegment uvs_move_mismatches$address() {
+        return requireLinked(uvs_move_mismatches.ADDR, "uvs_move_mismatches");
+    }
+
+    /**
+     * Pages whose UFFDIO_MOVE reported something else than the page tables showed after it.
+     * {@snippet lang=c :
+     * int64_t uvs_move_mismatches(struct uvs_ctx *ctx)
+     * }
+     */
+    public static long uvs_move_mismatches(MemorySegment ctx) {
+        var mh$ = requireLinked(uvs_move_mismatches.HANDLE, "uvs_move_mismatches");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_move_mismatches", ctx);
+            }
+            return (long)mh$.invokeExact(ctx);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
