@@ -38,7 +38,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 # --- uvswap.h -------------------------------------------------------------------------------------
 uvswap_functions=(
-  uvs_abi_version uvs_create uvs_start uvs_destroy uvs_region_add uvs_region_remove uvs_region_resident uvs_region_stall_ns uvs_move_mismatches uvs_region_throttle uvs_evict
+  uvs_abi_version uvs_create uvs_start uvs_destroy uvs_region_add uvs_region_remove uvs_region_resident uvs_region_stall_ns uvs_move_mismatches uvs_evict_refused uvs_region_throttle uvs_evict
   uvs_compress uvs_populate uvs_file_attach uvs_file_inject uvs_server_ring uvs_server_stats
   uvs_drain_overflow uvs_wait_drain uvs_quiesce uvs_hist_bucket_floor
 )
@@ -91,7 +91,7 @@ libc_functions=(
 libc_structs=(iovec)
 libc_constants=(
   PROT_NONE PROT_READ PROT_WRITE MAP_SHARED MAP_PRIVATE MAP_FIXED MAP_ANONYMOUS MAP_NORESERVE MAP_FAILED
-  MADV_WILLNEED MADV_DONTNEED MADV_HUGEPAGE MADV_NOHUGEPAGE
+  MADV_WILLNEED MADV_DONTNEED MADV_DONTFORK MADV_DOFORK MADV_HUGEPAGE MADV_NOHUGEPAGE
   O_RDONLY O_RDWR O_CREAT O_EXCL O_TRUNC O_NONBLOCK O_CLOEXEC O_NOFOLLOW POSIX_FADV_DONTNEED
   FALLOC_FL_KEEP_SIZE FALLOC_FL_PUNCH_HOLE IOV_MAX
   _SC_PAGESIZE _SC_NPROCESSORS_ONLN SYS_userfaultfd

@@ -306,6 +306,11 @@ UVS_API int64_t uvs_region_resident(struct uvs_ctx *ctx, int32_t id);
  * destroyed is checked with mincore on both sides; this counts what the check caught.
  */
 UVS_API int64_t uvs_move_mismatches(struct uvs_ctx *ctx);
+/*
+ * Resident pages uvs_evict claimed but could not move out: the kernel refused them (shared with
+ * another process copy-on-write, merged by KSM, pinned by I/O), so they stayed in the region.
+ */
+UVS_API int64_t uvs_evict_refused(struct uvs_ctx *ctx);
 /* Summed time, in ns, the servers spent serving the region's faults (its threads' stall time). */
 UVS_API int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id);
 /*

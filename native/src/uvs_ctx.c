@@ -141,6 +141,11 @@ int64_t uvs_move_mismatches(struct uvs_ctx *ctx)
 	return ctx ? (int64_t)atomic_load_explicit(&ctx->move_mismatches, memory_order_relaxed) : -EINVAL;
 }
 
+int64_t uvs_evict_refused(struct uvs_ctx *ctx)
+{
+	return ctx ? (int64_t)atomic_load_explicit(&ctx->evict_refused, memory_order_relaxed) : -EINVAL;
+}
+
 struct uvs_region *uvs_region_get(struct uvs_ctx *ctx, int32_t id)
 {
 	if (id < 0 || id >= UVS_MAX_REGIONS)

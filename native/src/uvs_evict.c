@@ -65,8 +65,9 @@ static int move_pending(struct uvs_ctx *ctx, struct uvs_region *r, const uint64_
  * and prove where each one went: an entry stays in @pages only if its page is in staging and
  * gone from the region.  Entries that did not leave are marked FAILED_PAGE (the page is still
  * in the region, or was discarded by the application); a staging page is dropped only when the
- * region still holds the page, the one copy that counts while we hold its claim.  Returns the
- * last error of a move that left pages behind, or 0.
+ * region still holds the page, the one copy that counts while we hold its claim.  Pages the
+ * kernel refuses are counted in *refused.  Returns the last error of a move that left pages
+ * behind for another reason than a refusal, or 0.
  */
 static int move_run(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t *pages, uint64_t staging_first,
 		    uint32_t i, uint32_t j, uint32_t *refused)
@@ -113,7 +114,8 @@ static int move_run(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t *pages, 
 			(*refused)++;
 		pages[k] = FAILED_PAGE;
 	}
-	return pending ? err : 0;
+	/* A refusal (EBUSY: not exclusive to us, pinned) or a page gone (ENOENT) is no failure. */
+	return pending && err != -EBUSY && err != -ENOENT && err != -EEXIST ? err : 0;
 }
 
 /*
@@ -198,6 +200,8 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 		}
 	}
 	atomic_fetch_sub_explicit(&r->resident, ok, memory_order_relaxed);
+	if (refused)
+		atomic_fetch_add_explicit(&ctx->evict_refused, refused, memory_order_relaxed);
 	return (ok == 0 && hard) ? hard : (int64_t)used;
 }
 

@@ -88,6 +88,7 @@ struct uvs_ctx {
 	_Atomic(struct uvs_overflow_node *) overflow;	/* Treiber stack, servers push, Java pops all */
 	struct uvs_file files[UVS_MAX_FILES];
 	_Atomic uint64_t move_mismatches;	/* pages a UFFDIO_MOVE misreported (relaxed) */
+	_Atomic uint64_t evict_refused;		/* resident pages uvs_evict could not move (relaxed) */
 };
 
 /* uvs_ctx.c */

@@ -193,6 +193,11 @@ final class VSwapImpl implements VSwap {
         return servers.moveMismatches();
     }
 
+    /** Resident pages the kernel refused to let leave (see FaultServers.evictRefused). */
+    long evictRefused() {
+        return servers.evictRefused();
+    }
+
     /** Tests: a slot's descriptor word. */
     long slotDescriptor(long vslot) {
         return slots.descriptorAcquire(vslot);

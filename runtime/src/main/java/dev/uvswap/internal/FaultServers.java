@@ -98,6 +98,11 @@ public final class FaultServers implements AutoCloseable {
         return NativeErrors.check(uvswap_h.uvs_move_mismatches(ctx), "uvs_move_mismatches");
     }
 
+    /** Resident pages that uvs_evict could not move out (shared with a child, KSM, pinned by I/O). */
+    public long evictRefused() {
+        return NativeErrors.check(uvswap_h.uvs_evict_refused(ctx), "uvs_evict_refused");
+    }
+
     /** Time, in ns, the servers spent serving a region's faults. */
     public long stallNanos(int region) {
         return NativeErrors.check(uvswap_h.uvs_region_stall_ns(ctx, region), "uvs_region_stall_ns");

@@ -45,6 +45,15 @@ public final class Mapping implements Discarder {
         if (tail > 0) {
             unmap(aligned + size, tail);
         }
+        // Never inherited by a child process: pages shared copy-on-write with a child can no
+        // longer be moved out (UFFDIO_MOVE refuses pages that are not exclusive to us), and a
+        // child has no fault servers to serve what it would inherit of a region anyway.
+        int rc = libc_h.madvise(MemorySegment.ofAddress(aligned), size, libc_h.MADV_DONTFORK());
+        if (rc != 0) {
+            int errno = Errno.last();
+            unmap(aligned, size);
+            throw NativeErrors.failure("madvise(MADV_DONTFORK) on " + what, errno);
+        }
         return new Mapping(aligned, size, what);
     }
 

@@ -166,6 +166,28 @@ public class libc_h {
         return MADV_DONTNEED;
     }
 
+    private static final int MADV_DONTFORK = (int)10L;
+
+    /**
+     * {@snippet lang=c :
+     * #define MADV_DONTFORK 10
+     * }
+     */
+    public static int MADV_DONTFORK() {
+        return MADV_DONTFORK;
+    }
+
+    private static final int MADV_DOFORK = (int)11L;
+
+    /**
+     * {@snippet lang=c :
+     * #define MADV_DOFORK 11
+     * }
+     */
+    public static int MADV_DOFORK() {
+        return MADV_DOFORK;
+    }
+
     private static final int MADV_HUGEPAGE = (int)14L;
 
     /**

@@ -1258,6 +1258,69 @@ public class uvswap_h {
         }
     }
 
+    private static final FunctionDescriptor uvs_evict_refused$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER
+    );
+
+    private static class uvs_evict_refused {
+        public static final FunctionDescriptor DESC = uvs_evict_refused$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_evict_refused");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_evict_refused(struct uvs_ctx *ctx)
+     * }
+     */
+    public static FunctionDescriptor uvs_evict_refused$descriptor() {
+        return uvs_evict_refused$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_evict_refused(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MethodHandle uvs_evict_refused$handle() {
+        return requireLinked(uvs_evict_refused.HANDLE, "uvs_evict_refused");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_evict_refused(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MemorySegment uvs_evict_refused$address() {
+        return requireLinked(uvs_evict_refused.ADDR, "uvs_evict_refused");
+    }
+
+    /**
+     * Resident pages uvs_evict claimed but could not move out (refused by the kernel).
+     * {@snippet lang=c :
+     * int64_t uvs_evict_refused(struct uvs_ctx *ctx)
+     * }
+     */
+    public static long uvs_evict_refused(MemorySegment ctx) {
+        var mh$ = requireLinked(uvs_evict_refused.HANDLE, "uvs_evict_refused");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_evict_refused", ctx);
+            }
+            return (long)mh$.invokeExact(ctx);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static final FunctionDescriptor uvs_move_mismatches$DESC = FunctionDescriptor.of(
         uvswap_h.C_LONG,
         uvswap_h.C_POINTER
