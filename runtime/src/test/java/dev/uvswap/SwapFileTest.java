@@ -91,6 +91,54 @@ class SwapFileTest {
         }
     }
 
+    /**
+     * A whole-extent swap-in holds the extent's 512 claims while it assembles the huge page, so it
+     * reads file pages only from the page cache: with the file's cache dropped, the extent comes
+     * back page by page instead of holding every other fault on it across disk reads.
+     */
+    @Test
+    void aWholeExtentWhoseFilePagesAreNotCachedComesBackPageByPage() throws Throwable {
+        org.junit.jupiter.api.Assumptions.assumeFalse("tmpfs".equals(Files.getFileStore(dir).type()),
+                "needs a file system with a page cache to drop (the temporary directory is on tmpfs)");
+        Path file = dir.resolve("cold.swap");
+        try (VSwap vswap = VSwap.builder().poolMaxBytes(TINY_POOL).swapFile(file, 64L << 20).build();
+             Region r = vswap.allocate(2L << 20)) {
+            PageData.fillMixed(r, 512, 6);
+            assertEquals(512, r.pageOut(0, r.size()));
+            assertTrue(vswap.stats().swpoutFile() > 256);
+            dropPageCache(file);
+            PageData.assertMixed(r, 512, 6);
+            VSwapStats s = vswap.stats();
+            assertEquals(0, s.thpSwpin(), "not assembled across disk reads: " + s.thpSwpinFallback());
+            assertTrue(s.thpSwpinFallback().get(ThpFallback.BACKEND) >= 1, s.thpSwpinFallback()::toString);
+            assertEquals(0, s.fileSlotsUsed());
+        }
+    }
+
+    /** fsync, then POSIX_FADV_DONTNEED: the file's clean pages leave the page cache. */
+    private static void dropPageCache(Path file) throws Throwable {
+        var linker = java.lang.foreign.Linker.nativeLinker();
+        var lookup = linker.defaultLookup();
+        var JI = java.lang.foreign.ValueLayout.JAVA_INT;
+        var JL = java.lang.foreign.ValueLayout.JAVA_LONG;
+        var open = linker.downcallHandle(lookup.find("open").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(JI, java.lang.foreign.ValueLayout.ADDRESS, JI));
+        var fsync = linker.downcallHandle(lookup.find("fsync").orElseThrow(), java.lang.foreign.FunctionDescriptor.of(JI, JI));
+        var fadvise = linker.downcallHandle(lookup.find("posix_fadvise").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(JI, JI, JL, JL, JI));
+        var close = linker.downcallHandle(lookup.find("close").orElseThrow(), java.lang.foreign.FunctionDescriptor.of(JI, JI));
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            int fd = (int) open.invokeExact(arena.allocateFrom(file.toString()), 0 /* O_RDONLY */);
+            assertTrue(fd >= 0, "open " + file);
+            try {
+                assertEquals(0, (int) fsync.invokeExact(fd));
+                assertEquals(0, (int) fadvise.invokeExact(fd, 0L, 0L, 4 /* POSIX_FADV_DONTNEED */));
+            } finally {
+                int ignored = (int) close.invokeExact(fd);
+            }
+        }
+    }
+
     @Test
     void theFileStaysEmptyWhileThePoolTakesEverything() throws IOException {
         Path file = dir.resolve("idle.swap");
