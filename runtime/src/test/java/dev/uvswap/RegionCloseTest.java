@@ -93,7 +93,8 @@ class RegionCloseTest {
         BlockedPipeRead read = null;
         try {
             assumeTrue(vswap.kernelFaultsHandled(), "a read(2) into region memory needs kernel-mode faults");
-            assertEquals(2, tasksNamed(builderName), "two fault servers");
+            // Java threads the builder started take their own names as they start: wait for that.
+            Await.until(() -> tasksNamed(builderName) == 2, () -> "two fault servers: " + tasksNamed(builderName));
             assertEquals(uffdsBefore + 1, userfaultfds());
             MemoryGroup g = vswap.createGroup("g");   // starts the group reclaimer
             Region busy = vswap.allocate(4 * MIB, g, RegionOption.SMALL_PAGES);
@@ -178,7 +179,7 @@ class RegionCloseTest {
     }
 
     /** Threads of this process whose kernel name (comm) is {@code name}. */
-    static long tasksNamed(String name) throws IOException {
+    static long tasksNamed(String name) {
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             return tasks.filter(t -> {
                 try {
@@ -187,6 +188,8 @@ class RegionCloseTest {
                     return false;
                 }
             }).count();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
