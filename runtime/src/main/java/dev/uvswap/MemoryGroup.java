@@ -22,7 +22,12 @@ public sealed interface MemoryGroup permits MemoryGroupImpl {
     /** The parent group, or null for a top-level group. */
     MemoryGroup parent();
 
-    /** A new group under this one; its regions count toward this group's limits too. */
+    /**
+     * A new group under this one; its regions count toward this group's limits too. Groups are
+     * never removed; their ids (4095 per VSwap) are used only by calls that succeed.
+     *
+     * @throws IllegalStateException when 4095 groups exist, or the VSwap is closed
+     */
     MemoryGroup createChild(String name);
 
     /** Resident bytes above which the reclaimer swaps this group's pages out ({@link #UNLIMITED} by default). */

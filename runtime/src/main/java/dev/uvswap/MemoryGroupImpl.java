@@ -62,9 +62,21 @@ final class MemoryGroupImpl implements MemoryGroup {
 
     @Override
     public MemoryGroup createChild(String childName) {
-        MemoryGroupImpl child = new MemoryGroupImpl(owner, childName, this, owner.newAccount(account));
-        children.add(child);
-        return child;
+        Objects.requireNonNull(childName, "name");   // before an account id is taken: ids are finite
+        Account a = owner.newAccount(account);
+        try {
+            MemoryGroupImpl child = new MemoryGroupImpl(owner, childName, this, a);
+            children.add(child);
+            return child;
+        } catch (RuntimeException | Error e) {
+            owner.releaseAccount(a);
+            throw e;
+        }
+    }
+
+    /** The group of regions allocated without one: no limits, and nothing reclaims its regions. */
+    boolean isUngrouped() {
+        return account.id() == 0;
     }
 
     @Override

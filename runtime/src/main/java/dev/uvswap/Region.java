@@ -37,6 +37,10 @@ public sealed interface Region extends AutoCloseable permits RegionImpl {
      * Advice: the range is cold (the kernel's MADV_COLD). Its pages lose any active mark, and
      * when the region's group is over a limit the reclaimer swaps them out before anything else.
      * Nothing leaves memory while the group is under its limits; use {@link #pageOut} for now.
+     * The advice kept costs bounded memory however often it is given: overlapping and adjacent
+     * ranges merge, and past 256 disjoint ranges the closest ones merge (the pages between
+     * them count as cold too). A region allocated without a group has no reclaimer, so there
+     * the advice only clears the active marks.
      */
     void cold(long offset, long length);
 
@@ -75,7 +79,16 @@ public sealed interface Region extends AutoCloseable permits RegionImpl {
     /** Whether {@link #close()} has been called. */
     boolean isClosed();
 
-    /** Frees the region's memory and every slot it holds. Idempotent. */
+    /**
+     * Frees the region's memory and every slot it holds. Idempotent.
+     *
+     * <p>While the kernel does I/O on the region's memory (a read(2) into a buffer over its
+     * segment, blocked on a pipe, say) or a downcall was given the segment, the memory cannot be
+     * taken away: close then throws an IllegalStateException saying so and changes nothing, the
+     * region stays open and usable, and a close after the I/O has ended frees everything.
+     *
+     * @throws IllegalStateException if kernel I/O or a native call is in progress on the segment
+     */
     @Override
     void close();
 }

@@ -45,8 +45,13 @@ final class RegionImpl implements Region {
      * the group reclaimer, so a page touched more often than that is always found touched.
      */
     static final long WINDOW_NANOS = GroupReclaimer.PERIOD_NANOS;
-    /** Ranges advised cold, {first page, pages}, swapped out before anything else. */
-    private final java.util.concurrent.ConcurrentLinkedQueue<long[]> coldRanges = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    /**
+     * Ranges advised cold, swapped out before anything else: bounded (coalesced, coarsened past
+     * {@link #MAX_COLD_RANGES}), since a group under its limits may never take them.
+     */
+    private final ColdRanges coldRanges = new ColdRanges(MAX_COLD_RANGES);
+    /** Cold ranges a region keeps at most (8 KiB of arrays). */
+    static final int MAX_COLD_RANGES = 256;
     /** Pages aging holds parked in this region (its share of the group's window). */
     private final java.util.concurrent.atomic.AtomicLong parkedPages = new java.util.concurrent.atomic.AtomicLong();
 
@@ -105,12 +110,18 @@ final class RegionImpl implements Region {
 
     @Override
     public void cold(long offset, long length) {
+        // Without a group nothing reclaims this region (no limits, no reclaim(group)): keep nothing for it.
+        boolean reclaimable = !group.isUngrouped();
         withPages(offset, length, "cold", (first, n) -> {
             active.setRange(first, n, false);
-            coldRanges.add(new long[] {first, n});
+            if (reclaimable) {
+                coldRanges.add(first, n);
+            }
             return 0;
         });
-        owner.groupLimitChanged(group);   // the reclaimer takes them first if the group is over a limit
+        if (reclaimable) {
+            owner.groupLimitChanged(group);   // the reclaimer takes them first if the group is over a limit
+        }
     }
 
     @Override
@@ -290,7 +301,8 @@ final class RegionImpl implements Region {
     private long swapOutColdRanges(long bytes) {
         long got = 0;
         long[] range;
-        while (got < bytes && (range = coldRanges.poll()) != null) {
+        // At most what is still wanted (up to an extent boundary), so coarse advice leaves a bit at a time.
+        while (got < bytes && (range = coldRanges.poll((bytes - got) / PAGE, EXTENT_PAGES)) != null) {
             got += unpinned(range[0], range[1], (f, k) -> owner.swapOut().swapOut(id, group.account(), f, k)) * PAGE;
         }
         return got;
@@ -384,6 +396,11 @@ final class RegionImpl implements Region {
         return active.everSet();
     }
 
+    /** Tests: cold ranges held for the reclaimer. */
+    int coldRangeCount() {
+        return coldRanges.size();
+    }
+
     @Override
     public boolean isClosed() {
         return closed;
@@ -391,28 +408,50 @@ final class RegionImpl implements Region {
 
     private void ensureOpen() {
         if (closed) {
-            throw new IllegalStateException("region closed");
+            throw new IllegalStateException(owner.isClosing() ? "VSwap closed" : "region closed");
         }
     }
 
+    /**
+     * Closes the arena first, and only then changes anything: the arena refuses to close while
+     * its segment is acquired (kernel I/O on a buffer over it, a downcall given it), and a close
+     * that fails there must leave the region exactly as it was, so a later close can finish.
+     * Holds the VSwap's gate (its parts stay up meanwhile), then this region's write lock.
+     */
     @Override
     public void close() {
-        lock.writeLock().lock();
+        if (!owner.enterIfAlive()) {
+            return;   // the VSwap is gone, and every region was closed before it went
+        }
         try {
-            if (closed) {
-                return;
+            lock.writeLock().lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                try {
+                    arena.close();   // no Java access can fault on the region after this
+                } catch (IllegalStateException acquired) {
+                    throw new IllegalStateException(this + " cannot close: kernel I/O or a native call is in progress on"
+                            + " its segment (" + acquired.getMessage() + "). The region stays open and usable;"
+                            + " close it again once that has ended", acquired);
+                }
+                closed = true;
+                try {
+                    for (Aging a; (a = parked.poll()) != null; ) {
+                        parkedPages.addAndGet(-a.batch().parked());
+                        owner.swapOut().dropParked(a.batch());   // release() below frees their slots and pages
+                    }
+                    coldRanges.clear();
+                    group.remove(this);
+                } finally {
+                    owner.release(this);
+                }
+            } finally {
+                lock.writeLock().unlock();
             }
-            closed = true;
-            // Invalidate the segment first: no new Java access can fault after this.
-            arena.close();
-            for (Aging a; (a = parked.poll()) != null; ) {
-                parkedPages.addAndGet(-a.batch().parked());
-                owner.swapOut().dropParked(a.batch());   // release() below frees their slots and pages
-            }
-            group.remove(this);
-            owner.release(this);
         } finally {
-            lock.writeLock().unlock();
+            owner.exit();
         }
     }
 

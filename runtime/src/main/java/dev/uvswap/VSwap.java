@@ -38,7 +38,12 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
     /** As {@link #allocate(long, RegionOption...)}, in a memory group whose limits then cover the region. */
     Region allocate(long bytes, MemoryGroup group, RegionOption... options);
 
-    /** A new top-level memory group; see {@link MemoryGroup}. */
+    /**
+     * A new top-level memory group; see {@link MemoryGroup}. At most 4095 groups (children
+     * included) per VSwap; a call that fails (a null name) uses none of them.
+     *
+     * @throws IllegalStateException when 4095 groups exist, or the VSwap is closed
+     */
     MemoryGroup createGroup(String name);
 
     /**
@@ -86,7 +91,27 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
     /** Turns writeback on or off (a full pool then refuses pages, which go to a file directly). */
     void setZswapWriteback(boolean on);
 
-    /** Closes every region, stops the fault servers and frees all memory. Idempotent. */
+    /**
+     * Closes every region, stops the fault servers and frees all memory. Idempotent once it has
+     * completed.
+     *
+     * <p>Calls racing it on other threads (on this VSwap, its regions and its groups) either
+     * complete first, since close waits for the ones in flight before it frees anything, or throw
+     * {@code IllegalStateException("VSwap closed")}, as every call after it does (a group's
+     * counters then read as they were).
+     *
+     * <p>A region whose segment is in use by the kernel (a read(2) into a buffer over it, blocked
+     * on a pipe, say) or by a downcall given it cannot be closed: the kernel may still fault on
+     * its memory. Close then closes all that region does not need (every other region, the group
+     * reclaimer, the prefetch thread), keeps what its faults need (the fault servers, the
+     * userfaultfd, the pool, the staging area, the swap files), and throws an
+     * IllegalStateException naming the busy regions, with any other failure suppressed in it.
+     * The VSwap takes no new calls from then on; the busy regions stay open and usable. It does
+     * not wait for the I/O, which may never end; call close again once it has (or close those
+     * regions), and it finishes and frees the rest.
+     *
+     * @throws IllegalStateException if a region is busy as above; close again later
+     */
     @Override
     void close();
 

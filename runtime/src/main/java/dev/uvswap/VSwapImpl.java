@@ -53,7 +53,17 @@ final class VSwapImpl implements VSwap {
     private final List<MemoryGroupImpl> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
     private GroupReclaimer groupReclaimer;
     private final long pmShift = uvswap_h.UVS_PM_SHIFT();
-    private volatile boolean closed;
+    /**
+     * The lifecycle gate. Calls that reach the native context, the reserved tables or the swap
+     * files hold its read side; close holds the write side. So close waits for the calls in
+     * flight, and a call after it sees {@link #closing} and fails fast: nothing ever touches
+     * what close freed (in native code that would be a crash, not an exception).
+     */
+    private final java.util.concurrent.locks.ReentrantReadWriteLock gate = new java.util.concurrent.locks.ReentrantReadWriteLock();
+    /** close() has begun: new calls fail. What a region that could not close needs stays up until a later close. */
+    private volatile boolean closing;
+    /** close() has finished: the servers, the userfaultfd and every mapping are gone. */
+    private volatile boolean released;
 
     private VSwapImpl(VSwapConfig config, Deque<AutoCloseable> opened) {
         this.config = config;
@@ -98,8 +108,60 @@ final class VSwapImpl implements VSwap {
 
     /** For group counters: exact as of the call, unless the VSwap is closed (then as they were). */
     void drainCompletionsIfOpen() {
-        if (!closed) {
-            drainCompletions();
+        if (enterIfAlive()) {
+            try {
+                drainCompletions();
+            } finally {
+                exit();
+            }
+        }
+    }
+
+    /** Enters a public call: IllegalStateException("VSwap closed") once close() has begun. Pair with {@link #exit}. */
+    private void enter() {
+        gate.readLock().lock();
+        if (closing) {
+            gate.readLock().unlock();
+            throw new IllegalStateException("VSwap closed");
+        }
+    }
+
+    /**
+     * Enters work that only needs the parts up (a region's close, counters): true while they
+     * are, even during a close that left a busy region open. Pair a true with {@link #exit}.
+     */
+    boolean enterIfAlive() {
+        gate.readLock().lock();
+        if (released) {
+            gate.readLock().unlock();
+            return false;
+        }
+        return true;
+    }
+
+    void exit() {
+        gate.readLock().unlock();
+    }
+
+    boolean isClosing() {
+        return closing;
+    }
+
+    private <T> T whileOpen(java.util.function.Supplier<T> call) {
+        enter();
+        try {
+            return call.get();
+        } finally {
+            exit();
+        }
+    }
+
+    private void whileOpen(Runnable call) {
+        enter();
+        try {
+            call.run();
+        } finally {
+            exit();
         }
     }
 
@@ -120,45 +182,63 @@ final class VSwapImpl implements VSwap {
 
     @Override
     public void addSwapFile(Path path, long maxBytes, int priority) {
-        ensureOpen();
-        addFile(path, maxBytes, priority, false);
+        whileOpen(() -> addFile(path, maxBytes, priority, false));
     }
 
     @Override
     public void retire(Path path) {
-        ensureOpen();
-        fileBackend.retire(path);
+        whileOpen(() -> fileBackend.retire(path));
     }
 
     @Override
     public void setZswapMaxBytes(long bytes) {
         VSwapConfig.checkPoolLimit("zswapMaxBytes", bytes);
-        ensureOpen();
-        fileBackend.setZswapMaxBytes(bytes);
+        whileOpen(() -> fileBackend.setZswapMaxBytes(bytes));
     }
 
     @Override
     public void setZswapWriteback(boolean on) {
-        ensureOpen();
-        fileBackend.setWriteback(on);
+        whileOpen(() -> fileBackend.setWriteback(on));
     }
 
-    /** Pages of a region that are present (the servers count them as they install and evict). */
+    /**
+     * Pages of a region that are present (the servers count them as they install and evict).
+     * Callers hold the region's lock with the region open, and the parts outlive every open
+     * region, so no gate here: reclaim asks this on every step.
+     */
     long residentPages(int region) {
         return servers.residentPages(region);
     }
 
-    /** Time the servers spent on a region's faults, in ns. */
+    /** Time the servers spent on a region's faults, in ns; IllegalStateException once the VSwap is gone. */
     long stallNanos(int region) {
-        return servers.stallNanos(region);
+        if (!enterIfAlive()) {
+            throw new IllegalStateException("VSwap closed");
+        }
+        try {
+            return servers.stallNanos(region);
+        } finally {
+            exit();
+        }
     }
 
     void throttle(int region, long untilNanos) {
-        servers.throttle(region, untilNanos);
+        if (enterIfAlive()) {
+            try {
+                servers.throttle(region, untilNanos);
+            } finally {
+                exit();
+            }
+        }
     }
 
+    /** An account for a new group (IllegalStateException once closed); give it back with {@link #releaseAccount} if the group is not made. */
     Account newAccount(Account parent) {
-        return owners.newAccount(parent);
+        return whileOpen(() -> owners.newAccount(parent));
+    }
+
+    void releaseAccount(Account a) {
+        owners.release(a);
     }
 
     /** A group's zswap or swap limit changed: writeback may have work. */
@@ -203,6 +283,11 @@ final class VSwapImpl implements VSwap {
         return slots.descriptorAcquire(vslot);
     }
 
+    /** Tests: regions open (or failed to close). */
+    int regionCount() {
+        return regions.size();
+    }
+
     FileBackend fileBackend() {
         return fileBackend;
     }
@@ -244,13 +329,21 @@ final class VSwapImpl implements VSwap {
 
     @Override
     public synchronized MemoryGroup createGroup(String name) {
-        ensureOpen();
-        MemoryGroupImpl g = new MemoryGroupImpl(this, name, null, owners.newAccount(null));
-        groups.add(g);
-        if (groupReclaimer == null) {
-            groupReclaimer = new GroupReclaimer(groups);
-        }
-        return g;
+        java.util.Objects.requireNonNull(name, "name");   // before an account id is taken: ids are finite
+        return whileOpen(() -> {
+            Account account = owners.newAccount(null);
+            try {
+                MemoryGroupImpl g = new MemoryGroupImpl(this, name, null, account);
+                if (groupReclaimer == null) {
+                    groupReclaimer = new GroupReclaimer(groups);
+                }
+                groups.add(g);
+                return g;
+            } catch (RuntimeException | Error e) {
+                owners.release(account);   // nothing was recorded to it
+                throw e;
+            }
+        });
     }
 
     /** A limit changed: check the groups now rather than at the next period. */
@@ -266,8 +359,8 @@ final class VSwapImpl implements VSwap {
         if (bytes < 0) {
             throw new IllegalArgumentException("reclaim: negative byte count " + bytes);
         }
-        ensureOpen();
-        return GroupReclaimer.reclaim(own(group), bytes, true);
+        MemoryGroupImpl g = own(group);
+        return whileOpen(() -> GroupReclaimer.reclaim(g, bytes, true));
     }
 
     private MemoryGroupImpl own(MemoryGroup group) {
@@ -297,7 +390,10 @@ final class VSwapImpl implements VSwap {
             throw new IllegalArgumentException("region size " + bytes + " exceeds the largest region, "
                     + MAX_REGION_BYTES + " bytes (64 TiB)");
         }
-        ensureOpen();
+        return whileOpen(() -> reserveRegion(bytes, group, huge));
+    }
+
+    private Region reserveRegion(long bytes, MemoryGroupImpl group, boolean huge) {
         long size = (bytes + RegionImpl.EXTENT - 1) & -RegionImpl.EXTENT;
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
@@ -398,7 +494,10 @@ final class VSwapImpl implements VSwap {
 
     @Override
     public VSwapStats stats() {
-        ensureOpen();
+        return whileOpen(this::snapshot);
+    }
+
+    private VSwapStats snapshot() {
         servers.quiesce();
         reclaimer.drain();
         return new VSwapStats(
@@ -430,18 +529,70 @@ final class VSwapImpl implements VSwap {
         return config.faultThreads();
     }
 
-    private void ensureOpen() {
-        if (closed) {
-            throw new IllegalStateException("VSwap closed");
+    /**
+     * See {@link VSwap#close}. The background threads stop first (the group reclaimer enters the
+     * gate, so it must be gone before close holds it), then close waits for the calls in flight,
+     * closes every region, and frees the parts only when no region is left open.
+     */
+    @Override
+    public synchronized void close() {
+        if (released) {
+            return;
+        }
+        closing = true;
+        stopBackgroundThreads();
+        gate.writeLock().lock();
+        try {
+            List<Exception> failures = new ArrayList<>();
+            for (RegionImpl r : new ArrayList<>(regions)) {
+                try {
+                    r.close();
+                } catch (RuntimeException e) {
+                    failures.add(e);
+                }
+            }
+            List<RegionImpl> busy = regions.stream().filter(r -> !r.isClosed()).toList();
+            if (!busy.isEmpty()) {
+                // The kernel may still fault on a busy region: its servers, the userfaultfd, the
+                // pool, the staging area and the swap files must outlive it. Keep all of them.
+                IllegalStateException e = new IllegalStateException("VSwap not closed: " + busy.size()
+                        + " region(s) could not close, kernel I/O or a native call in progress on their segments: "
+                        + busy + ". Every other region and the background threads are closed; the fault servers,"
+                        + " the userfaultfd and the pool stay up for the busy region(s), which stay usable."
+                        + " Call close() again once the I/O has ended");
+                failures.forEach(e::addSuppressed);
+                throw e;
+            }
+            Deque<AutoCloseable> parts = new ArrayDeque<>();
+            parts.add(swapOut);
+            parts.add(reclaimer);
+            parts.add(fileBackend);
+            parts.add(servers);
+            parts.add(uffd);
+            parts.add(stagingArea::unmap);
+            parts.add(poolArea::unmap);
+            parts.add(descTable::unmap);
+            parts.add(ownerTable::unmap);
+            for (AutoCloseable c : parts) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    failures.add(e);
+                }
+            }
+            released = true;
+            if (!failures.isEmpty()) {
+                RuntimeException failure = new RuntimeException("closing VSwap");
+                failures.forEach(failure::addSuppressed);
+                throw failure;
+            }
+        } finally {
+            gate.writeLock().unlock();
         }
     }
 
-    @Override
-    public synchronized void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
+    /** Stops the group reclaimer and the prefetcher: nothing a region's faults need. Idempotent. */
+    private void stopBackgroundThreads() {
         if (groupReclaimer != null) {
             groupReclaimer.close();
         }
@@ -450,31 +601,6 @@ final class VSwapImpl implements VSwap {
             prefetcher.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        List<RegionImpl> open = new ArrayList<>(regions);
-        for (RegionImpl r : open) {
-            r.close();
-        }
-        Deque<AutoCloseable> parts = new ArrayDeque<>();
-        parts.add(swapOut);
-        parts.add(reclaimer);
-        parts.add(fileBackend);
-        parts.add(servers);
-        parts.add(uffd);
-        parts.add(stagingArea::unmap);
-        parts.add(poolArea::unmap);
-        parts.add(descTable::unmap);
-        parts.add(ownerTable::unmap);
-        RuntimeException failure = new RuntimeException("closing VSwap");
-        for (AutoCloseable c : parts) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                failure.addSuppressed(e);
-            }
-        }
-        if (failure.getSuppressed().length > 0) {
-            throw failure;
         }
     }
 

@@ -28,6 +28,8 @@ public final class SlotOwners {
     private final MemorySegment table;
     private final AtomicReferenceArray<Account> accounts = new AtomicReferenceArray<>(Account.MAX_ACCOUNTS);
     private int nextId = 1;
+    /** Ids given back (accounts of groups whose creation failed): taken before new ones. */
+    private final java.util.ArrayDeque<Integer> freeIds = new java.util.ArrayDeque<>();
     /** nextId for lock-free readers. */
     private volatile int nextIdVolatile = 1;
     /** Pages that have left memory (swap-outs and parks): the workingset eviction clock. */
@@ -45,13 +47,25 @@ public final class SlotOwners {
 
     /** A new account under {@code parent} (null: top level). */
     public synchronized Account newAccount(Account parent) {
-        if (nextId == Account.MAX_ACCOUNTS) {
+        Integer free = freeIds.poll();
+        if (free == null && nextId == Account.MAX_ACCOUNTS) {
             throw new IllegalStateException("too many memory groups: at most " + (Account.MAX_ACCOUNTS - 1));
         }
-        Account a = new Account(nextId, parent);
-        accounts.set(nextId++, a);
+        int id = free != null ? free : nextId++;
+        Account a = new Account(id, parent);
+        accounts.set(id, a);
         nextIdVolatile = nextId;
         return a;
+    }
+
+    /**
+     * Gives an account's id back. Only for an account no slot was ever recorded to (its group
+     * was never handed out): a slot naming the id would otherwise charge whoever gets it next.
+     */
+    public synchronized void release(Account a) {
+        if (a.id() != 0 && accounts.compareAndSet(a.id(), a, null)) {
+            freeIds.push(a.id());
+        }
     }
 
     /**
