@@ -216,8 +216,9 @@ struct uvs_server_stats {
 };
 
 /* ------------------------------------------------------------------------------------------
- * Codec entry points, resolved by Java from the codec libraries the JVM already loaded
- * (zstd-jni, lz4-java) and handed over, so C and Java share one codec build.  NULL = absent.
+ * Codec entry points, resolved by Java and handed over: lz4 from lz4-java's library, zstd from
+ * a loaded library that exports ZSTD_* (zstd-jni's keeps them local, so in practice the
+ * system's libzstd.so.1).  C and Java share one codec build.  NULL = absent.
  * ------------------------------------------------------------------------------------------ */
 struct uvs_codec {
 	void *zstd_create_dctx;		/* ZSTD_DCtx *ZSTD_createDCtx(void) */

@@ -2,9 +2,10 @@
 /*
  * uvs_codec.c - zstd and lz4 through the entry points Java handed over (CompressionCodec).
  *
- * The codecs come from the libraries the JVM already loaded (zstd-jni, lz4-java), so C and Java
- * share one build and the machine needs no system codec.  Contexts are per thread: servers
- * decompress, pageOut callers compress, and neither ever shares a context.
+ * Java resolves the entry points (lz4 from lz4-java's library, zstd from the system's
+ * libzstd.so.1, since zstd-jni keeps its ZSTD_* symbols local), so C and Java share one build.
+ * Contexts are per thread: servers decompress, pageOut callers compress, and neither ever
+ * shares a context.
  */
 #include "uvs_internal.h"
 

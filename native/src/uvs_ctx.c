@@ -65,11 +65,15 @@ static void ctx_free(struct uvs_ctx *ctx)
 	free(ctx);
 }
 
+/* Never inherited by a fork(): a page shared copy-on-write with a child cannot be moved. */
 static void *map_anon(size_t bytes)
 {
 	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-	return p == MAP_FAILED ? NULL : p;
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, bytes, MADV_DONTFORK);
+	return p;
 }
 
 int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * uvs_evict.c - the mechanics of swap-out (Evictor on the Java side).
+ * uvs_evict.c - the mechanics of swap-out (SwapOut on the Java side).
  *
  * Java decides what to evict and owns slots and the pool; these calls do the parts that must
  * not be interrupted by a safepoint while a page-map word is claimed: the claim, the publish

@@ -342,7 +342,7 @@ static void pin_to_cpu(struct uvs_server *s)
 #define MSG_BATCH 16
 
 /*
- * Faults of throttled regions a server has set aside.  A full list serves the oldest at once:
+ * Faults of throttled regions a server has set aside.  With the list full, a new fault is served at once:
  * a server never sleeps on a throttle, so the other regions' faults are never held up by it.
  */
 #define DEFER_MAX	64

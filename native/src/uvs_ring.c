@@ -22,6 +22,7 @@ struct uvs_ring *uvs_ring_create(uint32_t capacity)
 
 	if (ring == MAP_FAILED)
 		return NULL;
+	madvise(ring, bytes, MADV_DONTFORK);	/* a child has no server to fill it */
 	ring->capacity = capacity;
 	return ring;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * uvs_thp.c - whole 2 MiB extents served as one huge page (ThpExtents on the Java side).
+ * uvs_thp.c - whole 2 MiB extents served as one huge page (no Java peer: the servers decide).
  *
  * UFFDIO_COPY of 2 MiB installs 512 small pages; only UFFDIO_MOVE of a PMD-mapped THP keeps a
  * huge mapping.  So a server assembles the extent in a private, unregistered MADV_HUGEPAGE
@@ -347,6 +347,8 @@ int uvs_thp_buffer_init(struct uvs_server *s)
 	munmap(buf + EXT_SIZE, (size_t)(raw + 2 * EXT_SIZE - (buf + EXT_SIZE)));
 	/* Without THP the buffer still works (512 small pages move), just not as one PMD. */
 	madvise(buf, EXT_SIZE, MADV_HUGEPAGE);
+	/* A page shared copy-on-write with a child could not be moved out of the buffer. */
+	madvise(buf, EXT_SIZE, MADV_DONTFORK);
 	s->thp_buf = buf;
 	s->thp_extent = calloc(1, sizeof(struct extent));
 	if (!s->thp_extent) {
