@@ -402,7 +402,9 @@ final class VSwapImpl implements VSwap {
                 reclaimer.swpinFile.sum(), swapOut.swpoutFile.sum(), fileBackend.zswpwb(), fileBackend.writebackBatches(),
                 fileBackend.files().usedSlots(), fileBackend.files().storedBytes(), fileBackend.files().badSlots(),
                 fileBackend.writeErrors(), fileBackend.noSpace(), servers.readErrors(), servers.poisoned(),
-                fileBackend.swapoffPages(), fileBackend.zswapMaxBytes());
+                fileBackend.swapoffPages(), fileBackend.zswapMaxBytes(),
+                reclaimer.backgroundErrors() + fileBackend.backgroundErrors()
+                        + (groupReclaimer == null ? 0 : groupReclaimer.backgroundErrors()));
     }
 
     @Override

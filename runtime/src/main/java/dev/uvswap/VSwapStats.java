@@ -42,6 +42,10 @@ import java.util.Map;
  * @param poisonedPages       pages whose data could not be read: touching them raises an error
  * @param swapoffPages        pages moved out of retired files
  * @param zswapMaxBytes       the pool size that starts writeback
+ * @param backgroundErrors    unexpected failures uvswap's background threads (the group reclaimer,
+ *                            the completion drainer, writeback) caught and survived; each is
+ *                            logged as a warning on logger "dev.uvswap", at most one per thread
+ *                            every 10 s (should be 0)
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -53,7 +57,7 @@ public record VSwapStats(
         boolean kernelFaultsHandled,
         long swpinFile, long swpoutFile, long zswpwb, long writebackBatches, long fileSlotsUsed, long fileBytes,
         long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
-        long swapoffPages, long zswapMaxBytes) {
+        long swapoffPages, long zswapMaxBytes, long backgroundErrors) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);

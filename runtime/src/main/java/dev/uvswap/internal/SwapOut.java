@@ -112,6 +112,11 @@ public final class SwapOut implements AutoCloseable {
         this.storedFormat = zstd ? uvswap_h.UVS_FMT_ZSTD() : uvswap_h.UVS_FMT_LZ4();
     }
 
+    /** The completion drainer this path hands consumed slots to (tests reach its thread through it). */
+    public SlotReclaimer slotReclaimer() {
+        return reclaimer;
+    }
+
     /** One batch of at most 512 pages inside one 2 MiB extent; returns its count, with STOP to end the walk. */
     @FunctionalInterface
     private interface BatchStep {
