@@ -1,8 +1,11 @@
 package dev.uvswap;
 
+import dev.uvswap.internal.BackgroundErrors;
 import dev.uvswap.internal.Doorbell;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Keeps every memory group under its limits (DESIGN.md §6): a daemon thread checks the group
@@ -26,6 +29,10 @@ final class GroupReclaimer implements AutoCloseable {
     private final Doorbell doorbell = new Doorbell();
     private final Thread thread;
     private volatile boolean stopping;
+    /** Failures a check threw; the thread carries on with the next group and the next period. */
+    private final BackgroundErrors errors = new BackgroundErrors("uvswap-group-reclaim");
+    /** Tests: a failure the next check of a group throws, as a bug in it would (by group: tests share a JVM). */
+    private static final Map<MemoryGroupImpl, RuntimeException> INJECTED = new ConcurrentHashMap<>();
 
     GroupReclaimer(List<MemoryGroupImpl> top) {
         this.top = top;
@@ -41,6 +48,12 @@ final class GroupReclaimer implements AutoCloseable {
 
     private final java.util.Set<MemoryGroupImpl> retryNow = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
+    /**
+     * Checks every group each period until closed. A check that throws is counted and logged,
+     * and the loop goes on: one failure must not leave every group's limits unenforced (a
+     * throttle it left on is a lease that lapses by itself). Each group is checked on its own,
+     * so a group whose check keeps failing does not starve the others.
+     */
     private void run() {
         while (!stopping) {
             try {
@@ -49,8 +62,30 @@ final class GroupReclaimer implements AutoCloseable {
                 return;
             }
             for (MemoryGroupImpl g : top) {
-                check(g);
+                try {
+                    throwIfInjected(g);
+                    check(g);
+                } catch (RuntimeException | Error e) {
+                    errors.report(e);
+                }
             }
+        }
+    }
+
+    /** Failures the thread caught and survived. */
+    long backgroundErrors() {
+        return errors.count();
+    }
+
+    /** Tests: the reclaimer's next check of {@code g} (a top-level group) throws {@code failure}. */
+    static void injectOnce(MemoryGroupImpl g, RuntimeException failure) {
+        INJECTED.put(g, failure);
+    }
+
+    private static void throwIfInjected(MemoryGroupImpl g) {
+        RuntimeException f = INJECTED.isEmpty() ? null : INJECTED.remove(g);
+        if (f != null) {
+            throw f;
         }
     }
 

@@ -28,8 +28,10 @@ public sealed interface Region extends AutoCloseable permits RegionImpl {
      * Moves the resident pages of the range out of the region into the swap cache (the staging
      * area) without compressing them, and returns how many moved. A touch brings a parked page
      * back with one move, no copy and no decompression: the cheap first stage of aging cold
-     * candidates. Parked pages still use memory; {@link #pageOut} compresses. Stops early when
-     * the swap cache is full.
+     * candidates. Parked pages still use memory; {@link #pageOut} compresses. Parked pages hold at
+     * most half of the swap cache (512 MiB): beyond it, or when another pageOut or park needs room,
+     * the oldest parked pages (of any region) are compressed as pageOut would, so a full swap cache
+     * never makes anyone wait. Stops early only when the slot space is full.
      */
     long park(long offset, long length);
 

@@ -104,8 +104,11 @@ final class RegionImpl implements Region {
 
     @Override
     public long park(long offset, long length) {
+        // Another caller short of staging may compress these pages later: it enters this region
+        // as an operation does (the read lock, only tried), so never while it is being closed.
+        SwapOut.RegionAccess access = new SwapOut.RegionAccess(lock.readLock(), this::isClosed);
         return withPages(offset, length, "park", (first, n) -> unpinned(first, n,
-                (f, k) -> owner.swapOut().park(id, group.account(), f, k)));
+                (f, k) -> owner.swapOut().park(id, group.account(), f, k, access)));
     }
 
     @Override

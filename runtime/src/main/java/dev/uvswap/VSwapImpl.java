@@ -47,6 +47,8 @@ final class VSwapImpl implements VSwap {
     private final SlotOwners owners;
     /** Regions allocated without a group; never reclaimed by limits. */
     private final MemoryGroupImpl ungrouped;
+    /** What the prefetch thread caught and survived. */
+    private final BackgroundErrors prefetchErrors = new BackgroundErrors("uvswap-prefetch");
     /** Runs willNeed advice: swap-ins in the background. */
     private final java.util.concurrent.ExecutorService prefetcher = java.util.concurrent.Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().daemon().name("uvswap-prefetch").unstarted(r));
@@ -251,11 +253,14 @@ final class VSwapImpl implements VSwap {
         try {
             prefetcher.execute(() -> {
                 try {
+                    prefetchErrors.throwIfInjected();
                     region.prefault(offset, length);
-                } catch (IllegalStateException closedMeanwhile) {
-                    // nothing to bring back
-                } catch (RuntimeException e) {
-                    System.getLogger("dev.uvswap").log(System.Logger.Level.WARNING, "willNeed prefetch failed", e);
+                } catch (RuntimeException | Error e) {
+                    // A region (or the VSwap) closed meanwhile has nothing to bring back; anything
+                    // else is counted, and the executor lives on to serve the next willNeed.
+                    if (!(e instanceof IllegalStateException && (region.isClosed() || closing))) {
+                        prefetchErrors.report(e);
+                    }
                 }
             });
         } catch (java.util.concurrent.RejectedExecutionException closing) {
@@ -263,19 +268,14 @@ final class VSwapImpl implements VSwap {
         }
     }
 
+    /** Tests: the prefetcher's failure counter (and its injection hook). */
+    BackgroundErrors prefetchErrors() {
+        return prefetchErrors;
+    }
+
     /** Tests: waits until every willNeed so far has been served. */
     void awaitPrefetch() throws Exception {
         prefetcher.submit(() -> { }).get(1, java.util.concurrent.TimeUnit.MINUTES);
-    }
-
-    /** Pages whose move the kernel misreported and libuvswap caught (see FaultServers.moveMismatches). */
-    long moveMismatches() {
-        return servers.moveMismatches();
-    }
-
-    /** Resident pages the kernel refused to let leave (see FaultServers.evictRefused). */
-    long evictRefused() {
-        return servers.evictRefused();
     }
 
     /** Tests: a slot's descriptor word. */
@@ -511,7 +511,10 @@ final class VSwapImpl implements VSwap {
                 reclaimer.swpinFile.sum(), swapOut.swpoutFile.sum(), fileBackend.zswpwb(), fileBackend.writebackBatches(),
                 fileBackend.files().usedSlots(), fileBackend.files().storedBytes(), fileBackend.files().badSlots(),
                 fileBackend.writeErrors(), fileBackend.noSpace(), servers.readErrors(), servers.poisoned(),
-                fileBackend.swapoffPages(), fileBackend.zswapMaxBytes());
+                fileBackend.swapoffPages(), fileBackend.zswapMaxBytes(),
+                reclaimer.backgroundErrors() + fileBackend.backgroundErrors() + prefetchErrors.count()
+                        + (groupReclaimer == null ? 0 : groupReclaimer.backgroundErrors()),
+                servers.moveMismatches(), servers.evictRefused());
     }
 
     @Override

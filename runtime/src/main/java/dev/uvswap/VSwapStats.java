@@ -42,6 +42,16 @@ import java.util.Map;
  * @param poisonedPages       pages whose data could not be read: touching them raises an error
  * @param swapoffPages        pages moved out of retired files
  * @param zswapMaxBytes       the pool size that starts writeback
+ * @param backgroundErrors    unexpected failures uvswap's background threads (the group reclaimer,
+ *                            the completion drainer, writeback, the willNeed prefetcher) caught
+ *                            and survived; each is logged as a warning on logger "dev.uvswap", at
+ *                            most one per thread every 10 s (should be 0)
+ * @param moveMismatches      pages whose move the kernel reported wrongly (moved but reported
+ *                            failed, or the reverse), caught by checking the page tables before
+ *                            anything was freed: each is a page that was not lost
+ * @param evictRefusedPages   resident pages the kernel would not let leave (shared copy-on-write
+ *                            with another process, merged by KSM, pinned by I/O): they stayed
+ *                            resident and intact
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -53,7 +63,7 @@ public record VSwapStats(
         boolean kernelFaultsHandled,
         long swpinFile, long swpoutFile, long zswpwb, long writebackBatches, long fileSlotsUsed, long fileBytes,
         long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
-        long swapoffPages, long zswapMaxBytes) {
+        long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);

@@ -45,7 +45,7 @@ class ForkTest {
             int child = forkSleepingChild();
             try {
                 assertEquals(PAGES, r.pageOut(0, r.size()), "every page leaves although a child lives");
-                assertEquals(0, ((VSwapImpl) vswap).evictRefused());
+                assertEquals(0, vswap.stats().evictRefusedPages());
                 check(r);
             } finally {
                 reap(child);
@@ -63,7 +63,7 @@ class ForkTest {
             int child = forkSleepingChild();
             try {
                 assertEquals(0, r.pageOut(0, r.size()), "shared pages cannot leave");
-                assertEquals(PAGES, ((VSwapImpl) vswap).evictRefused(), "and each refusal is counted");
+                assertEquals(PAGES, vswap.stats().evictRefusedPages(), "and each refusal is counted");
                 assertEquals(PAGES * 4096L, r.residentBytes());
                 check(r);
             } finally {

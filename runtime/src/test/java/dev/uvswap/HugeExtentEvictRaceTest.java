@@ -69,7 +69,7 @@ class HugeExtentEvictRaceTest {
             }
             // What the page-table check caught: on an affected kernel, each one was a page lost before.
             System.out.printf("%s: %d rounds, %d misreported moves caught%n", second, rounds,
-                    ((VSwapImpl) vswap).moveMismatches());
+                    vswap.stats().moveMismatches());
         }
         assertEquals(List.of(), lost, pages + " pages lost in " + rounds + " rounds");
     }

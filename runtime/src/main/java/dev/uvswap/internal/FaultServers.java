@@ -25,6 +25,8 @@ public final class FaultServers implements AutoCloseable {
     private final int servers;
     private final SpscCompletionRing[] rings;
     private final MemorySegment[] stats;
+    /** Each region's base address, by id: what {@link #anyResident} asks mincore about. */
+    private final java.util.Map<Integer, Long> bases = new java.util.concurrent.ConcurrentHashMap<>();
     private boolean closed;
 
     /** Fills {@code config} (struct uvs_config) beforehand; creates and starts the servers. */
@@ -66,8 +68,31 @@ public final class FaultServers implements AutoCloseable {
     }
 
     public int addRegion(long base, long length, long pagemap, int flags) {
-        return (int) NativeErrors.check(uvswap_h.uvs_region_add(ctx, base, length, MemorySegment.ofAddress(pagemap), flags),
+        int id = (int) NativeErrors.check(uvswap_h.uvs_region_add(ctx, base, length, MemorySegment.ofAddress(pagemap), flags),
                 "uvs_region_add");
+        bases.put(id, base);
+        return id;
+    }
+
+    /**
+     * Whether any page of {@code [firstPage, firstPage + pages)} of a region is present
+     * (mincore, as uvs_evict asks before it moves anything): when none is, a swap-out has nothing
+     * to move and needs no staging chunk. {@code vec} has a byte per page. The caller keeps the
+     * region open (its lock); an unknown region answers true and uvs_evict decides.
+     */
+    boolean anyResident(int region, long firstPage, int pages, MemorySegment vec) {
+        Long base = bases.get(region);
+        if (base == null) {
+            return true;
+        }
+        NativeErrors.checkLibc(dev.uvswap.bindings.libc.libc_h.mincore(MemorySegment.ofAddress(base + firstPage * 4096),
+                pages * 4096L, vec), "mincore on a region");
+        for (int i = 0; i < pages; i++) {
+            if ((vec.get(ValueLayout.JAVA_BYTE, i) & 1) != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public Map<ThpFallback, Long> thpFallbacks() {
@@ -128,6 +153,7 @@ public final class FaultServers implements AutoCloseable {
     }
 
     public void removeRegion(int id) {
+        bases.remove(id);
         NativeErrors.check(uvswap_h.uvs_region_remove(ctx, id), "uvs_region_remove");
     }
 

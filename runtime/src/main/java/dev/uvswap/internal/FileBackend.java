@@ -85,6 +85,17 @@ public final class FileBackend implements AutoCloseable {
         return events.noSpace.sum();
     }
 
+    /** Failures the writeback thread caught and survived. */
+    public long backgroundErrors() {
+        return writeback.errors.count();
+    }
+
+    /** Tests: the writeback thread's next iteration throws {@code failure}. */
+    public void injectWritebackFailure(RuntimeException failure) {
+        writeback.errors.injectOnce(failure);
+        writeback.groupLimitChanged();   // wake it: the failure is thrown in the iteration this starts
+    }
+
     public long swapoffPages() {
         return swapoff.moved.sum();
     }

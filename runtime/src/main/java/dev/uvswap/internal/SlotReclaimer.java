@@ -38,6 +38,8 @@ public final class SlotReclaimer implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final Thread thread;
     private volatile boolean stopping;
+    /** Failures the drainer thread caught (and records it could not free); it carries on. */
+    private final BackgroundErrors errors = new BackgroundErrors("uvswap-reclaimer");
 
     public final LongAdder pswpin = new LongAdder();
     public final LongAdder zswpin = new LongAdder();
@@ -59,18 +61,47 @@ public final class SlotReclaimer implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Drains until closed. An iteration that throws is counted and logged and the loop goes on:
+     * a dead drainer would leave every consumed slot (and its pool bytes) unfreed. After a failure
+     * it waits its idle period, so a failure that repeats does not spin.
+     */
     private void run() {
         while (!stopping) {
-            servers.awaitDrainRequest(IDLE_WAIT_MILLIS);
-            drain();
+            try {
+                servers.awaitDrainRequest(IDLE_WAIT_MILLIS);
+                errors.throwIfInjected();
+                drain();
+            } catch (RuntimeException | Error e) {
+                errors.report(e);
+                pause();
+            }
         }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(IDLE_WAIT_MILLIS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Failures the drainer caught and survived. */
+    public long backgroundErrors() {
+        return errors.count();
+    }
+
+    /** Tests: the drainer thread's next iteration throws {@code failure}. */
+    public void injectOnce(RuntimeException failure) {
+        errors.injectOnce(failure);
     }
 
     /** Frees everything the servers have reported so far. */
     public void drain() {
         synchronized (lock) {
             for (int i = 0; i < servers.servers(); i++) {
-                servers.ring(i).drain(this::refaulted);
+                servers.ring(i).drain(this::refaultedOrReport);
             }
             long n;
             while ((n = NativeErrors.check(uvswap_h.uvs_drain_overflow(servers.context(), overflow, BATCH),
@@ -99,6 +130,19 @@ public final class SlotReclaimer implements AutoCloseable {
                 }
             }
             flush();
+        }
+    }
+
+    /**
+     * {@link #refaulted}, but a record that cannot be freed (its descriptor names no backend:
+     * a bug) is counted and logged instead of thrown: the ring is consumed as a whole, and a
+     * throw mid-ring would hand the records before it to the next drain again, freeing them twice.
+     */
+    private void refaultedOrReport(long vslot, long desc) {
+        try {
+            refaulted(vslot, desc);
+        } catch (RuntimeException e) {
+            errors.report(e);
         }
     }
 

@@ -15,9 +15,15 @@ import dev.uvswap.internal.staging.StagingArea;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.Lock;
+import java.util.function.BooleanSupplier;
+import java.util.function.LongConsumer;
 
 /**
  * The swap-out path (DESIGN.md §5.1), one batch of up to 512 pages at a time:
@@ -25,6 +31,14 @@ import java.util.concurrent.atomic.LongAdder;
  * (classify and compress under a claim) → store each result in the pool and replace CACHE with
  * a CAS. A fault may take a parked page back at any point before that CAS; then the CAS fails
  * and we drop our copy, and the fault's completion frees the slot and the staging page.
+ *
+ * <p><b>Staging chunks.</b> A batch holds a 2 MiB staging chunk while its pages are parked.
+ * A swap-out's hold is brief (until its batch is stored); a parked batch's lasts until it is
+ * compressed. So that staging is never a choke point for everyone, parked batches hold at most
+ * part of it: aging's a quarter ({@link #parkForAging}), explicit {@link #park}s half; when the
+ * area runs short anyway, the oldest explicitly parked batch is compressed to the pool, which
+ * frees its chunk ({@link #compressOldestParked}). And a range with nothing resident needs no
+ * chunk at all: it is checked first.
  */
 public final class SwapOut implements AutoCloseable {
     static final int BATCH = 512;
@@ -76,10 +90,12 @@ public final class SwapOut implements AutoCloseable {
         final RunWriter writer = new RunWriter();
         /** evict's single run, {first page, pages}. */
         final long[] oneRun = new long[2];
+        /** mincore's answer for a batch, a byte a page. */
+        final MemorySegment residency = arena.allocate(BATCH);
         /** The account of the batch's region: what its pool bytes and file slots are charged to. */
         Account account;
         /** Told the region page of each page a fault took back before it was stored (aging's touched pages); may be null. */
-        java.util.function.LongConsumer touched;
+        LongConsumer touched;
     }
 
     /**
@@ -90,8 +106,26 @@ public final class SwapOut implements AutoCloseable {
      */
     public record Parked(int region, Account account, long chunk, long[] vslots, long[] pages, int used, int parked) { }
 
-    /** Chunks held by parked batches, at most a quarter of the staging area: pageOut always finds room. */
-    private final java.util.concurrent.atomic.AtomicInteger heldChunks = new java.util.concurrent.atomic.AtomicInteger();
+    /** Chunks held by aging's parked batches, at most a quarter of the staging area. */
+    private final AtomicInteger heldChunks = new AtomicInteger();
+
+    /**
+     * How the swap-out path enters the region of an explicitly parked batch, to compress it
+     * when another caller needs its chunk: {@code lock} is a side of the region's lock that its
+     * operations hold (so its close waits, and is never waited for: it is only tried), and
+     * {@code closed} says whether it was closed (its close then freed the batch's pages).
+     */
+    public record RegionAccess(Lock lock, BooleanSupplier closed) { }
+
+    /** An explicitly parked batch and its region. */
+    private record Cached(Parked batch, RegionAccess region) { }
+
+    /** Explicitly parked batches, oldest first: the first compressed when staging runs short. */
+    private final ConcurrentLinkedDeque<Cached> cached = new ConcurrentLinkedDeque<>();
+    /** Chunks they hold, at most half of the staging area. */
+    private final AtomicInteger cachedChunks = new AtomicInteger();
+    /** Explicitly parked pages compressed because staging ran short. */
+    public final LongAdder parkedCompressed = new LongAdder();
 
     /** Runs of pages: {@code (first, length)} pairs in {@code runs[0 .. 2 * count)}. */
     public record Runs(long[] runs, int count, int pages) { }
@@ -110,6 +144,11 @@ public final class SwapOut implements AutoCloseable {
         this.writeback = backend.writeback();
         this.codec = zstd ? uvswap_h.UVS_CODEC_ZSTD() : uvswap_h.UVS_CODEC_LZ4();
         this.storedFormat = zstd ? uvswap_h.UVS_FMT_ZSTD() : uvswap_h.UVS_FMT_LZ4();
+    }
+
+    /** The completion drainer this path hands consumed slots to (tests reach its thread through it). */
+    public SlotReclaimer slotReclaimer() {
+        return reclaimer;
     }
 
     /** One batch of at most 512 pages inside one 2 MiB extent; returns its count, with STOP to end the walk. */
@@ -148,14 +187,10 @@ public final class SwapOut implements AutoCloseable {
     /** Swaps out the resident pages of {@code [firstPage, firstPage + n)}; returns how many were stored. */
     public long swapOut(int region, Account account, long firstPage, long n) {
         return inBatches(account, firstPage, n, (b, page, count) -> {
-            long chunk = staging.allocateChunk(30, TimeUnit.SECONDS);
-            if (chunk < 0) {
-                if (Thread.currentThread().isInterrupted()) {
-                    throw new VSwapException("swap-out interrupted while waiting for a staging chunk", 0);
-                }
-                throw new VSwapException("swap-out: no staging chunk became free within 30 s (all "
-                        + staging.chunks() + " in use)", 0);
+            if (!servers.anyResident(region, page, count, b.residency)) {
+                return 0;   // nothing to move: no chunk needed
             }
+            long chunk = chunkForSwapOut();
             int used = evict(b, region, page, count, chunk);
             if (used < 0) {
                 throw new VSwapException("swap-out: the slot space is full (" + slots.inUse() + " slots in use)", 0);
@@ -166,32 +201,136 @@ public final class SwapOut implements AutoCloseable {
     }
 
     /**
-     * Moves the resident pages of the range into the staging area (the swap cache) without
-     * compressing them; a touch moves a page back with no copy. Stops early, without waiting,
-     * when the staging area or the slot space is full. Returns how many pages were parked.
+     * A chunk for a swap-out batch: a free one, or the one the oldest explicitly parked batches
+     * give up when compressed. Waits only when no parked batch can give one up (every chunk is
+     * held by a batch in flight, or by aging's quarter); those end by themselves.
      */
-    public long park(int region, Account account, long firstPage, long n) {
+    private long chunkForSwapOut() {
+        long chunk;
+        while ((chunk = staging.allocateChunk(0)) < 0 && compressOldestParked()) {
+            // compressed one; its chunk is free unless another caller took it first
+        }
+        if (chunk < 0) {
+            chunk = staging.allocateChunk(30, TimeUnit.SECONDS);
+        }
+        if (chunk < 0) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw new VSwapException("swap-out interrupted while waiting for a staging chunk", 0);
+            }
+            throw new VSwapException("swap-out: no staging chunk became free within 30 s (all "
+                    + staging.chunks() + " in use)", 0);
+        }
+        return chunk;
+    }
+
+    /**
+     * Moves the resident pages of the range into the staging area (the swap cache) without
+     * compressing them; a touch moves a page back with no copy. Explicitly parked pages hold at
+     * most half of the staging area: beyond it, and whenever staging runs short, the oldest
+     * parked batches (of any region) are compressed to make room. Stops early only when the slot
+     * space is full or no chunk can be had. Returns how many pages were parked. {@code access}
+     * is how a later caller may enter this region to compress them.
+     */
+    public long park(int region, Account account, long firstPage, long n, RegionAccess access) {
         return inBatches(account, firstPage, n, (b, page, count) -> {
-            long chunk = staging.allocateChunk(0);
+            if (!servers.anyResident(region, page, count, b.residency)) {
+                return 0;   // nothing to move: no chunk needed
+            }
+            long chunk = chunkForParking();
             if (chunk < 0) {
                 return STOP;
             }
+            // Held until compressed or dropped: no other batch can publish CACHE in it meanwhile.
+            staging.hold(chunk);
             int used = evict(b, region, page, count, chunk);
             if (used < 0) {
+                releaseCached(chunk);
                 return STOP;
             }
             countWholeExtent(b, page, used);
-            long parked = 0;
-            for (int i = 0; i < used; i++) {
-                if (b.pages.getAtIndex(ValueLayout.JAVA_LONG, i) == uvswap_h.UVS_NO_PAGE()) {
-                    slots.free(b.vslots[i]);
-                    staging.release(chunk + i);
-                } else {
-                    parked++;
+            Parked p = parkedBatch(b, region, chunk, used);
+            if (p.parked() == 0) {
+                releaseCached(chunk);
+            } else {
+                cached.add(new Cached(p, access));
+            }
+            return p.parked();
+        });
+    }
+
+    /** A chunk for an explicitly parked batch, within its half of the area; -1 when none can be had. */
+    private long chunkForParking() {
+        do {
+            if (cachedChunks.incrementAndGet() <= staging.chunks() / 2) {
+                long chunk = staging.allocateChunk(0);
+                if (chunk >= 0) {
+                    return chunk;
                 }
             }
-            return parked;
-        });
+            cachedChunks.decrementAndGet();
+        } while (compressOldestParked());
+        return -1;
+    }
+
+    /** Ends an explicitly parked batch's hold on its chunk. */
+    private void releaseCached(long chunk) {
+        staging.unhold(chunk);
+        cachedChunks.decrementAndGet();
+    }
+
+    /**
+     * Staging is short: compresses the oldest explicitly parked batch to the pool, which frees
+     * its chunk (pages a fault took back are released by their completions). A batch whose
+     * region is busy (being closed, or pinning) is passed over and stays where it was; one
+     * whose region was closed is only dropped, its close freed its pages. Returns false when no
+     * batch could be taken.
+     */
+    private boolean compressOldestParked() {
+        ArrayDeque<Cached> busy = null;
+        try {
+            for (Cached c; (c = cached.pollFirst()) != null; ) {
+                Lock lock = c.region().lock();
+                if (!lock.tryLock()) {
+                    // Never wait: its closer may wait for a swap-out that waits for us.
+                    (busy == null ? busy = new ArrayDeque<>() : busy).push(c);
+                    continue;
+                }
+                try {
+                    if (!c.region().closed().getAsBoolean()) {
+                        parkedCompressed.add(storeParked(c.batch(), null));
+                    }
+                } finally {
+                    lock.unlock();
+                    releaseCached(c.batch().chunk());
+                }
+                return true;
+            }
+            return false;
+        } finally {
+            while (busy != null && !busy.isEmpty()) {
+                cached.offerFirst(busy.pop());   // back at the old end, in their order
+            }
+        }
+    }
+
+    /**
+     * The batch uvs_evict made of chunk {@code chunk}: entries it could not move are freed (slot
+     * and staging page) and zeroed, so a later {@link #storeBatch} skips them.
+     */
+    private Parked parkedBatch(Buffers b, int region, long chunk, int used) {
+        int parked = 0;
+        long[] pages = new long[used];
+        for (int i = 0; i < used; i++) {
+            pages[i] = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
+            if (pages[i] == uvswap_h.UVS_NO_PAGE()) {
+                slots.free(b.vslots[i]);
+                staging.release(chunk + i);
+                b.vslots[i] = 0;
+            } else {
+                parked++;
+            }
+        }
+        return new Parked(region, b.account, chunk, java.util.Arrays.copyOf(b.vslots, used), pages, used, parked);
     }
 
     /**
@@ -217,24 +356,12 @@ public final class SwapOut implements AutoCloseable {
         try {
             staging.hold(chunk);
             int pos = Math.max(0, evict(b, region, runs, chunk));
-            int parked = 0;
-            long[] pages = new long[pos];
-            for (int i = 0; i < pos; i++) {
-                pages[i] = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
-                if (pages[i] == uvswap_h.UVS_NO_PAGE()) {
-                    slots.free(b.vslots[i]);
-                    staging.release(chunk + i);
-                    b.vslots[i] = 0;
-                } else {
-                    parked++;
-                }
-            }
-            Parked p = new Parked(region, account, chunk, java.util.Arrays.copyOf(b.vslots, pos), pages, pos, parked);
-            if (parked == 0) {
+            Parked p = parkedBatch(b, region, chunk, pos);
+            if (p.parked() == 0) {
                 dropParked(p);
             } else {
-                account.chargeParked(parked);
-                countWholeExtent(b, pages[0], pos);
+                account.chargeParked(p.parked());
+                countWholeExtent(b, p.pages()[0], pos);
             }
             return p;
         } finally {
@@ -247,7 +374,16 @@ public final class SwapOut implements AutoCloseable {
      * took back meanwhile (touched while parked) goes to {@code touched}. Releases the batch's
      * hold. Returns how many pages were stored. The region must still be open.
      */
-    public long compressParked(Parked p, java.util.function.LongConsumer touched) {
+    public long compressParked(Parked p, LongConsumer touched) {
+        try {
+            return storeParked(p, touched);
+        } finally {
+            dropParked(p);
+        }
+    }
+
+    /** Compresses and stores what is still parked of a batch (its region open and entered); returns how many were stored. */
+    private long storeParked(Parked p, LongConsumer touched) {
         Buffers b = buffers.poll();
         if (b == null) {
             b = new Buffers();
@@ -262,7 +398,6 @@ public final class SwapOut implements AutoCloseable {
         } finally {
             b.touched = null;
             buffers.offer(b);
-            dropParked(p);
         }
     }
 

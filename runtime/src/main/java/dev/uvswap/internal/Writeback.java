@@ -55,6 +55,9 @@ public final class Writeback implements AutoCloseable {
     /** Age-list entries one claim may look at: bounds the work when most pages may not be written back. */
     private static final int SCAN_BUDGET = 16 * BATCH;
 
+    /** Failures the thread caught; it carries on (a dead writeback would let the pool grow past its limit). */
+    final BackgroundErrors errors = new BackgroundErrors("uvswap-writeback");
+
     public final LongAdder zswpwb = new LongAdder();
     public final LongAdder batches = new LongAdder();
 
@@ -110,6 +113,12 @@ public final class Writeback implements AutoCloseable {
         }
     }
 
+    /**
+     * Writes back until closed. An iteration that throws is counted and logged and the loop goes
+     * on; the batch it was writing is given back to the pool first ({@link #writeBatch}). After a
+     * failure it sleeps until rung or an idle period passes, as when there is nothing to do, so
+     * a failure that repeats does not spin.
+     */
     private void run() {
         while (!stopping) {
             try {
@@ -117,15 +126,24 @@ public final class Writeback implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
-            checkDeleted();
-            long low = maxBytes / 10 * 9;
-            // The pool as a whole: from over the limit down to the low mark. A group: while over its zswapMax.
-            boolean global = pool.totalBytes() > maxBytes;
-            while (enabled && !stopping) {
-                global = global && pool.totalBytes() > low;
-                if (!global && !owners.anyOverZswapMax() || writeBatch(global) == 0) {
-                    break;
-                }
+            try {
+                errors.throwIfInjected();
+                writeBack();
+            } catch (RuntimeException | Error e) {
+                errors.report(e);
+            }
+        }
+    }
+
+    private void writeBack() {
+        checkDeleted();
+        long low = maxBytes / 10 * 9;
+        // The pool as a whole: from over the limit down to the low mark. A group: while over its zswapMax.
+        boolean global = pool.totalBytes() > maxBytes;
+        while (enabled && !stopping) {
+            global = global && pool.totalBytes() > low;
+            if (!global && !owners.anyOverZswapMax() || writeBatch(global) == 0) {
+                break;
             }
         }
     }
@@ -153,31 +171,38 @@ public final class Writeback implements AutoCloseable {
             events.noRoom(files);
             return 0;   // sleep until a slot is freed, a file is added, or a second passes
         }
-        int n = claimOldest(global);
-        if (n == 0) {
-            return 0;
-        }
-        int done = 0;
         int written = 0;
-        while (done < n) {
-            SwapFiles.Run run = files.allocate(n - done, vslots, done);
-            if (run == null) {
-                events.noRoom(files);
-                break;
+        try {
+            int n = claimOldest(global);
+            for (int done = 0; done < n; ) {
+                SwapFiles.Run run = files.allocate(n - done, vslots, done);
+                if (run == null) {
+                    events.noRoom(files);
+                    break;
+                }
+                int err = writer.write(run, pool.area(), offsets, lengths, done);
+                if (err == 0) {
+                    written += publish(run, done);
+                } else {
+                    events.writeFailed(run, -err);
+                }
+                done += run.length();
+                batches.increment();
             }
-            int err = writer.write(run, pool.area(), offsets, lengths, done);
-            if (err == 0) {
-                written += publish(run, done);
-            } else {
-                events.writeFailed(run, -err);
-            }
-            done += run.length();
-            batches.increment();
+        } finally {
+            // Also when something above threw: a page left WRITEBACK would never be written back again.
+            giveBackUnwritten();
         }
-        // Not written (no room, or a failed write): back to the pool, unless a consumer took them,
-        // and back at the cold end of the age list.
+        return written;
+    }
+
+    /**
+     * The claimed pages not written (no room, a failed write, or a failure): back to the pool,
+     * unless a consumer took them, and back at the cold end of the age list.
+     */
+    private void giveBackUnwritten() {
         int unwritten = 0;
-        for (int i = 0; i < n; i++) {
+        for (int i = 0; i < BATCH; i++) {
             if (handles[i] == 0) {
                 continue;
             }
@@ -189,7 +214,6 @@ public final class Writeback implements AutoCloseable {
             handles[i] = 0;
         }
         ages.requeue(candidates, unwritten);
-        return written;
     }
 
     /**

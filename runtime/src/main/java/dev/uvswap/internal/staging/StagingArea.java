@@ -49,8 +49,10 @@ public final class StagingArea {
     /** Guarded by lock, as are the arrays below. */
     private final BitSet freeChunks;
     private final byte[] state;
-    /** USED: live pages.  TAKEN: minus the pages released ahead of {@code use}. */
+    /** USED: live pages and holds.  TAKEN: holds minus the pages released ahead of {@code use}. */
     private final int[] live;
+    /** The {@link #hold}s counted in {@code live}: they keep the chunk but are not parked pages. */
+    private final int[] holds;
 
     /** Written under lock, volatile for lock-free readers. */
     private volatile long pagesInUse;
@@ -70,6 +72,7 @@ public final class StagingArea {
         freeChunks.set(0, chunkCount);
         this.state = new byte[chunkCount];
         this.live = new int[chunkCount];
+        this.holds = new int[chunkCount];
     }
 
     /**
@@ -109,6 +112,7 @@ public final class StagingArea {
             freeChunks.clear(chunk);
             state[chunk] = TAKEN;
             live[chunk] = 0;
+            holds[chunk] = 0;
             chunksInUse = chunksInUse + 1;
             return (long) chunk * CHUNK_PAGES;
         } finally {
@@ -145,11 +149,11 @@ public final class StagingArea {
                 throw new IllegalStateException("chunk at page " + chunkFirstPage + " is not awaiting use()");
             }
             int remaining = pages + live[chunk];
-            if (remaining < 0) {
-                throw new IllegalStateException("chunk at page " + chunkFirstPage + ": " + (-live[chunk])
+            if (remaining - holds[chunk] < 0) {
+                throw new IllegalStateException("chunk at page " + chunkFirstPage + ": " + (holds[chunk] - live[chunk])
                         + " pages already released, but only " + pages + " used");
             }
-            pagesInUse = pagesInUse + remaining;
+            pagesInUse = pagesInUse + remaining - holds[chunk];
             live[chunk] = remaining;
             emptied = remaining == 0;
             state[chunk] = emptied ? DISCARDING : USED;
@@ -166,6 +170,7 @@ public final class StagingArea {
      * Holds a chunk from {@link #allocateChunk} (before its {@link #use}) as if it had one more
      * live page, so it is not freed and handed out again when its last parked page goes; the
      * holder knows that a page of it still holds what it parked there. {@link #unhold} ends it.
+     * A hold is not a parked page: {@link #pagesInUse} does not count it.
      */
     public void hold(long chunkFirstPage) {
         int chunk = chunkOf(chunkFirstPage);
@@ -175,6 +180,7 @@ public final class StagingArea {
                 throw new IllegalStateException("chunk at page " + chunkFirstPage + " is not awaiting use()");
             }
             live[chunk]++;
+            holds[chunk]++;
         } finally {
             lock.unlock();
         }
@@ -182,7 +188,25 @@ public final class StagingArea {
 
     /** Ends a {@link #hold}: the chunk is freed now if no parked page is left in it. */
     public void unhold(long chunkFirstPage) {
-        release(chunkFirstPage, 1);
+        int chunk = chunkOf(chunkFirstPage);
+        boolean emptied = false;
+        lock.lock();
+        try {
+            if ((state[chunk] != TAKEN && state[chunk] != USED) || holds[chunk] == 0) {
+                throw new IllegalStateException("chunk at page " + chunkFirstPage + " is not held");
+            }
+            holds[chunk]--;
+            live[chunk]--;
+            if (state[chunk] == USED && live[chunk] == 0) {
+                state[chunk] = DISCARDING;
+                emptied = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (emptied) {
+            returnChunk(chunk);
+        }
     }
 
     /** {@link #release(long, int)} of one page. */
@@ -213,9 +237,9 @@ public final class StagingArea {
         try {
             switch (state[chunk]) {
                 case USED -> {
-                    if (n > live[chunk]) {
+                    if (n > live[chunk] - holds[chunk]) {
                         throw new IllegalStateException("release of " + n + " pages at " + firstPage
-                                + ": its chunk has only " + live[chunk] + " live");
+                                + ": its chunk has only " + (live[chunk] - holds[chunk]) + " live");
                     }
                     live[chunk] -= n;
                     pagesInUse = pagesInUse - n;
@@ -225,7 +249,7 @@ public final class StagingArea {
                     }
                 }
                 case TAKEN -> {
-                    if (n - live[chunk] > CHUNK_PAGES) {
+                    if (n - (live[chunk] - holds[chunk]) > CHUNK_PAGES) {
                         throw new IllegalStateException("release of " + n + " pages at " + firstPage
                                 + ": more than a chunk released before use()");
                     }
