@@ -39,7 +39,8 @@ trap 'rm -rf "$tmp"' EXIT
 # --- uvswap.h -------------------------------------------------------------------------------------
 uvswap_functions=(
   uvs_abi_version uvs_create uvs_start uvs_destroy uvs_region_add uvs_region_remove uvs_region_resident uvs_region_stall_ns uvs_move_mismatches uvs_evict_refused uvs_region_throttle uvs_evict
-  uvs_compress uvs_populate uvs_file_attach uvs_file_inject uvs_server_ring uvs_server_stats
+  uvs_compress uvs_populate uvs_file_attach uvs_file_inject uvs_fault_contexts uvs_server_ring uvs_server_stats
+  uvs_sigbus_attach uvs_sigbus_detach uvs_sigbus_counters
   uvs_drain_overflow uvs_wait_drain uvs_quiesce uvs_hist_bucket_floor
 )
 uvswap_structs=(uvs_completion uvs_ring uvs_server_stats uvs_codec uvs_config uvs_cresult)
@@ -56,7 +57,7 @@ uvswap_constants=(
   UVS_THP_FB_PRESENT UVS_THP_FB_MIXED UVS_THP_FB_BUSY UVS_THP_FB_BACKEND UVS_THP_FB_ERROR UVS_THP_FB_NR
   UVS_HIST_SUB_BITS UVS_HIST_BUCKETS UVS_CFG_PIN_SERVERS
   UVS_CR_LOST UVS_CR_ZERO UVS_CR_FILL UVS_CR_ZSTD UVS_CR_LZ4 UVS_CR_RAW
-  UVS_CODEC_ZSTD UVS_CODEC_LZ4 UVS_NO_PAGE UVS_ABI_VERSION UVS_REGION_THP UVS_THROTTLE_MAX_NS
+  UVS_CODEC_ZSTD UVS_CODEC_LZ4 UVS_NO_PAGE UVS_ABI_VERSION UVS_REGION_THP UVS_REGION_INTHREAD UVS_THROTTLE_MAX_NS
 )
 
 # --- <linux/userfaultfd.h> + uvs_uffd.h -----------------------------------------------------------
@@ -78,7 +79,7 @@ uffd_constants=(
   UFFD_PAGEFAULT_FLAG_WRITE UFFD_PAGEFAULT_FLAG_WP UFFD_PAGEFAULT_FLAG_MINOR
   UFFD_FEATURE_PAGEFAULT_FLAG_WP UFFD_FEATURE_EVENT_FORK UFFD_FEATURE_EVENT_REMAP
   UFFD_FEATURE_EVENT_REMOVE UFFD_FEATURE_MISSING_HUGETLBFS UFFD_FEATURE_MISSING_SHMEM
-  UFFD_FEATURE_EVENT_UNMAP UFFD_FEATURE_THREAD_ID UFFD_FEATURE_MINOR_HUGETLBFS
+  UFFD_FEATURE_EVENT_UNMAP UFFD_FEATURE_SIGBUS UFFD_FEATURE_THREAD_ID UFFD_FEATURE_MINOR_HUGETLBFS
   UFFD_FEATURE_MINOR_SHMEM UFFD_FEATURE_EXACT_ADDRESS UFFD_FEATURE_WP_HUGETLBFS_SHMEM
   UFFD_FEATURE_WP_UNPOPULATED UFFD_FEATURE_POISON UFFD_FEATURE_WP_ASYNC UFFD_FEATURE_MOVE
 )

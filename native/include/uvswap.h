@@ -229,6 +229,7 @@ struct uvs_codec {
 	void *zstd_is_error;		/* unsigned ZSTD_isError(size_t) */
 	void *lz4_compress_default;	/* int LZ4_compress_default(src, dst, n, cap) */
 	void *lz4_decompress_safe;	/* int LZ4_decompress_safe(src, dst, n, cap) */
+	void *zstd_free_dctx;		/* size_t ZSTD_freeDCtx(dctx): fault contexts' own are freed with them */
 	int32_t zstd_level;		/* compression level for ZSTD (1 = fast default) */
 	int32_t pad;
 };
@@ -245,6 +246,8 @@ struct uvs_config {
 	uint64_t staging_base;		/* staging area: registered on uffd, 2 MiB aligned */
 	uint64_t staging_pages;
 	struct uvs_codec codec;
+	int32_t  sigbus_uffd;		/* userfaultfd with FEATURE_SIGBUS for in-thread regions, or -1 */
+	int32_t  inthread_contexts;	/* fault contexts for signal handlers, 0..UVS_MAX_SERVERS - nr_servers */
 };
 #define UVS_CFG_PIN_SERVERS	0x1	/* pin server i to CPU i % nr_cpus */
 
@@ -276,6 +279,17 @@ struct uvs_ctx;
 
 #define UVS_API __attribute__((visibility("default")))
 
+/*
+ * In-thread fault service.  uvs_sigbus_attach installs uvswap's SIGBUS handler (through libc's
+ * own sigaction, verified with the kernel; the handler it replaces gets every SIGBUS that is not
+ * a fault in an in-thread region) and starts a watchdog that reinstalls it if it is replaced.
+ * Detach before uvs_destroy.  uvs_sigbus_counters fills out[0] = 1 if the kernel has our handler
+ * now, out[1] = reinstalls by the watchdog, out[2] = signals forwarded.
+ */
+UVS_API int64_t uvs_sigbus_attach(struct uvs_ctx *ctx);
+UVS_API int64_t uvs_sigbus_detach(struct uvs_ctx *ctx);
+UVS_API int64_t uvs_sigbus_counters(int64_t *out, int32_t n);
+
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
 #define UVS_ABI_VERSION		7
@@ -295,6 +309,12 @@ UVS_API int64_t uvs_destroy(struct uvs_ctx *ctx);
 UVS_API int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_t *pagemap,
 			       uint32_t flags);
 #define UVS_REGION_THP		0x1
+/*
+ * Registered on cfg.sigbus_uffd: a fault raises SIGBUS on the faulting thread, and uvswap's
+ * handler serves it there (uvs_sigbus_attach).  Faults taken inside the kernel (read(2) into the
+ * region, socket writes from it) fail with EFAULT instead: such regions stay with the servers.
+ */
+#define UVS_REGION_INTHREAD	0x2
 /*
  * Pages of the region that are present: counted as they are installed (faults, prefaults) and
  * moved out (uvs_evict), so it costs nothing to ask.  Pages the application itself discards
@@ -370,6 +390,11 @@ UVS_API int64_t uvs_file_attach(struct uvs_ctx *ctx, int32_t idx, int32_t fd);
 UVS_API int64_t uvs_file_inject(struct uvs_ctx *ctx, int32_t idx, int32_t err, int32_t count);
 
 /* The server's completion ring and statistics (shared memory, valid until uvs_destroy). */
+/*
+ * Fault contexts: the servers, then the in-thread contexts.  Each has a completion ring and
+ * stats; uvs_server_ring and uvs_server_stats take an index below this.
+ */
+UVS_API int64_t uvs_fault_contexts(struct uvs_ctx *ctx);
 UVS_API struct uvs_ring *uvs_server_ring(struct uvs_ctx *ctx, int32_t server);
 UVS_API struct uvs_server_stats *uvs_server_stats(struct uvs_ctx *ctx, int32_t server);
 /* Move up to max records from the overflow list into buf; returns how many. */

@@ -20,7 +20,7 @@ typedef int (*lz4_fn)(const char *src, char *dst, int n, int cap);
 
 #define ZSTD_C_COMPRESSION_LEVEL	100	/* ZSTD_c_compressionLevel, stable API */
 
-/* Contexts live as long as their thread; a fault server or a pageOut caller keeps one each. */
+/* Contexts live as long as their thread; a pageOut or prefault caller keeps one each. */
 static __thread void *tls_dctx;
 static __thread void *tls_cctx;
 static __thread int tls_cctx_level;
@@ -50,9 +50,10 @@ static void *zstd_cctx(struct uvs_ctx *ctx)
 /*
  * Decode one stored page of the given format from src (len bytes) into dst.  Returns 0, -EIO
  * when the bytes do not decode to exactly one page, -ENOSYS without the codec.  A raw page is
- * taken as already in dst when src is NULL.
+ * taken as already in dst when src is NULL.  @dctx: the caller's zstd context, made in advance
+ * (a fault context's: the signal handler must not allocate); NULL takes this thread's own.
  */
-int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_t len, void *dst)
+int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_t len, void *dst, void *dctx)
 {
 	const struct uvs_codec *c = &ctx->cfg.codec;
 
@@ -74,8 +75,8 @@ int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_
 		return 0;
 	}
 	case UVS_FMT_ZSTD: {
-		void *dctx = zstd_dctx(ctx);
-
+		if (!dctx)
+			dctx = zstd_dctx(ctx);
 		if (!dctx || !c->zstd_decompress_dctx)
 			return -ENOSYS;
 		size_t r = ((zstd_decompress_dctx_fn)c->zstd_decompress_dctx)(dctx, dst, UVS_PAGE_SIZE, src, len);
@@ -94,11 +95,11 @@ int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_
 }
 
 /* Decode the pool object a handle names into dst (one page). */
-int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst)
+int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *dctx)
 {
 	const char *src = (const char *)(uintptr_t)(ctx->cfg.pool_base + uvs_handle_off(handle));
 
-	return uvs_codec_decode(ctx, uvs_handle_fmt(handle), src, uvs_handle_len(handle), dst);
+	return uvs_codec_decode(ctx, uvs_handle_fmt(handle), src, uvs_handle_len(handle), dst, dctx);
 }
 
 /* Compress one page into dst (capacity one page).  0 with *len set, or -errno. */

@@ -26,6 +26,9 @@ static int check_config(const struct uvs_config *cfg)
 {
 	if (cfg->uffd < 0 || cfg->nr_servers < 1 || cfg->nr_servers > UVS_MAX_SERVERS)
 		return -EINVAL;
+	if (cfg->inthread_contexts < 0 || cfg->inthread_contexts > UVS_MAX_SERVERS - cfg->nr_servers ||
+	    (cfg->inthread_contexts && cfg->sigbus_uffd < 0))
+		return -EINVAL;
 	if (cfg->ring_capacity < 16 || (cfg->ring_capacity & (cfg->ring_capacity - 1)))
 		return -EINVAL;
 	if (!cfg->desc_base || !cfg->pool_base || !cfg->staging_base || !cfg->staging_pages)
@@ -46,6 +49,8 @@ static void free_servers(struct uvs_ctx *ctx)
 			munmap(s->bounce, UVS_PAGE_SIZE);
 		if (s->fbuf)
 			munmap(s->fbuf, UVS_PAGE_SIZE);
+		if (s->dctx && ctx->cfg.codec.zstd_free_dctx)
+			((size_t (*)(void *))ctx->cfg.codec.zstd_free_dctx)(s->dctx);
 		uvs_thp_buffer_free(s);
 	}
 }
@@ -87,6 +92,9 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 	if (!ctx)
 		return -ENOMEM;
 	ctx->cfg = *cfg;
+	ctx->nr_inthread = cfg->inthread_contexts;
+	ctx->nr_ctx = cfg->nr_servers + cfg->inthread_contexts;
+	ctx->live_slot = -1;
 	ctx->nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (ctx->nr_cpus < 1)
 		ctx->nr_cpus = 1;
@@ -98,11 +106,15 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 		err = -errno;
 		goto fail;
 	}
-	for (int i = 0; i < cfg->nr_servers; i++) {
+	for (int i = 0; i < ctx->nr_ctx; i++) {
 		struct uvs_server *s = &ctx->servers[i];
 
 		s->ctx = ctx;
 		s->id = i;
+		s->inthread = i >= cfg->nr_servers;
+		/* Made now, on a normal thread: a signal handler may not allocate one. */
+		if (cfg->codec.zstd_create_dctx)
+			s->dctx = ((void *(*)(void))cfg->codec.zstd_create_dctx)();
 		s->ring = uvs_ring_create(cfg->ring_capacity);
 		s->stats = map_anon(sizeof(*s->stats));
 		s->bounce = map_anon(UVS_PAGE_SIZE);
@@ -135,6 +147,7 @@ int64_t uvs_destroy(struct uvs_ctx *ctx)
 {
 	if (!ctx)
 		return -EINVAL;
+	uvs_sigbus_detach(ctx);		/* no handler may read the context after this */
 	uvs_servers_stop(ctx);
 	ctx_free(ctx);
 	return 0;
@@ -180,7 +193,10 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 	uint64_t align = (flags & UVS_REGION_THP) ? (UVS_PAGE_SIZE << 9) : UVS_PAGE_SIZE;
 	int64_t id = -ENOSPC;
 
-	if (!len || (base | len) & (align - 1) || !pagemap || base + len < base || (flags & ~UVS_REGION_THP))
+	if (!len || (base | len) & (align - 1) || !pagemap || base + len < base ||
+	    (flags & ~(UVS_REGION_THP | UVS_REGION_INTHREAD)))
+		return -EINVAL;
+	if ((flags & UVS_REGION_INTHREAD) && !ctx->nr_inthread)
 		return -EINVAL;
 	pthread_mutex_lock(&ctx->region_lock);
 	for (int32_t i = 0; i < UVS_MAX_REGIONS; i++) {
@@ -191,6 +207,7 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 		r->base = base;
 		r->pagemap = pagemap;
 		r->flags = flags;
+		r->uffd = (flags & UVS_REGION_INTHREAD) ? ctx->cfg.sigbus_uffd : ctx->cfg.uffd;
 		atomic_store_explicit(&r->resident, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->stall_ns, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->ra_next, 0, memory_order_relaxed);
@@ -238,10 +255,13 @@ int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
 	return 0;
 }
 
-/* Wait until every server that might have seen the region has finished its batch. */
+/*
+ * Wait until every server that might have seen the region has finished its batch, and every
+ * signal handler its fault (an in-thread context's seq is odd while it serves one).
+ */
 static void quiesce_servers(struct uvs_ctx *ctx)
 {
-	for (int i = 0; i < ctx->cfg.nr_servers; i++) {
+	for (int i = 0; i < ctx->nr_ctx; i++) {
 		struct uvs_server *s = &ctx->servers[i];
 		uint64_t seq = atomic_load(&s->seq);	/* seq_cst: after our store of @end */
 
@@ -271,14 +291,19 @@ int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id)
 	return 0;
 }
 
+int64_t uvs_fault_contexts(struct uvs_ctx *ctx)
+{
+	return ctx ? ctx->nr_ctx : -EINVAL;
+}
+
 struct uvs_ring *uvs_server_ring(struct uvs_ctx *ctx, int32_t server)
 {
-	return server >= 0 && server < ctx->cfg.nr_servers ? ctx->servers[server].ring : NULL;
+	return server >= 0 && server < ctx->nr_ctx ? ctx->servers[server].ring : NULL;
 }
 
 struct uvs_server_stats *uvs_server_stats(struct uvs_ctx *ctx, int32_t server)
 {
-	return server >= 0 && server < ctx->cfg.nr_servers ? ctx->servers[server].stats : NULL;
+	return server >= 0 && server < ctx->nr_ctx ? ctx->servers[server].stats : NULL;
 }
 
 int64_t uvs_wait_drain(struct uvs_ctx *ctx, int32_t timeout_ms)

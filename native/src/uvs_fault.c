@@ -33,11 +33,11 @@ void uvs_spin_pause(struct uvs_server_stats *st)
 }
 
 /* A write fault gets a private page at once (COPY); a read maps the shared zero page. */
-static int install_zero(struct uvs_ctx *ctx, uint64_t addr, int write)
+static int install_zero(struct uvs_region *r, uint64_t addr, int write)
 {
 	if (write)
-		return uvs_uffd_copy(ctx->cfg.uffd, addr, zero_page, UVS_PAGE_SIZE);
-	return uvs_uffd_zeropage(ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+		return uvs_uffd_copy(r->uffd, addr, zero_page, UVS_PAGE_SIZE);
+	return uvs_uffd_zeropage(r->uffd, addr, UVS_PAGE_SIZE);
 }
 
 /* Claim the descriptor: wait out another C holder, never a Java one (Java only CASes). */
@@ -64,11 +64,11 @@ static uint64_t claim_desc(_Atomic uint64_t *dw, struct uvs_server_stats *st)
  * when the page is in the region and gone from staging, -EEXIST when the region has a page
  * already (staging keeps ours), or the move's error with the page still in staging.
  */
-static int move_back(struct uvs_ctx *ctx, uint64_t addr, uint64_t parked)
+static int move_back(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uint64_t parked)
 {
 	uint64_t moved;
 	uint8_t where;
-	int err = uvs_uffd_move(ctx->cfg.uffd, addr, parked, UVS_PAGE_SIZE, 0, &moved);
+	int err = uvs_uffd_move(r->uffd, addr, parked, UVS_PAGE_SIZE, 0, &moved);
 	int werr = uvs_page_whereabouts(parked, addr, 1, &where);
 
 	if (werr)
@@ -79,7 +79,7 @@ static int move_back(struct uvs_ctx *ctx, uint64_t addr, uint64_t parked)
 	case UVS_AT_DST:
 		if (err)
 			/* moved, whatever the ioctl said: wake the toucher the move may not have woken */
-			uvs_uffd_wake(ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+			uvs_uffd_wake(r->uffd, addr, UVS_PAGE_SIZE);
 		return 0;
 	case UVS_AT_BOTH:
 		return -EEXIST;
@@ -91,38 +91,39 @@ static int move_back(struct uvs_ctx *ctx, uint64_t addr, uint64_t parked)
 	}
 }
 
-static int swap_in(struct uvs_ctx *ctx, uint64_t addr, uint64_t pm, int write, struct uvs_sink *sink,
-		   struct uvs_server_stats *st, int *kind)
+static int swap_in(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uint64_t pm, int write,
+		   struct uvs_sink *sink, struct uvs_server_stats *st, int *kind)
 {
 	uint64_t vslot = uvs_pm_to_vslot(pm);
 	_Atomic uint64_t *dw = uvs_desc_word(ctx, vslot);
 	uint64_t d = claim_desc(dw, st);
 	void *bounce = sink->server ? sink->server->bounce : tls_bounce;
+	void *dctx = sink->server ? sink->server->dctx : NULL;
 	int err, cause = EIO;
 
 	switch (uvs_desc_tag(d)) {
 	case UVS_TAG_ZERO:
 		*kind = UVS_FK_ZERO;
-		err = install_zero(ctx, addr, write);
+		err = install_zero(r, addr, write);
 		break;
 	case UVS_TAG_ZSWAP:
 	case UVS_TAG_WRITEBACK:
 		*kind = UVS_FK_ZSWAP;
-		err = uvs_codec_decompress(ctx, uvs_desc_payload(d), bounce);
+		err = uvs_codec_decompress(ctx, uvs_desc_payload(d), bounce, dctx);
 		if (!err)
-			err = uvs_uffd_copy(ctx->cfg.uffd, addr, bounce, UVS_PAGE_SIZE);
+			err = uvs_uffd_copy(r->uffd, addr, bounce, UVS_PAGE_SIZE);
 		break;
 	case UVS_TAG_FILE:
 	case UVS_TAG_SWAPOFF:
 		*kind = UVS_FK_FILE;
 		err = uvs_file_read(ctx, uvs_desc_payload(d), bounce, sink->server ? sink->server->fbuf : tls_fbuf,
-				    0, &cause);
+				    dctx, 0, &cause);
 		if (!err)
-			err = uvs_uffd_copy(ctx->cfg.uffd, addr, bounce, UVS_PAGE_SIZE);
+			err = uvs_uffd_copy(r->uffd, addr, bounce, UVS_PAGE_SIZE);
 		break;
 	case UVS_TAG_CACHE:
 		*kind = UVS_FK_CACHE;
-		err = move_back(ctx, addr, (uint64_t)(uintptr_t)uvs_staging_page(ctx, uvs_desc_payload(d)));
+		err = move_back(ctx, r, addr, (uint64_t)(uintptr_t)uvs_staging_page(ctx, uvs_desc_payload(d)));
 		break;
 	default:
 		/* NONE or a backend this build does not serve: the data is not ours to guess. */
@@ -171,9 +172,9 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 	atomic_fetch_add_explicit(&r->resident, 1, memory_order_relaxed);
 	if (w == 0) {
 		*kind = UVS_FK_FIRST_TOUCH;
-		err = install_zero(ctx, addr, write);
+		err = install_zero(r, addr, write);
 	} else {
-		err = swap_in(ctx, addr, w, write, sink, st, kind);
+		err = swap_in(ctx, r, addr, w, write, sink, st, kind);
 	}
 	/* release: the page is present (or untouched on error) before evictors may claim it */
 	atomic_store_explicit(pm, err ? w : 0, memory_order_release);
@@ -184,7 +185,7 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 		*kind = UVS_FK_STALE;
 		if (st)
 			st->wakes++;
-		return uvs_uffd_wake(ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+		return uvs_uffd_wake(r->uffd, addr, UVS_PAGE_SIZE);
 	}
 	return err;
 }
@@ -256,12 +257,12 @@ static void serve_stray(struct uvs_ctx *ctx, struct uvs_server *s, uint64_t addr
  * access raises SIGBUS (the JVM turns one inside a memory-segment access into an
  * InternalError); slot and page map keep naming the data, and the region's close frees it.
  */
-static int poison(struct uvs_server *s, uint64_t addr)
+static int poison(struct uvs_server *s, struct uvs_region *r, uint64_t addr)
 {
-	int err = uvs_uffd_poison(s->ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+	int err = uvs_uffd_poison(r->uffd, addr, UVS_PAGE_SIZE);
 
 	if (err == -EEXIST)
-		err = uvs_uffd_wake(s->ctx->cfg.uffd, addr, UVS_PAGE_SIZE);
+		err = uvs_uffd_wake(r->uffd, addr, UVS_PAGE_SIZE);
 	if (!err)
 		s->stats->poisoned++;
 	return err;
@@ -276,38 +277,33 @@ static int transient(int err)
 	return err == -ENOMEM || err == -EAGAIN || err == -EBUSY || err == -EINTR;
 }
 
-/* t0: when the fault was read, so a throttled fault's wait counts as its group's stall. */
-static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64_t t0)
+/*
+ * Serve the missing page at @addr with context @s, on whichever thread runs it: a server, or
+ * the faulting thread in uvswap's SIGBUS handler (so everything here is async-signal-safe).
+ * Returns the region, or NULL when it is gone (unregistered, which woke its waiters, and being
+ * removed) or the servers are stopping.
+ */
+static struct uvs_region *serve_at(struct uvs_server *s, uint64_t addr, int write, int *kind)
 {
 	struct uvs_ctx *ctx = s->ctx;
-	uint64_t addr = msg->arg.pagefault.address & UVS_PAGE_MASK;
-	int write = (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
 	struct uvs_sink sink = { .server = s };
 	long backoff = 1, waited_ms = 0;
-	int kind = UVS_FK_STALE;
-	struct uvs_region *r = NULL;
-	uint64_t ns;
 
-	if (uvs_in_staging(ctx, addr)) {
-		serve_stray(ctx, s, addr);
-		return;
-	}
 	for (;;) {
-		r = uvs_region_of_addr(ctx, addr);
+		struct uvs_region *r = uvs_region_of_addr(ctx, addr);
 
-		/* Gone: the region was unregistered (which woke its waiters) and is being removed. */
 		if (!r || atomic_load_explicit(&ctx->stopping, memory_order_relaxed))
-			return;
-		if (uvs_thp_serve(s, r, addr, &kind))
-			break;
+			return NULL;
+		if (uvs_thp_serve(s, r, addr, kind))
+			return r;
 		int sequential = note_sequential(r, addr);
-		int err = uvs_resolve_page(ctx, r, addr, write, &sink, s->stats, &kind);
+		int err = uvs_resolve_page(ctx, r, addr, write, &sink, s->stats, kind);
 		if (!err) {
-			swap_readahead(s, r, addr, kind, sequential, &sink);
-			break;
+			swap_readahead(s, r, addr, *kind, sequential, &sink);
+			return r;
 		}
-		if (err == -EIO && !poison(s, addr))
-			break;
+		if (err == -EIO && !poison(s, r, addr))
+			return r;
 		/*
 		 * Nothing was changed, the data is where it was.  Retry what passes (the kernel short
 		 * of memory, a page busy for a moment; a region being closed disappears from the
@@ -316,18 +312,95 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64
 		 * the data.
 		 */
 		uvs_stats_error(s->stats, err);
-		if ((!transient(err) || waited_ms >= RETRY_MAX_MS) && !poison(s, addr))
-			break;
+		if ((!transient(err) || waited_ms >= RETRY_MAX_MS) && !poison(s, r, addr))
+			return r;
 		sleep_ms(backoff);
 		waited_ms += backoff;
 		if (backoff < 100)
 			backoff *= 2;
 	}
-	ns = uvs_now_ns() - t0;
+}
+
+/* The fault took @t0..now: count it, and charge the wait to its region's group (PSI "some"). */
+static void account(struct uvs_server *s, struct uvs_region *r, int kind, uint64_t t0)
+{
+	uint64_t ns = uvs_now_ns() - t0;
+
 	uvs_stats_record(s->stats, kind, ns);
-	/* a thread of the region waited this long: its group's pressure (PSI "some") */
 	if (r)
 		atomic_fetch_add_explicit(&r->stall_ns, ns, memory_order_relaxed);
+}
+
+/* t0: when the fault was read, so a throttled fault's wait counts as its group's stall. */
+static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64_t t0)
+{
+	uint64_t addr = msg->arg.pagefault.address & UVS_PAGE_MASK;
+	int write = (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
+	int kind = UVS_FK_STALE;
+
+	struct uvs_region *r;
+
+	if (uvs_in_staging(s->ctx, addr)) {
+		serve_stray(s->ctx, s, addr);
+		return;
+	}
+	r = serve_at(s, addr, write, &kind);	/* before account() reads kind */
+	account(s, r, kind, t0);
+}
+
+/*
+ * An in-thread fault context for this handler: any unclaimed one, starting at a place that
+ * differs between threads (their stacks) so that concurrent faults spread.  All claimed means
+ * as many threads are inside a fault right now: wait for one to finish (microseconds).
+ */
+static struct uvs_server *claim_context(struct uvs_ctx *ctx)
+{
+	int n = ctx->nr_inthread;
+	int start = (int)(((uintptr_t)&n >> 14) % (uintptr_t)n);
+
+	for (;;) {
+		for (int k = 0; k < n; k++) {
+			struct uvs_server *s = &ctx->servers[ctx->cfg.nr_servers + (start + k) % n];
+			int expect = 0;
+
+			if (atomic_load_explicit(&s->claimed, memory_order_relaxed))
+				continue;
+			/* acquire: the last holder's ring records and counters come before ours */
+			if (atomic_compare_exchange_strong_explicit(&s->claimed, &expect, 1, memory_order_acquire,
+								    memory_order_relaxed))
+				return s;
+		}
+		sched_yield();
+	}
+}
+
+/*
+ * The SIGBUS handler's entry (uvs_sigbus.c): 1 when @addr is in one of this context's in-thread
+ * regions and the fault was dealt with (served, or poisoned so the access fails), 0 if it is
+ * not ours.  Runs on the faulting thread, in a signal handler.
+ */
+int uvs_inthread_fault(struct uvs_ctx *ctx, uint64_t addr, int write)
+{
+	struct uvs_region *r = uvs_region_of_addr(ctx, addr);
+	struct uvs_server *s;
+	uint64_t t0;
+	int kind = UVS_FK_STALE;
+
+	if (!r || !(r->flags & UVS_REGION_INTHREAD))
+		return 0;
+	t0 = uvs_now_ns();
+	s = claim_context(ctx);
+	/*
+	 * seq_cst: odd while we serve; uvs_region_remove stores the region's end and then waits for
+	 * every odd seq, and serve_at looks the region up again after this, so one of us sees the other.
+	 */
+	atomic_fetch_add(&s->seq, 1);
+	r = serve_at(s, addr & UVS_PAGE_MASK, write, &kind);	/* before account() reads kind */
+	account(s, r, kind, t0);
+	atomic_fetch_add(&s->seq, 1);
+	/* release: our ring records and counters are complete for the next holder and for Java */
+	atomic_store_explicit(&s->claimed, 0, memory_order_release);
+	return 1;
 }
 
 static void pin_to_cpu(struct uvs_server *s)

@@ -94,7 +94,7 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off, int nowait)
  * own errno in *cause: the caller treats every medium failure alike.  With UVS_READ_NOWAIT,
  * -EAGAIN when the read would have to wait for the disk.
  */
-int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, int flags, int *cause)
+int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, void *dctx, int flags, int *cause)
 {
 	struct uvs_file *f = &ctx->files[uvs_fh_file(fh)];
 	uint64_t len = uvs_handle_len(fh);
@@ -116,7 +116,7 @@ int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, int 
 				 flags & UVS_READ_NOWAIT);
 	atomic_fetch_sub_explicit(&f->readers, 1, memory_order_release);
 	if (!err)
-		err = uvs_codec_decode(ctx, fmt, fmt == UVS_FMT_RAW ? dst : stage, len, dst);
+		err = uvs_codec_decode(ctx, fmt, fmt == UVS_FMT_RAW ? dst : stage, len, dst, dctx);
 	if (err == -EAGAIN && (flags & UVS_READ_NOWAIT))
 		return err;
 	if (err) {

@@ -29,6 +29,7 @@ struct uvs_region {
 	_Atomic uint64_t end;		/* 0 = slot unused or removed */
 	uint64_t *pagemap;
 	uint32_t flags;			/* UVS_REGION_* */
+	int uffd;			/* the userfaultfd it is registered on: resolve ioctls go there */
 	_Atomic uint64_t ra_next;	/* readahead: the page a sequential reader faults on next */
 	_Atomic int64_t resident;	/* pages we installed minus pages we moved out (relaxed) */
 	_Atomic uint64_t stall_ns;	/* summed service time of the region's faults (relaxed) */
@@ -73,6 +74,9 @@ struct uvs_server {
 	void *fbuf;			/* one page, a compressed page read from a swap file */
 	void *thp_buf;			/* 2 MiB, unregistered: a huge page is assembled here */
 	struct extent *thp_extent;	/* claim state of the extent being assembled */
+	void *dctx;			/* zstd decompression context, made with the context */
+	int inthread;			/* an in-thread fault context (uvs_sigbus.c), not a server thread */
+	_Atomic int claimed;		/* in-thread: 1 while a signal handler uses it */
 };
 
 struct uvs_ctx {
@@ -81,7 +85,14 @@ struct uvs_ctx {
 	int drain_fd;			/* eventfd: servers ask Java's drainer to run */
 	int nr_cpus;
 	_Atomic int stopping;		/* servers give up retrying a failing fault */
+	/*
+	 * [0, nr_servers): the server threads; [nr_servers, nr_ctx): in-thread fault contexts,
+	 * claimed by signal handlers.  Each has its own ring, stats and buffers.
+	 */
 	struct uvs_server servers[UVS_MAX_SERVERS];
+	int nr_inthread;
+	int nr_ctx;
+	int live_slot;			/* uvs_sigbus.c's slot for this context, -1 if none */
 	pthread_mutex_t region_lock;	/* serialises add/remove; servers never take it */
 	_Atomic int32_t region_hwm;	/* regions[0..hwm) may be live */
 	struct uvs_region regions[UVS_MAX_REGIONS];
@@ -114,13 +125,13 @@ void uvs_sink_push(struct uvs_ctx *ctx, struct uvs_sink *sink, uint64_t vslot, u
 struct uvs_ring *uvs_ring_create(uint32_t capacity);
 
 /* uvs_codec.c */
-int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst);
-int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_t len, void *dst);
+int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *dctx);
+int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_t len, void *dst, void *dctx);
 
 /* uvs_file.c */
 void uvs_files_init(struct uvs_ctx *ctx);
 #define UVS_READ_NOWAIT	0x1	/* only from the page cache, else -EAGAIN */
-int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, int flags, int *cause);
+int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, void *dctx, int flags, int *cause);
 int uvs_codec_compress(struct uvs_ctx *ctx, int codec, const void *src, void *dst, uint32_t *len);
 
 /* uvs_stats.c */
@@ -134,6 +145,9 @@ void uvs_zero_fill(struct uvs_ctx *ctx, uint64_t addr, int write, struct uvs_ser
 int uvs_servers_start(struct uvs_ctx *ctx);
 void uvs_servers_stop(struct uvs_ctx *ctx);
 void uvs_spin_pause(struct uvs_server_stats *st);
+
+/* uvs_sigbus.c / uvs_fault.c: the in-thread fault path */
+int uvs_inthread_fault(struct uvs_ctx *ctx, uint64_t addr, int write);
 
 /* uvs_thp.c */
 int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int *kind);

@@ -2,7 +2,9 @@
 /*
  * uvs_ring.c - completion records from swap-ins to Java (SpscCompletionRing on the Java side).
  *
- * A server is the only producer of its ring and Java's drainer the only consumer.  The server
+ * A server is the only producer of its ring and Java's drainer the only consumer; an in-thread
+ * fault context's ring has one producer at a time, whoever holds the context's claim (the
+ * claim's acquire and release order one holder's records before the next one's).  The server
  * must never wait for Java (a JVM thread blocked in a fault can hold up a safepoint, and the
  * drainer may be the thread stopped at it), so a full ring spills to a lock-free overflow
  * stack instead of blocking.  When the ring passes a quarter full the server pokes drain_fd so
@@ -60,7 +62,11 @@ static void ring_push(struct uvs_ctx *ctx, struct uvs_server *s, uint64_t vslot,
 
 	if (used >= ring->capacity) {
 		s->stats->ring_overflows++;
-		overflow_push(ctx, s->stats, vslot, desc);
+		if (s->inthread)
+			/* A signal handler may not malloc: the record is dropped, a counted leak. */
+			uvs_stats_error(s->stats, ENOSPC);
+		else
+			overflow_push(ctx, s->stats, vslot, desc);
 	} else {
 		struct uvs_completion *rec = &ring->rec[tail & (ring->capacity - 1)];
 

@@ -151,7 +151,7 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
 		switch (uvs_desc_tag(d)) {
 		case UVS_TAG_ZSWAP:
 		case UVS_TAG_WRITEBACK:
-			err = uvs_codec_decompress(s->ctx, uvs_desc_payload(d), dst);
+			err = uvs_codec_decompress(s->ctx, uvs_desc_payload(d), dst, s->dctx);
 			break;
 		case UVS_TAG_FILE:
 		case UVS_TAG_SWAPOFF:
@@ -161,7 +161,7 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
 			 * wait on its claims).  An uncached page sends the extent to 4 KiB service,
 			 * whose reads start the file's readahead.
 			 */
-			err = uvs_file_read(s->ctx, uvs_desc_payload(d), dst, s->fbuf, UVS_READ_NOWAIT, &cause);
+			err = uvs_file_read(s->ctx, uvs_desc_payload(d), dst, s->fbuf, s->dctx, UVS_READ_NOWAIT, &cause);
 			break;
 		case UVS_TAG_CACHE:
 			memcpy(dst, uvs_staging_page(s->ctx, uvs_desc_payload(d)), UVS_PAGE_SIZE);
@@ -312,7 +312,7 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 	/* Counted before the move wakes the toucher; what did not move is taken back below. */
 	atomic_fetch_add_explicit(&r->resident, EXT_PAGES, memory_order_relaxed);
 	if (!err)
-		err = uvs_uffd_move(s->ctx->cfg.uffd, e->base, src, EXT_SIZE, 0, &moved);
+		err = uvs_uffd_move(r->uffd, e->base, src, EXT_SIZE, 0, &moved);
 	installed = settle(s->ctx, e, src, err, moved, where);
 	finish(s, e, swapin, where);
 	atomic_fetch_sub_explicit(&r->resident, EXT_PAGES - installed, memory_order_relaxed);
@@ -325,7 +325,7 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 			fallback(s, UVS_THP_FB_ERROR);
 		if (installed)
 			/* a move that failed part way may not have woken the toucher of a page it moved */
-			uvs_uffd_wake(s->ctx->cfg.uffd, e->base, EXT_SIZE);
+			uvs_uffd_wake(r->uffd, e->base, EXT_SIZE);
 		return where[(addr - e->base) >> UVS_PAGE_SHIFT] == UVS_AT_DST;
 	}
 	*kind = swapin ? UVS_FK_THP_SWAPIN : UVS_FK_THP_FIRST_TOUCH;

@@ -18,6 +18,9 @@ public sealed interface Region extends AutoCloseable permits RegionImpl {
     /** Whether the region uses 2 MiB huge pages (it was not allocated with {@link RegionOption#SMALL_PAGES}). */
     boolean hugePages();
 
+    /** Who serves this region's faults: the faulting thread, or uvswap's fault-server threads. */
+    FaultMode faultMode();
+
     /**
      * Swaps out the resident pages of {@code [offset, offset + length)} now (length rounds up to
      * whole pages) and returns how many left memory. Pages the pool refuses stay resident.

@@ -18,6 +18,7 @@ final class RegionImpl implements Region {
 
     private final VSwapImpl owner;
     private final boolean hugePages;
+    private final FaultMode faultMode;
     private final Mapping memory;
     private final Mapping pagemap;
     private final int id;
@@ -55,8 +56,10 @@ final class RegionImpl implements Region {
     /** Pages aging holds parked in this region (its share of the group's window). */
     private final java.util.concurrent.atomic.AtomicLong parkedPages = new java.util.concurrent.atomic.AtomicLong();
 
-    RegionImpl(VSwapImpl owner, Mapping memory, Mapping pagemap, int id, boolean hugePages, MemoryGroupImpl group) {
+    RegionImpl(VSwapImpl owner, Mapping memory, Mapping pagemap, int id, boolean hugePages, MemoryGroupImpl group,
+               FaultMode faultMode) {
         this.owner = owner;
+        this.faultMode = faultMode;
         this.group = group;
         this.hugePages = hugePages;
         this.memory = memory;
@@ -94,6 +97,11 @@ final class RegionImpl implements Region {
     @Override
     public boolean hugePages() {
         return hugePages;
+    }
+
+    @Override
+    public FaultMode faultMode() {
+        return faultMode;
     }
 
     @Override

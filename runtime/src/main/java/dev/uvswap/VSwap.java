@@ -127,8 +127,20 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
         private boolean zswapWriteback = true;
         private final List<VSwapConfig.SwapFileSpec> swapFiles = new ArrayList<>();
         private Consumer<SwapFileEvent> swapFileEvents;
+        private FaultMode faultMode;
 
         private Builder() {
+        }
+
+        /**
+         * Who serves the faults of regions that do not choose ({@link RegionOption#FAULTS_IN_THREAD},
+         * {@link RegionOption#FAULTS_ON_SERVERS}). Default: {@link FaultMode#SERVER_THREADS}, which
+         * works with any I/O; with a user-mode-only userfaultfd, where faults inside system calls
+         * fail either way, {@link FaultMode#IN_THREAD}.
+         */
+        public Builder faultMode(FaultMode mode) {
+            this.faultMode = Objects.requireNonNull(mode, "mode");
+            return this;
         }
 
         public Builder compressor(Compressor c) {
@@ -222,7 +234,7 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
             long pool = poolMaxBytes > 0 ? poolMaxBytes : VSwapConfig.defaultPoolMaxBytes();
             long zswap = zswapMaxBytes > 0 ? zswapMaxBytes : Math.min(pool, VSwapConfig.defaultZswapMaxBytes());
             return VSwapImpl.create(new VSwapConfig(compressor, zstdLevel, faultThreads, pinFaultThreads, userModeOnly,
-                    pool, zswap, zswapWriteback, swapFiles, swapFileEvents));
+                    pool, zswap, zswapWriteback, swapFiles, swapFileEvents, faultMode));
         }
     }
 }

@@ -32,6 +32,12 @@ final class VSwapImpl implements VSwap {
 
     private final VSwapConfig config;
     private final Userfaultfd uffd;
+    /** Regions whose faults are served on the faulting thread are registered here (UFFD_FEATURE_SIGBUS). */
+    private final Userfaultfd inThreadUffd;
+    /** What a region that does not choose gets. */
+    private final FaultMode defaultFaultMode;
+    /** Whether the SIGBUS handler serves this VSwap yet: attached with the first in-thread region. */
+    private boolean signalHandlerAttached;
     private final Mapping descTable;
     private final Mapping poolArea;
     private final Mapping stagingArea;
@@ -70,6 +76,10 @@ final class VSwapImpl implements VSwap {
     private VSwapImpl(VSwapConfig config, Deque<AutoCloseable> opened) {
         this.config = config;
         this.uffd = push(opened, Userfaultfd.open(config.userModeOnly()));
+        this.inThreadUffd = push(opened, Userfaultfd.openInThread());
+        // Where faults inside system calls fail anyway (user-mode-only), in-thread costs nothing.
+        this.defaultFaultMode = config.faultMode() != null ? config.faultMode()
+                : uffd.kernelFaults() ? FaultMode.SERVER_THREADS : FaultMode.IN_THREAD;
         this.descTable = reserve(opened, VSwapConfig.SLOT_CAPACITY * Long.BYTES, 4096, "slot descriptors");
         this.ownerTable = reserve(opened, VSwapConfig.SLOT_CAPACITY * Integer.BYTES, 4096, "slot owners");
         this.owners = new SlotOwners(ownerTable.segment());
@@ -92,6 +102,9 @@ final class VSwapImpl implements VSwap {
             uvs_config.pool_bytes(cfg, poolArea.size());
             uvs_config.staging_base(cfg, stagingArea.address());
             uvs_config.staging_pages(cfg, stagingArea.size() / RegionImpl.PAGE);
+            uvs_config.sigbus_uffd(cfg, inThreadUffd.fd());
+            uvs_config.inthread_contexts(cfg, Math.min(VSwapConfig.IN_THREAD_CONTEXTS,
+                    uvswap_h.UVS_MAX_SERVERS() - config.faultThreads()));
             CompressionCodec.resolve(uvs_config.codec(cfg), config.compressor(), config.zstdLevel());
             this.servers = push(opened, new FaultServers(cfg));
         }
@@ -382,7 +395,13 @@ final class VSwapImpl implements VSwap {
     }
 
     private Region allocate(long bytes, MemoryGroupImpl group, RegionOption... options) {
-        boolean huge = !java.util.List.of(options).contains(RegionOption.SMALL_PAGES);
+        List<RegionOption> opts = java.util.List.of(options);
+        boolean huge = !opts.contains(RegionOption.SMALL_PAGES);
+        if (opts.contains(RegionOption.FAULTS_IN_THREAD) && opts.contains(RegionOption.FAULTS_ON_SERVERS)) {
+            throw new IllegalArgumentException("FAULTS_IN_THREAD and FAULTS_ON_SERVERS together: choose one");
+        }
+        FaultMode mode = opts.contains(RegionOption.FAULTS_IN_THREAD) ? FaultMode.IN_THREAD
+                : opts.contains(RegionOption.FAULTS_ON_SERVERS) ? FaultMode.SERVER_THREADS : defaultFaultMode;
         if (bytes <= 0) {
             throw new IllegalArgumentException("region size must be positive: " + bytes);
         }
@@ -390,10 +409,23 @@ final class VSwapImpl implements VSwap {
             throw new IllegalArgumentException("region size " + bytes + " exceeds the largest region, "
                     + MAX_REGION_BYTES + " bytes (64 TiB)");
         }
-        return whileOpen(() -> reserveRegion(bytes, group, huge));
+        return whileOpen(() -> reserveRegion(bytes, group, huge, mode));
     }
 
-    private Region reserveRegion(long bytes, MemoryGroupImpl group, boolean huge) {
+    /** The userfaultfd a region of this mode is registered on. */
+    private Userfaultfd uffdFor(FaultMode mode) {
+        return mode == FaultMode.IN_THREAD ? inThreadUffd : uffd;
+    }
+
+    /** The first in-thread region makes the SIGBUS handler serve this VSwap (process-wide, so only when used). */
+    private synchronized void attachSignalHandler() {
+        if (!signalHandlerAttached) {
+            servers.attachSignalHandler();
+            signalHandlerAttached = true;
+        }
+    }
+
+    private Region reserveRegion(long bytes, MemoryGroupImpl group, boolean huge, FaultMode mode) {
         long size = (bytes + RegionImpl.EXTENT - 1) & -RegionImpl.EXTENT;
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
@@ -402,10 +434,15 @@ final class VSwapImpl implements VSwap {
             memory.advise(0, size, huge ? libc_h.MADV_HUGEPAGE() : libc_h.MADV_NOHUGEPAGE(),
                     huge ? "madvise(MADV_HUGEPAGE) on a region" : "madvise(MADV_NOHUGEPAGE) on a region");
             Mapping pagemap = reserve(opened, size / RegionImpl.PAGE * Long.BYTES, 4096, "region page map");
-            uffd.register(memory.address(), size);
-            opened.push(() -> uffd.unregister(memory.address(), size));
-            int id = servers.addRegion(memory.address(), size, pagemap.address(), huge ? uvswap_h.UVS_REGION_THP() : 0);
-            RegionImpl region = new RegionImpl(this, memory, pagemap, id, huge, group);
+            Userfaultfd on = uffdFor(mode);
+            if (mode == FaultMode.IN_THREAD) {
+                attachSignalHandler();
+            }
+            on.register(memory.address(), size);
+            opened.push(() -> on.unregister(memory.address(), size));
+            int flags = (huge ? uvswap_h.UVS_REGION_THP() : 0) | (mode == FaultMode.IN_THREAD ? uvswap_h.UVS_REGION_INTHREAD() : 0);
+            int id = servers.addRegion(memory.address(), size, pagemap.address(), flags);
+            RegionImpl region = new RegionImpl(this, memory, pagemap, id, huge, group, mode);
             regions.add(region);
             group.add(region);
             return region;
@@ -419,7 +456,7 @@ final class VSwapImpl implements VSwap {
     void release(RegionImpl region) {
         Mapping memory = region.memory();
         try {
-            uffd.unregister(memory.address(), memory.size());
+            uffdFor(region.faultMode()).unregister(memory.address(), memory.size());
             servers.removeRegion(region.id());
             freeSlots(region.pagemap());
         } finally {
@@ -572,6 +609,7 @@ final class VSwapImpl implements VSwap {
             parts.add(fileBackend);
             parts.add(servers);
             parts.add(uffd);
+            parts.add(inThreadUffd);
             parts.add(stagingArea::unmap);
             parts.add(poolArea::unmap);
             parts.add(descTable::unmap);

@@ -33,6 +33,7 @@ public final class CompressionCodec {
         String zstdError = zstd == null ? "neither a loaded zstd-jni nor " + SYSTEM_ZSTD + " exports ZSTD_compress2" : null;
         if (zstd != null) {
             uvs_codec.zstd_create_dctx(codec, find(zstd, "ZSTD_createDCtx"));
+            uvs_codec.zstd_free_dctx(codec, find(zstd, "ZSTD_freeDCtx"));
             uvs_codec.zstd_decompress_dctx(codec, find(zstd, "ZSTD_decompressDCtx"));
             uvs_codec.zstd_create_cctx(codec, find(zstd, "ZSTD_createCCtx"));
             uvs_codec.zstd_cctx_set_parameter(codec, find(zstd, "ZSTD_CCtx_setParameter"));

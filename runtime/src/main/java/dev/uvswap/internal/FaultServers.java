@@ -3,6 +3,7 @@ package dev.uvswap.internal;
 import dev.uvswap.FaultKind;
 import dev.uvswap.LatencyPercentiles;
 import dev.uvswap.ThpFallback;
+import dev.uvswap.bindings.libc.libc_h;
 import dev.uvswap.bindings.uvswap.uvs_config;
 import dev.uvswap.bindings.uvswap.uvs_server_stats;
 import dev.uvswap.bindings.uvswap.uvswap_h;
@@ -22,7 +23,8 @@ public final class FaultServers implements AutoCloseable {
     private static final long[] BUCKET_FLOOR = bucketFloors();
 
     private final MemorySegment ctx;
-    private final int servers;
+    /** Fault contexts: the server threads, then the in-thread contexts (each has a ring and stats). */
+    private final int contexts;
     private final SpscCompletionRing[] rings;
     private final MemorySegment[] stats;
     /** Each region's base address, by id: what {@link #anyResident} asks mincore about. */
@@ -36,15 +38,15 @@ public final class FaultServers implements AutoCloseable {
             throw new IllegalStateException("libuvswap speaks contract version " + abi + ", this runtime "
                     + uvswap_h.UVS_ABI_VERSION() + ": the jar and the native library are from different builds");
         }
-        this.servers = uvs_config.nr_servers(config);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
             NativeErrors.check(uvswap_h.uvs_create(config, out), "uvs_create");
             this.ctx = out.get(ValueLayout.ADDRESS, 0);
         }
-        this.rings = new SpscCompletionRing[servers];
-        this.stats = new MemorySegment[servers];
-        for (int i = 0; i < servers; i++) {
+        this.contexts = (int) NativeErrors.check(uvswap_h.uvs_fault_contexts(ctx), "uvs_fault_contexts");
+        this.rings = new SpscCompletionRing[contexts];
+        this.stats = new MemorySegment[contexts];
+        for (int i = 0; i < contexts; i++) {
             rings[i] = new SpscCompletionRing(uvswap_h.uvs_server_ring(ctx, i));
             stats[i] = uvswap_h.uvs_server_stats(ctx, i).reinterpret(uvs_server_stats.sizeof());
         }
@@ -59,9 +61,36 @@ public final class FaultServers implements AutoCloseable {
         return ctx;
     }
 
-    int servers() {
-        return servers;
+    /** Fault contexts whose rings the drainer reads: servers and in-thread contexts alike. */
+    int contexts() {
+        return contexts;
     }
+
+    /**
+     * Serves this context's in-thread regions from uvswap's SIGBUS handler, installing it (in
+     * front of the JVM's, through libc's own sigaction, checked with the kernel) if it is not yet,
+     * with a watchdog that puts it back if something replaces it.
+     */
+    public void attachSignalHandler() {
+        long rc = uvswap_h.uvs_sigbus_attach(ctx);
+        if (rc == -libc_h.ENOSPC()) {
+            throw new IllegalStateException("too many VSwaps with in-thread faults in this process (16)");
+        }
+        NativeErrors.check(rc, "installing the SIGBUS handler for in-thread faults (uvs_sigbus_attach)");
+    }
+
+    /** The SIGBUS handler's state: whether the kernel has it now, watchdog reinstalls, signals forwarded. */
+    public static SignalHandlerState signalHandlerState() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG, 3);
+            NativeErrors.check(uvswap_h.uvs_sigbus_counters(out, 3), "uvs_sigbus_counters");
+            return new SignalHandlerState(out.getAtIndex(ValueLayout.JAVA_LONG, 0) != 0,
+                    out.getAtIndex(ValueLayout.JAVA_LONG, 1), out.getAtIndex(ValueLayout.JAVA_LONG, 2));
+        }
+    }
+
+    /** See {@link #signalHandlerState()}. */
+    public record SignalHandlerState(boolean installed, long reinstalls, long forwarded) { }
 
     SpscCompletionRing ring(int i) {
         return rings[i];

@@ -100,7 +100,7 @@ public final class SlotReclaimer implements AutoCloseable {
     /** Frees everything the servers have reported so far. */
     public void drain() {
         synchronized (lock) {
-            for (int i = 0; i < servers.servers(); i++) {
+            for (int i = 0; i < servers.contexts(); i++) {
                 servers.ring(i).drain(this::refaultedOrReport);
             }
             long n;

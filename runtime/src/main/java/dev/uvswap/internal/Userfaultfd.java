@@ -22,8 +22,8 @@ import java.nio.file.Path;
  * <p>Two kinds exist. One opened through /dev/userfaultfd, or by a process allowed to, also
  * catches faults taken inside the kernel (a read(2) into a swapped-out page); one opened with
  * UFFD_USER_MODE_ONLY does not, and such a system call fails with EFAULT. We prefer the first
- * and say which we got. UFFD_FEATURE_SIGBUS is never requested: HotSpot turns a SIGBUS on
- * off-heap memory into a crash.
+ * and say which we got. UFFD_FEATURE_SIGBUS is requested only on the second descriptor
+ * ({@link #openInThread}), whose SIGBUS uvswap's own handler serves before HotSpot's sees it.
  */
 public final class Userfaultfd implements AutoCloseable {
     /** USERFAULTFD_IOC_NEW, _IO(0xAA, 0x00) in linux/userfaultfd.h since 6.1. */
@@ -86,8 +86,24 @@ public final class Userfaultfd implements AutoCloseable {
                         + " /dev/userfaultfd for non-root users.");
             }
         }
-        long features = handshake(fd);
+        long features = handshake(fd, 0);
         return new Userfaultfd(fd, kernel, features);
+    }
+
+    /**
+     * The second descriptor, for regions whose faults are served on the faulting thread: a
+     * missing-page fault raises SIGBUS there instead of queueing a message (UFFD_FEATURE_SIGBUS).
+     * User mode only: a fault inside a system call cannot be served by a signal handler, and
+     * fails with EFAULT either way.
+     */
+    public static Userfaultfd openInThread() {
+        int flags = libc_h.O_CLOEXEC() | libc_h.O_NONBLOCK() | (int) userfaultfd_h.UFFD_USER_MODE_ONLY();
+        int fd = (int) libc_h.syscall(libc_h.SYS_userfaultfd(), flags);
+        if (fd < 0) {
+            throw new UnsupportedPlatformException("userfaultfd for in-thread faults: userfaultfd(2) failed with "
+                    + Errno.describe(Errno.last()));
+        }
+        return new Userfaultfd(fd, false, handshake(fd, userfaultfd_h.UFFD_FEATURE_SIGBUS()));
     }
 
     /** Returns the new descriptor, or -errno. */
@@ -106,8 +122,8 @@ public final class Userfaultfd implements AutoCloseable {
         }
     }
 
-    private static long handshake(int fd) {
-        long want = userfaultfd_h.UFFD_FEATURE_MOVE();
+    private static long handshake(int fd, long extra) {
+        long want = userfaultfd_h.UFFD_FEATURE_MOVE() | extra;
         // POISON when offered (Linux >= 6.6): a page whose data cannot be read is poisoned.
         long optional = supportedFeatures() & userfaultfd_h.UFFD_FEATURE_POISON();
         try (Arena arena = Arena.ofConfined()) {

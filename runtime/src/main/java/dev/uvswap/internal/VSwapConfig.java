@@ -1,6 +1,7 @@
 package dev.uvswap.internal;
 
 import dev.uvswap.Compressor;
+import dev.uvswap.FaultMode;
 import dev.uvswap.SwapFileEvent;
 
 import java.io.IOException;
@@ -12,13 +13,20 @@ import java.util.function.Consumer;
 /** The settings a {@link dev.uvswap.VSwap} was built with. */
 public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads, boolean pinFaultThreads,
                           boolean userModeOnly, long poolMaxBytes, long zswapMaxBytes, boolean zswapWriteback,
-                          List<SwapFileSpec> swapFiles, Consumer<SwapFileEvent> swapFileEvents) {
+                          List<SwapFileSpec> swapFiles, Consumer<SwapFileEvent> swapFileEvents,
+                          FaultMode faultMode) {
 
     /** Virtual slots the descriptor table can index: 2^30 slots, 4 TiB of swapped pages, 8 GiB of address space. */
     public static final long SLOT_CAPACITY = 1L << 30;
     /** The staging area: where pages wait between leaving a region and being stored. 512 chunks of 2 MiB. */
     public static final long STAGING_BYTES = 1L << 30;
     public static final int RING_CAPACITY = 1 << 14;
+    /**
+     * Fault contexts for faults served on the faulting thread: as many threads can be inside a
+     * fault at once before the next one waits (microseconds) for a context. Each holds a 2 MiB
+     * assembly buffer (memory only while in use), two pages, a zstd context and a ring.
+     */
+    public static final int IN_THREAD_CONTEXTS = 16;
 
     public VSwapConfig {
         swapFiles = List.copyOf(swapFiles);

@@ -605,8 +605,19 @@ public class userfaultfd_h {
         return UFFD_FEATURE_EVENT_UNMAP;
     }
 
-    // UFFD_FEATURE_SIGBUS (1<<7) is deliberately not bound: HotSpot turns a SIGBUS on off-heap
-    // memory into a crash, so uvswap must never request it.
+    private static final int UFFD_FEATURE_SIGBUS = (int)128L;
+
+    /**
+     * Requested only on the second descriptor, for regions whose faults uvswap serves in its own
+     * SIGBUS handler on the faulting thread (chained in front of HotSpot's, which would otherwise
+     * turn the signal into an InternalError or a crash).
+     * {@snippet lang=c :
+     * #define UFFD_FEATURE_SIGBUS (1<<7)
+     * }
+     */
+    public static int UFFD_FEATURE_SIGBUS() {
+        return UFFD_FEATURE_SIGBUS;
+    }
 
     private static final int UFFD_FEATURE_THREAD_ID = (int)256L;
 

@@ -24,6 +24,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     void *zstd_is_error;
  *     void *lz4_compress_default;
  *     void *lz4_decompress_safe;
+ *     void *zstd_free_dctx;
  *     int32_t zstd_level;
  *     int32_t pad;
  * }
@@ -44,6 +45,7 @@ public class uvs_codec {
         uvswap_h.C_POINTER.withName("zstd_is_error"),
         uvswap_h.C_POINTER.withName("lz4_compress_default"),
         uvswap_h.C_POINTER.withName("lz4_decompress_safe"),
+        uvswap_h.C_POINTER.withName("zstd_free_dctx"),
         uvswap_h.C_INT.withName("zstd_level"),
         uvswap_h.C_INT.withName("pad")
     ).withName("uvs_codec");
@@ -67,7 +69,7 @@ public class uvs_codec {
         return zstd_create_dctx$LAYOUT;
     }
 
-    private static final long zstd_create_dctx$OFFSET = 0;
+    private static final long zstd_create_dctx$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_create_dctx"));
 
     /**
      * Offset for field:
@@ -111,7 +113,7 @@ public class uvs_codec {
         return zstd_decompress_dctx$LAYOUT;
     }
 
-    private static final long zstd_decompress_dctx$OFFSET = 8;
+    private static final long zstd_decompress_dctx$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_decompress_dctx"));
 
     /**
      * Offset for field:
@@ -155,7 +157,7 @@ public class uvs_codec {
         return zstd_create_cctx$LAYOUT;
     }
 
-    private static final long zstd_create_cctx$OFFSET = 16;
+    private static final long zstd_create_cctx$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_create_cctx"));
 
     /**
      * Offset for field:
@@ -199,7 +201,7 @@ public class uvs_codec {
         return zstd_cctx_set_parameter$LAYOUT;
     }
 
-    private static final long zstd_cctx_set_parameter$OFFSET = 24;
+    private static final long zstd_cctx_set_parameter$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_cctx_set_parameter"));
 
     /**
      * Offset for field:
@@ -243,7 +245,7 @@ public class uvs_codec {
         return zstd_compress2$LAYOUT;
     }
 
-    private static final long zstd_compress2$OFFSET = 32;
+    private static final long zstd_compress2$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_compress2"));
 
     /**
      * Offset for field:
@@ -287,7 +289,7 @@ public class uvs_codec {
         return zstd_is_error$LAYOUT;
     }
 
-    private static final long zstd_is_error$OFFSET = 40;
+    private static final long zstd_is_error$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_is_error"));
 
     /**
      * Offset for field:
@@ -331,7 +333,7 @@ public class uvs_codec {
         return lz4_compress_default$LAYOUT;
     }
 
-    private static final long lz4_compress_default$OFFSET = 48;
+    private static final long lz4_compress_default$OFFSET = $LAYOUT.byteOffset(groupElement("lz4_compress_default"));
 
     /**
      * Offset for field:
@@ -375,7 +377,7 @@ public class uvs_codec {
         return lz4_decompress_safe$LAYOUT;
     }
 
-    private static final long lz4_decompress_safe$OFFSET = 56;
+    private static final long lz4_decompress_safe$OFFSET = $LAYOUT.byteOffset(groupElement("lz4_decompress_safe"));
 
     /**
      * Offset for field:
@@ -407,6 +409,50 @@ public class uvs_codec {
         struct.set(lz4_decompress_safe$LAYOUT, lz4_decompress_safe$OFFSET, fieldValue);
     }
 
+    private static final AddressLayout zstd_free_dctx$LAYOUT = (AddressLayout)$LAYOUT.select(groupElement("zstd_free_dctx"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * void *zstd_free_dctx
+     * }
+     */
+    public static final AddressLayout zstd_free_dctx$layout() {
+        return zstd_free_dctx$LAYOUT;
+    }
+
+    private static final long zstd_free_dctx$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_free_dctx"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * void *zstd_free_dctx
+     * }
+     */
+    public static final long zstd_free_dctx$offset() {
+        return zstd_free_dctx$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * void *zstd_free_dctx
+     * }
+     */
+    public static MemorySegment zstd_free_dctx(MemorySegment struct) {
+        return struct.get(zstd_free_dctx$LAYOUT, zstd_free_dctx$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * void *zstd_free_dctx
+     * }
+     */
+    public static void zstd_free_dctx(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(zstd_free_dctx$LAYOUT, zstd_free_dctx$OFFSET, fieldValue);
+    }
+
     private static final OfInt zstd_level$LAYOUT = (OfInt)$LAYOUT.select(groupElement("zstd_level"));
 
     /**
@@ -419,7 +465,7 @@ public class uvs_codec {
         return zstd_level$LAYOUT;
     }
 
-    private static final long zstd_level$OFFSET = 64;
+    private static final long zstd_level$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_level"));
 
     /**
      * Offset for field:
@@ -463,7 +509,7 @@ public class uvs_codec {
         return pad$LAYOUT;
     }
 
-    private static final long pad$OFFSET = 68;
+    private static final long pad$OFFSET = $LAYOUT.byteOffset(groupElement("pad"));
 
     /**
      * Offset for field:
@@ -539,3 +585,4 @@ public class uvs_codec {
         return addr.reinterpret(layout().byteSize() * elementCount, arena, cleanup);
     }
 }
+

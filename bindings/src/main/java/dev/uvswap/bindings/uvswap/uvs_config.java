@@ -27,6 +27,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint64_t staging_base;
  *     uint64_t staging_pages;
  *     struct uvs_codec codec;
+ *     int32_t sigbus_uffd;
+ *     int32_t inthread_contexts;
  * }
  * }
  */
@@ -47,7 +49,9 @@ public class uvs_config {
         uvswap_h.C_LONG.withName("pool_bytes"),
         uvswap_h.C_LONG.withName("staging_base"),
         uvswap_h.C_LONG.withName("staging_pages"),
-        uvs_codec.layout().withName("codec")
+        uvs_codec.layout().withName("codec"),
+        uvswap_h.C_INT.withName("sigbus_uffd"),
+        uvswap_h.C_INT.withName("inthread_contexts")
     ).withName("uvs_config");
 
     /**
@@ -69,7 +73,7 @@ public class uvs_config {
         return uffd$LAYOUT;
     }
 
-    private static final long uffd$OFFSET = 0;
+    private static final long uffd$OFFSET = $LAYOUT.byteOffset(groupElement("uffd"));
 
     /**
      * Offset for field:
@@ -113,7 +117,7 @@ public class uvs_config {
         return nr_servers$LAYOUT;
     }
 
-    private static final long nr_servers$OFFSET = 4;
+    private static final long nr_servers$OFFSET = $LAYOUT.byteOffset(groupElement("nr_servers"));
 
     /**
      * Offset for field:
@@ -157,7 +161,7 @@ public class uvs_config {
         return ring_capacity$LAYOUT;
     }
 
-    private static final long ring_capacity$OFFSET = 8;
+    private static final long ring_capacity$OFFSET = $LAYOUT.byteOffset(groupElement("ring_capacity"));
 
     /**
      * Offset for field:
@@ -201,7 +205,7 @@ public class uvs_config {
         return flags$LAYOUT;
     }
 
-    private static final long flags$OFFSET = 12;
+    private static final long flags$OFFSET = $LAYOUT.byteOffset(groupElement("flags"));
 
     /**
      * Offset for field:
@@ -245,7 +249,7 @@ public class uvs_config {
         return desc_base$LAYOUT;
     }
 
-    private static final long desc_base$OFFSET = 16;
+    private static final long desc_base$OFFSET = $LAYOUT.byteOffset(groupElement("desc_base"));
 
     /**
      * Offset for field:
@@ -289,7 +293,7 @@ public class uvs_config {
         return desc_slots$LAYOUT;
     }
 
-    private static final long desc_slots$OFFSET = 24;
+    private static final long desc_slots$OFFSET = $LAYOUT.byteOffset(groupElement("desc_slots"));
 
     /**
      * Offset for field:
@@ -333,7 +337,7 @@ public class uvs_config {
         return pool_base$LAYOUT;
     }
 
-    private static final long pool_base$OFFSET = 32;
+    private static final long pool_base$OFFSET = $LAYOUT.byteOffset(groupElement("pool_base"));
 
     /**
      * Offset for field:
@@ -377,7 +381,7 @@ public class uvs_config {
         return pool_bytes$LAYOUT;
     }
 
-    private static final long pool_bytes$OFFSET = 40;
+    private static final long pool_bytes$OFFSET = $LAYOUT.byteOffset(groupElement("pool_bytes"));
 
     /**
      * Offset for field:
@@ -421,7 +425,7 @@ public class uvs_config {
         return staging_base$LAYOUT;
     }
 
-    private static final long staging_base$OFFSET = 48;
+    private static final long staging_base$OFFSET = $LAYOUT.byteOffset(groupElement("staging_base"));
 
     /**
      * Offset for field:
@@ -465,7 +469,7 @@ public class uvs_config {
         return staging_pages$LAYOUT;
     }
 
-    private static final long staging_pages$OFFSET = 56;
+    private static final long staging_pages$OFFSET = $LAYOUT.byteOffset(groupElement("staging_pages"));
 
     /**
      * Offset for field:
@@ -509,7 +513,7 @@ public class uvs_config {
         return codec$LAYOUT;
     }
 
-    private static final long codec$OFFSET = 64;
+    private static final long codec$OFFSET = $LAYOUT.byteOffset(groupElement("codec"));
 
     /**
      * Offset for field:
@@ -522,7 +526,7 @@ public class uvs_config {
     }
 
     /**
-     * Getter for field (a slice of {@code struct}: writes through it change the struct):
+     * Getter for field:
      * {@snippet lang=c :
      * struct uvs_codec codec
      * }
@@ -539,6 +543,94 @@ public class uvs_config {
      */
     public static void codec(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, codec$OFFSET, codec$LAYOUT.byteSize());
+    }
+
+    private static final OfInt sigbus_uffd$LAYOUT = (OfInt)$LAYOUT.select(groupElement("sigbus_uffd"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t sigbus_uffd
+     * }
+     */
+    public static final OfInt sigbus_uffd$layout() {
+        return sigbus_uffd$LAYOUT;
+    }
+
+    private static final long sigbus_uffd$OFFSET = $LAYOUT.byteOffset(groupElement("sigbus_uffd"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t sigbus_uffd
+     * }
+     */
+    public static final long sigbus_uffd$offset() {
+        return sigbus_uffd$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t sigbus_uffd
+     * }
+     */
+    public static int sigbus_uffd(MemorySegment struct) {
+        return struct.get(sigbus_uffd$LAYOUT, sigbus_uffd$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t sigbus_uffd
+     * }
+     */
+    public static void sigbus_uffd(MemorySegment struct, int fieldValue) {
+        struct.set(sigbus_uffd$LAYOUT, sigbus_uffd$OFFSET, fieldValue);
+    }
+
+    private static final OfInt inthread_contexts$LAYOUT = (OfInt)$LAYOUT.select(groupElement("inthread_contexts"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * int32_t inthread_contexts
+     * }
+     */
+    public static final OfInt inthread_contexts$layout() {
+        return inthread_contexts$LAYOUT;
+    }
+
+    private static final long inthread_contexts$OFFSET = $LAYOUT.byteOffset(groupElement("inthread_contexts"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * int32_t inthread_contexts
+     * }
+     */
+    public static final long inthread_contexts$offset() {
+        return inthread_contexts$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * int32_t inthread_contexts
+     * }
+     */
+    public static int inthread_contexts(MemorySegment struct) {
+        return struct.get(inthread_contexts$LAYOUT, inthread_contexts$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * int32_t inthread_contexts
+     * }
+     */
+    public static void inthread_contexts(MemorySegment struct, int fieldValue) {
+        struct.set(inthread_contexts$LAYOUT, inthread_contexts$OFFSET, fieldValue);
     }
 
     /**
@@ -585,3 +677,4 @@ public class uvs_config {
         return addr.reinterpret(layout().byteSize() * elementCount, arena, cleanup);
     }
 }
+

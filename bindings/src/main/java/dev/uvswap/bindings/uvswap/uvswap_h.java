@@ -795,6 +795,18 @@ public class uvswap_h {
         return UVS_REGION_THP;
     }
 
+    private static final int UVS_REGION_INTHREAD = (int)2L;
+
+    /**
+     * uvs_region_add flag: serve an untouched extent's first touch and a whole-extent swap-in with one huge page.
+     * {@snippet lang=c :
+     * #define UVS_REGION_INTHREAD 0x2
+     * }
+     */
+    public static int UVS_REGION_INTHREAD() {
+        return UVS_REGION_INTHREAD;
+    }
+
     private static final int UVS_THROTTLE_MAX_NS = (int)50000000L;
 
     /**
@@ -1314,6 +1326,259 @@ public class uvswap_h {
                 traceDowncall("uvs_evict_refused", ctx);
             }
             return (long)mh$.invokeExact(ctx);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_fault_contexts$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER
+    );
+
+    private static class uvs_fault_contexts {
+        public static final FunctionDescriptor DESC = uvs_fault_contexts$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_fault_contexts");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_fault_contexts(struct uvs_ctx *ctx)
+     * }
+     */
+    public static FunctionDescriptor uvs_fault_contexts$descriptor() {
+        return uvs_fault_contexts$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_fault_contexts(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MethodHandle uvs_fault_contexts$handle() {
+        return requireLinked(uvs_fault_contexts.HANDLE, "uvs_fault_contexts");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_fault_contexts(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MemorySegment uvs_fault_contexts$address() {
+        return requireLinked(uvs_fault_contexts.ADDR, "uvs_fault_contexts");
+    }
+
+    /**
+     * Fault contexts: the servers, then the in-thread contexts (each has a ring and stats).
+     * {@snippet lang=c :
+     * int64_t uvs_fault_contexts(struct uvs_ctx *ctx)
+     * }
+     */
+    public static long uvs_fault_contexts(MemorySegment ctx) {
+        var mh$ = requireLinked(uvs_fault_contexts.HANDLE, "uvs_fault_contexts");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_fault_contexts", ctx);
+            }
+            return (long)mh$.invokeExact(ctx);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_sigbus_attach$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER
+    );
+
+    private static class uvs_sigbus_attach {
+        public static final FunctionDescriptor DESC = uvs_sigbus_attach$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_sigbus_attach");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_attach(struct uvs_ctx *ctx)
+     * }
+     */
+    public static FunctionDescriptor uvs_sigbus_attach$descriptor() {
+        return uvs_sigbus_attach$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_attach(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MethodHandle uvs_sigbus_attach$handle() {
+        return requireLinked(uvs_sigbus_attach.HANDLE, "uvs_sigbus_attach");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_attach(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MemorySegment uvs_sigbus_attach$address() {
+        return requireLinked(uvs_sigbus_attach.ADDR, "uvs_sigbus_attach");
+    }
+
+    /**
+     * Installs uvswap's SIGBUS handler and serves this context's in-thread regions from it.
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_attach(struct uvs_ctx *ctx)
+     * }
+     */
+    public static long uvs_sigbus_attach(MemorySegment ctx) {
+        var mh$ = requireLinked(uvs_sigbus_attach.HANDLE, "uvs_sigbus_attach");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_sigbus_attach", ctx);
+            }
+            return (long)mh$.invokeExact(ctx);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_sigbus_detach$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER
+    );
+
+    private static class uvs_sigbus_detach {
+        public static final FunctionDescriptor DESC = uvs_sigbus_detach$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_sigbus_detach");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_detach(struct uvs_ctx *ctx)
+     * }
+     */
+    public static FunctionDescriptor uvs_sigbus_detach$descriptor() {
+        return uvs_sigbus_detach$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_detach(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MethodHandle uvs_sigbus_detach$handle() {
+        return requireLinked(uvs_sigbus_detach.HANDLE, "uvs_sigbus_detach");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_detach(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MemorySegment uvs_sigbus_detach$address() {
+        return requireLinked(uvs_sigbus_detach.ADDR, "uvs_sigbus_detach");
+    }
+
+    /**
+     * Stops serving this context from the SIGBUS handler; waits for handlers using it.
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_detach(struct uvs_ctx *ctx)
+     * }
+     */
+    public static long uvs_sigbus_detach(MemorySegment ctx) {
+        var mh$ = requireLinked(uvs_sigbus_detach.HANDLE, "uvs_sigbus_detach");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_sigbus_detach", ctx);
+            }
+            return (long)mh$.invokeExact(ctx);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_sigbus_counters$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_sigbus_counters {
+        public static final FunctionDescriptor DESC = uvs_sigbus_counters$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_sigbus_counters");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_counters(int64_t *out, int32_t n)
+     * }
+     */
+    public static FunctionDescriptor uvs_sigbus_counters$descriptor() {
+        return uvs_sigbus_counters$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_counters(int64_t *out, int32_t n)
+     * }
+     */
+    public static MethodHandle uvs_sigbus_counters$handle() {
+        return requireLinked(uvs_sigbus_counters.HANDLE, "uvs_sigbus_counters");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_counters(int64_t *out, int32_t n)
+     * }
+     */
+    public static MemorySegment uvs_sigbus_counters$address() {
+        return requireLinked(uvs_sigbus_counters.ADDR, "uvs_sigbus_counters");
+    }
+
+    /**
+     * Fills out[0] = 1 if the kernel has uvswap's SIGBUS handler, out[1] = watchdog reinstalls, out[2] = signals forwarded.
+     * {@snippet lang=c :
+     * int64_t uvs_sigbus_counters(int64_t *out, int32_t n)
+     * }
+     */
+    public static long uvs_sigbus_counters(MemorySegment out, int n) {
+        var mh$ = requireLinked(uvs_sigbus_counters.HANDLE, "uvs_sigbus_counters");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_sigbus_counters", out, n);
+            }
+            return (long)mh$.invokeExact(out, n);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
