@@ -338,10 +338,12 @@ UVS_API int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id);
  * Hold the region's faults while its group is over its memory limit, as the kernel makes a task
  * that charges a page to a full memcg wait for reclaim: a server sets such a fault aside (it goes
  * on serving others) and serves it when the throttle is lifted, when until_ns (CLOCK_MONOTONIC,
- * Java's System.nanoTime) passes, or after UVS_THROTTLE_MAX_NS.  until_ns is a lease the
- * reclaimer renews while it makes progress: when Java is stopped (a safepoint waits for the very
- * thread whose fault is held, or a GC) the lease runs out and faults flow again, so the hold never
- * waits on a JVM that is waiting on it.  0 lifts the throttle.
+ * Java's System.nanoTime) passes while the calling thread is not runnable, or after
+ * UVS_THROTTLE_MAX_NS.  until_ns is a lease the reclaimer renews while it makes progress: when Java
+ * is stopped (a safepoint waits for the very thread whose fault is held, or a GC) the reclaimer
+ * blocks, the lease runs out and faults flow again, so the hold never waits on a JVM that is
+ * waiting on it.  A reclaimer that is only descheduled or slow (a loaded machine) stays runnable
+ * and keeps the hold.  0 lifts the throttle.
  */
 UVS_API int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns);
 #define UVS_THROTTLE_MAX_NS	50000000

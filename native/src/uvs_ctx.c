@@ -250,7 +250,8 @@ int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
 		return -ENOENT;
 	if (until_ns < 0)
 		return -EINVAL;
-	/* release: a server that sees 0 may serve at once; nothing else is published with it */
+	atomic_store_explicit(&r->throttle_tid, gettid(), memory_order_relaxed);
+	/* release: a server that sees 0 may serve at once; the renewer's tid goes with the lease */
 	atomic_store_explicit(&r->throttle_until, until_ns, memory_order_release);
 	return 0;
 }

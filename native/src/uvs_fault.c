@@ -12,9 +12,11 @@
  */
 #include "uvs_internal.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -420,15 +422,67 @@ static void pin_to_cpu(struct uvs_server *s)
  */
 #define DEFER_MAX	64
 #define THROTTLE_TICK_NS	50000	/* how often set-aside faults look at their throttle again */
+/* How long a server trusts what it saw of a lapsed lease's renewer: runnable, or stopped. */
+#define RENEWER_RUNNABLE_NS	1000000
+#define RENEWER_STOPPED_NS	100000
 
 struct deferred {
 	struct uffd_msg msg[DEFER_MAX];
 	uint64_t since[DEFER_MAX];
 	int n;
+	/* the renewer of a lapsed lease last looked at, when, and whether it was runnable */
+	pid_t renewer;
+	uint64_t renewer_at;
+	int renewer_runnable;
 };
 
-/* Still to be held: its region's throttle lease runs and the fault has not waited its most.  Under seq. */
-static int held(struct uvs_ctx *ctx, const struct uffd_msg *msg, uint64_t since, uint64_t now)
+/* Whether thread @tid of this process is running or waiting for a CPU ('R' in its stat). */
+static int thread_runnable(pid_t tid)
+{
+	char path[64], buf[256];
+	const char *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;	/* gone: nothing will renew */
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* "tid (comm) S ...": comm may hold anything, the fields after it are numbers */
+	return p && p[1] == ' ' && p[2] == 'R';
+}
+
+/*
+ * A lapsed lease still holds while its renewer is runnable.  The lease lapses so that a hold never
+ * waits on a JVM that waits on it: at a safepoint or in a GC the reclaimer is blocked (S).  On a
+ * loaded machine it is only descheduled or slow, a batch taking tens of ms: that is no reason to
+ * let a group run past its max.  A server looks again after RENEWER_RUNNABLE_NS, so a reclaimer
+ * that stops is seen within a millisecond, and after RENEWER_STOPPED_NS, so one that resumes (a
+ * safepoint ended) holds again before a writer gets far; /proc is read only while a lease lapsed.
+ */
+static int renewer_runnable(struct deferred *d, pid_t tid, uint64_t now)
+{
+	uint64_t trust = d->renewer_runnable ? RENEWER_RUNNABLE_NS : RENEWER_STOPPED_NS;
+
+	if (tid != d->renewer || now - d->renewer_at >= trust) {
+		d->renewer = tid;
+		d->renewer_at = now;
+		d->renewer_runnable = tid > 0 && thread_runnable(tid);
+	}
+	return d->renewer_runnable;
+}
+
+/*
+ * Still to be held: its region's throttle lease runs, or lapsed while its renewer is runnable,
+ * and the fault has not waited its most.  Under seq.
+ */
+static int held(struct uvs_ctx *ctx, struct deferred *d, const struct uffd_msg *msg, uint64_t since,
+		uint64_t now)
 {
 	struct uvs_region *r = uvs_region_of_addr(ctx, msg->arg.pagefault.address);
 	int64_t until;
@@ -436,12 +490,15 @@ static int held(struct uvs_ctx *ctx, const struct uffd_msg *msg, uint64_t since,
 	if (!r)
 		return 0;
 	until = atomic_load_explicit(&r->throttle_until, memory_order_acquire);
-	return until > 0 && now < (uint64_t)until && now - since < UVS_THROTTLE_MAX_NS;
+	if (until <= 0 || now - since >= UVS_THROTTLE_MAX_NS)
+		return 0;
+	return now < (uint64_t)until ||
+	       renewer_runnable(d, atomic_load_explicit(&r->throttle_tid, memory_order_relaxed), now);
 }
 
 static void take_fault(struct uvs_server *s, struct deferred *d, const struct uffd_msg *msg, uint64_t now)
 {
-	if (d->n < DEFER_MAX && held(s->ctx, msg, now, now)) {
+	if (d->n < DEFER_MAX && held(s->ctx, d, msg, now, now)) {
 		d->msg[d->n] = *msg;
 		d->since[d->n++] = now;
 		return;
@@ -456,7 +513,7 @@ static void retry_deferred(struct uvs_server *s, struct deferred *d)
 	int kept = 0;
 
 	for (int i = 0; i < d->n; i++) {
-		if (held(s->ctx, &d->msg[i], d->since[i], now)) {
+		if (held(s->ctx, d, &d->msg[i], d->since[i], now)) {
 			d->msg[kept] = d->msg[i];
 			d->since[kept++] = d->since[i];
 			continue;

@@ -34,6 +34,7 @@ struct uvs_region {
 	_Atomic int64_t resident;	/* pages we installed minus pages we moved out (relaxed) */
 	_Atomic uint64_t stall_ns;	/* summed service time of the region's faults (relaxed) */
 	_Atomic int64_t throttle_until;	/* > 0: hold faults until this time (uvs_region_throttle) */
+	_Atomic int32_t throttle_tid;	/* the thread that set it: a lapsed lease holds while it is runnable */
 };
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */

@@ -17,10 +17,13 @@ import java.util.concurrent.ConcurrentHashMap;
 final class GroupReclaimer implements AutoCloseable {
     static final long PERIOD_NANOS = 5_000_000;
     /**
-     * How long a throttle holds faults unless renewed. Each reclaim step renews it, so it lapses
-     * only when this thread stops: at a safepoint, which may be waiting for the very thread whose
-     * fault is held (C2 polls only every ~1000 iterations of a counted loop, a fault each), or in
-     * a GC. A lapsed lease lets the faults through; the hold never waits on a JVM waiting on it.
+     * How long a throttle holds faults unless renewed. Reclaim renews it after each batch it
+     * parks or compresses; past it the servers hold on only while this thread is runnable
+     * (uvs_region_throttle), so it lapses when this thread is stopped: at a safepoint, which may
+     * be waiting for the very thread whose fault is held (C2 polls only every ~1000 iterations of
+     * a counted loop, a fault each), or in a GC. A lapsed lease lets the faults through; the hold
+     * never waits on a JVM waiting on it. A thread that is merely descheduled or slow (a batch
+     * takes tens of ms on a loaded machine) keeps its hold: otherwise the group runs past its max.
      */
     static final long THROTTLE_LEASE_NANOS = 10_000_000;
     static final long EXTENT = RegionImpl.EXTENT;
@@ -146,7 +149,7 @@ final class GroupReclaimer implements AutoCloseable {
         }
     }
 
-    /** A step takes ms: a writer may pass max+slack meanwhile, so each step looks again (and renews the lease). */
+    /** A batch takes ms: a writer may pass max+slack meanwhile, so each batch looks again (and renews the lease). */
     private static void holdIfPastMax(MemoryGroupImpl g) {
         if (g.throttled || pastSlack(g.memoryCurrent(), g.memoryMax())) {
             throttle(g, true);
@@ -166,14 +169,22 @@ final class GroupReclaimer implements AutoCloseable {
     /**
      * Turns the group's throttle on (for a lease from now) or off and tells its subtree's regions
      * (each is held when any group above it is throttled). Turning it on again renews the lease
-     * and tells regions created since.
+     * and tells regions created since. {@code throttled} is set after the regions are told to
+     * hold and cleared before they are let go: whoever reads it true, the servers were holding.
      */
     private static void throttle(MemoryGroupImpl g, boolean on) {
         if (!on && !g.throttled) {
             return;
         }
-        g.throttled = on;
         long until = System.nanoTime() + THROTTLE_LEASE_NANOS;   // CLOCK_MONOTONIC, as the servers read it
+        if (on) {
+            for (RegionImpl r : g.regionsOfSubtree()) {
+                r.throttle(until);
+            }
+            g.throttled = true;
+            return;
+        }
+        g.throttled = false;
         for (RegionImpl r : g.regionsOfSubtree()) {
             r.throttle(r.group().throttledFromAbove() ? until : 0);
         }
@@ -211,7 +222,7 @@ final class GroupReclaimer implements AutoCloseable {
                 if (got >= bytes) {
                     break;
                 }
-                long n = r.reclaimStep(Math.min(bytes - got, EXTENT), windowPages, force);
+                long n = r.reclaimStep(Math.min(bytes - got, EXTENT), windowPages, force, () -> holdIfPastMax(g));
                 round += n;
                 got += n;
                 g.reclaimedBytes.add(n);

