@@ -16,7 +16,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -350,60 +349,6 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64
 	account(s, r, kind, t0);
 }
 
-/*
- * An in-thread fault context for this handler: any unclaimed one, starting at a place that
- * differs between threads (their stacks) so that concurrent faults spread.  All claimed means
- * as many threads are inside a fault right now: wait for one to finish (microseconds).
- */
-static struct uvs_server *claim_context(struct uvs_ctx *ctx)
-{
-	int n = ctx->nr_inthread;
-	int start = (int)(((uintptr_t)&n >> 14) % (uintptr_t)n);
-
-	for (;;) {
-		for (int k = 0; k < n; k++) {
-			struct uvs_server *s = &ctx->servers[ctx->cfg.nr_servers + (start + k) % n];
-			int expect = 0;
-
-			if (atomic_load_explicit(&s->claimed, memory_order_relaxed))
-				continue;
-			/* acquire: the last holder's ring records and counters come before ours */
-			if (atomic_compare_exchange_strong_explicit(&s->claimed, &expect, 1, memory_order_acquire,
-								    memory_order_relaxed))
-				return s;
-		}
-		sched_yield();
-	}
-}
-
-/*
- * The SIGBUS handler's entry (uvs_sigbus.c): 1 when @addr is in one of this context's in-thread
- * regions and the fault was dealt with (served, or poisoned so the access fails), 0 if it is
- * not ours.  Runs on the faulting thread, in a signal handler.
- */
-int uvs_inthread_fault(struct uvs_ctx *ctx, uint64_t addr, int write)
-{
-	struct uvs_region *r = uvs_region_of_addr(ctx, addr);
-	struct uvs_server *s;
-	uint64_t t0;
-	int kind = UVS_FK_STALE;
-
-	if (!r || !(r->flags & UVS_REGION_INTHREAD))
-		return 0;
-	t0 = uvs_now_ns();
-	s = claim_context(ctx);
-	/*
-	 * seq_cst: odd while we serve; uvs_region_remove stores the region's end and then waits for
-	 * every odd seq, and serve_at looks the region up again after this, so one of us sees the other.
-	 */
-	atomic_fetch_add(&s->seq, 1);
-	r = serve_at(s, addr & UVS_PAGE_MASK, write, &kind);	/* before account() reads kind */
-	account(s, r, kind, t0);
-	atomic_fetch_add(&s->seq, 1);
-	/* release: our ring records and counters are complete for the next holder and for Java */
-	atomic_store_explicit(&s->claimed, 0, memory_order_release);
-	return 1;
-}
 
 static void pin_to_cpu(struct uvs_server *s)
 {
@@ -430,11 +375,29 @@ struct deferred {
 	struct uffd_msg msg[DEFER_MAX];
 	uint64_t since[DEFER_MAX];
 	int n;
-	/* the renewer of a lapsed lease last looked at, when, and whether it was runnable */
-	pid_t renewer;
-	uint64_t renewer_at;
-	int renewer_runnable;
+	struct uvs_renewer_view renewer;
 };
+
+/*
+ * "/proc/self/task/<tid>/stat" into @path without snprintf: this also runs in the SIGBUS
+ * handler, where only async-signal-safe calls may be made.
+ */
+static void task_stat_path(char *path, pid_t tid)
+{
+	static const char head[] = "/proc/self/task/";
+	char digits[16];
+	int n = 0;
+
+	do {
+		digits[n++] = (char)('0' + tid % 10);
+		tid /= 10;
+	} while (tid > 0 && n < (int)sizeof(digits));
+	memcpy(path, head, sizeof(head) - 1);
+	path += sizeof(head) - 1;
+	while (n > 0)
+		*path++ = digits[--n];
+	memcpy(path, "/stat", sizeof("/stat"));
+}
 
 /* Whether thread @tid of this process is running or waiting for a CPU ('R' in its stat). */
 static int thread_runnable(pid_t tid)
@@ -444,7 +407,7 @@ static int thread_runnable(pid_t tid)
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+	task_stat_path(path, tid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;	/* gone: nothing will renew */
@@ -465,35 +428,56 @@ static int thread_runnable(pid_t tid)
  * that stops is seen within a millisecond, and after RENEWER_STOPPED_NS, so one that resumes (a
  * safepoint ended) holds again before a writer gets far; /proc is read only while a lease lapsed.
  */
-static int renewer_runnable(struct deferred *d, pid_t tid, uint64_t now)
+static int renewer_runnable(struct uvs_renewer_view *v, pid_t tid, uint64_t now)
 {
-	uint64_t trust = d->renewer_runnable ? RENEWER_RUNNABLE_NS : RENEWER_STOPPED_NS;
+	uint64_t trust = v->runnable ? RENEWER_RUNNABLE_NS : RENEWER_STOPPED_NS;
 
-	if (tid != d->renewer || now - d->renewer_at >= trust) {
-		d->renewer = tid;
-		d->renewer_at = now;
-		d->renewer_runnable = tid > 0 && thread_runnable(tid);
+	if (tid != v->tid || now - v->at >= trust) {
+		v->tid = tid;
+		v->at = now;
+		v->runnable = tid > 0 && thread_runnable(tid);
 	}
-	return d->renewer_runnable;
+	return v->runnable;
 }
 
 /*
- * Still to be held: its region's throttle lease runs, or lapsed while its renewer is runnable,
- * and the fault has not waited its most.  Under seq.
+ * Whether region @r's throttle still holds a fault that arrived at @since: its lease runs, or
+ * lapsed while its renewer is runnable, and the fault has not waited its most.
  */
+static int throttle_holds(struct uvs_region *r, struct uvs_renewer_view *v, uint64_t since, uint64_t now)
+{
+	int64_t until = atomic_load_explicit(&r->throttle_until, memory_order_acquire);
+
+	if (until <= 0 || now - since >= UVS_THROTTLE_MAX_NS)
+		return 0;
+	return now < (uint64_t)until ||
+	       renewer_runnable(v, atomic_load_explicit(&r->throttle_tid, memory_order_relaxed), now);
+}
+
+/* A set-aside fault still to be held (see throttle_holds).  Under seq. */
 static int held(struct uvs_ctx *ctx, struct deferred *d, const struct uffd_msg *msg, uint64_t since,
 		uint64_t now)
 {
 	struct uvs_region *r = uvs_region_of_addr(ctx, msg->arg.pagefault.address);
-	int64_t until;
 
-	if (!r)
-		return 0;
-	until = atomic_load_explicit(&r->throttle_until, memory_order_acquire);
-	if (until <= 0 || now - since >= UVS_THROTTLE_MAX_NS)
-		return 0;
-	return now < (uint64_t)until ||
-	       renewer_runnable(d, atomic_load_explicit(&r->throttle_tid, memory_order_relaxed), now);
+	return r && throttle_holds(r, &d->renewer, since, now);
+}
+
+/*
+ * An in-thread fault waits out its region's throttle where it is, as a task charging a full
+ * memcg waits for reclaim: the faulting thread has nothing else to do.  Under the context's seq.
+ */
+static void inthread_throttle(struct uvs_server *s, uint64_t addr, uint64_t since)
+{
+	const struct timespec tick = { .tv_nsec = THROTTLE_TICK_NS };
+
+	for (;;) {
+		struct uvs_region *r = uvs_region_of_addr(s->ctx, addr);
+
+		if (!r || !throttle_holds(r, &s->renewer, since, uvs_now_ns()))
+			return;
+		nanosleep(&tick, NULL);
+	}
 }
 
 static void take_fault(struct uvs_server *s, struct deferred *d, const struct uffd_msg *msg, uint64_t now)
@@ -611,4 +595,60 @@ void uvs_servers_stop(struct uvs_ctx *ctx)
 			pthread_join(ctx->servers[i].thread, NULL);
 		ctx->servers[i].started = 0;
 	}
+}
+
+/*
+ * An in-thread fault context for this handler: any unclaimed one, starting at a place that
+ * differs between threads (their stacks) so that concurrent faults spread.  All claimed means
+ * as many threads are inside a fault right now: wait for one to finish (microseconds).
+ */
+static struct uvs_server *claim_context(struct uvs_ctx *ctx)
+{
+	int n = ctx->nr_inthread;
+	int start = (int)(((uintptr_t)&n >> 14) % (uintptr_t)n);
+
+	for (;;) {
+		for (int k = 0; k < n; k++) {
+			struct uvs_server *s = &ctx->servers[ctx->cfg.nr_servers + (start + k) % n];
+			int expect = 0;
+
+			if (atomic_load_explicit(&s->claimed, memory_order_relaxed))
+				continue;
+			/* acquire: the last holder's ring records and counters come before ours */
+			if (atomic_compare_exchange_strong_explicit(&s->claimed, &expect, 1, memory_order_acquire,
+								    memory_order_relaxed))
+				return s;
+		}
+		sched_yield();
+	}
+}
+
+/*
+ * The SIGBUS handler's entry (uvs_sigbus.c): 1 when @addr is in one of this context's in-thread
+ * regions and the fault was dealt with (served, or poisoned so the access fails), 0 if it is
+ * not ours.  Runs on the faulting thread, in a signal handler.
+ */
+int uvs_inthread_fault(struct uvs_ctx *ctx, uint64_t addr, int write)
+{
+	struct uvs_region *r = uvs_region_of_addr(ctx, addr);
+	struct uvs_server *s;
+	uint64_t t0;
+	int kind = UVS_FK_STALE;
+
+	if (!r || !(r->flags & UVS_REGION_INTHREAD))
+		return 0;
+	t0 = uvs_now_ns();
+	s = claim_context(ctx);
+	/*
+	 * seq_cst: odd while we serve; uvs_region_remove stores the region's end and then waits for
+	 * every odd seq, and serve_at looks the region up again after this, so one of us sees the other.
+	 */
+	atomic_fetch_add(&s->seq, 1);
+	inthread_throttle(s, addr, t0);
+	r = serve_at(s, addr & UVS_PAGE_MASK, write, &kind);	/* before account() reads kind */
+	account(s, r, kind, t0);
+	atomic_fetch_add(&s->seq, 1);
+	/* release: our ring records and counters are complete for the next holder and for Java */
+	atomic_store_explicit(&s->claimed, 0, memory_order_release);
+	return 1;
 }

@@ -58,6 +58,13 @@ struct uvs_overflow_node {
 	struct uvs_completion rec;
 };
 
+/* What a fault context last saw of a throttle lease's renewer (uvs_fault.c). */
+struct uvs_renewer_view {
+	pid_t tid;
+	uint64_t at;
+	int runnable;
+};
+
 struct uvs_server {
 	struct uvs_ctx *ctx;
 	int id;
@@ -78,6 +85,7 @@ struct uvs_server {
 	void *dctx;			/* zstd decompression context, made with the context */
 	int inthread;			/* an in-thread fault context (uvs_sigbus.c), not a server thread */
 	_Atomic int claimed;		/* in-thread: 1 while a signal handler uses it */
+	struct uvs_renewer_view renewer;	/* in-thread: its throttle waits' view (servers keep theirs) */
 };
 
 struct uvs_ctx {
