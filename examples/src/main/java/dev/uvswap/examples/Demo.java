@@ -4,15 +4,17 @@ import dev.uvswap.Compressor;
 import dev.uvswap.FaultKind;
 import dev.uvswap.LatencyPercentiles;
 import dev.uvswap.Region;
+import dev.uvswap.UnsupportedPlatformException;
 import dev.uvswap.VSwap;
+import dev.uvswap.VSwapException;
 import dev.uvswap.VSwapStats;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The main demo: a region much larger than what we keep resident, filled like an off-heap
@@ -21,7 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * <pre>
  *   ./uvs demo                      4 GiB region, zstd, 90% swapped out
  *   ./uvs demo --size=1g --lz4 --out=75
+ *   ./uvs demo --help
  * </pre>
+ * Exit status: 0 when every page came back, 1 when a page came back wrong or the run failed,
+ * 2 for a bad option (one line on stderr).
  */
 public final class Demo {
     private static final long PAGE = 4096;
@@ -37,42 +42,36 @@ public final class Demo {
         this.outPercent = outPercent;
     }
 
-    public static void main(String[] args) throws Exception {
-        long size = 4L << 30;
-        Compressor codec = Compressor.ZSTD;
-        int out = 90;
-        for (String a : args) {
-            if (a.startsWith("--size=")) {
-                size = parseSize(a.substring(7));
-            } else if (a.equals("--lz4")) {
-                codec = Compressor.LZ4;
-            } else if (a.startsWith("--out=")) {
-                out = Integer.parseInt(a.substring(6));
-            } else {
-                System.err.println("usage: Demo [--size=4g] [--lz4] [--out=90]");
-                System.exit(2);
+    public static void main(String[] args) throws InterruptedException {
+        DemoArgs parsed;
+        try {
+            parsed = DemoArgs.parse(List.of(args));
+        } catch (IllegalArgumentException e) {
+            System.err.println("demo: " + e.getMessage() + " (./uvs demo --help for the options)");
+            System.exit(2);
+            return;
+        }
+        switch (parsed) {
+            case DemoArgs.Help() -> System.out.print(DemoArgs.USAGE);
+            case DemoArgs.Run(long size, Compressor codec, int out) -> {
+                boolean ok;
+                try {
+                    ok = new Demo(size, codec, out).run();
+                } catch (UnsupportedPlatformException | VSwapException | IllegalArgumentException e) {
+                    // The platform or the size the runtime refused (e.g. past the largest region): one line says why.
+                    System.err.println("demo: FAILED: " + e.getMessage());
+                    ok = false;
+                }
+                System.exit(ok ? 0 : 1);
             }
         }
-        System.exit(new Demo(size, codec, out).run() ? 0 : 1);
-    }
-
-    static long parseSize(String s) {
-        String t = s.toLowerCase(Locale.ROOT);
-        long mult = switch (t.charAt(t.length() - 1)) {
-            case 'k' -> 1L << 10;
-            case 'm' -> 1L << 20;
-            case 'g' -> 1L << 30;
-            case 't' -> 1L << 40;
-            default -> 1;
-        };
-        return Long.parseLong(mult == 1 ? t : t.substring(0, t.length() - 1)) * mult;
     }
 
     private boolean run() throws InterruptedException {
         try (VSwap vswap = VSwap.builder().compressor(codec).build(); Region region = vswap.allocate(size)) {
             long pages = region.size() / PAGE;
             long outPages = pages * outPercent / 100;
-            System.out.printf("uvswap demo: %s region, %s, %d fault threads, %s%n", human(region.size()), codec,
+            System.out.printf("uvswap demo: %s region, %s, %d fault threads, %s%n", Units.bytes(region.size()), codec,
                     vswap.faultThreads(), vswap.kernelFaultsHandled() ? "kernel and user faults served"
                             : "user-mode faults only (prefault before I/O into the region)");
 
@@ -80,7 +79,7 @@ public final class Demo {
             long t0 = System.nanoTime();
             parallel("fill   ", pages, (p) -> StoreData.fill(seg, p));
             report("filled", pages, t0);
-            System.out.printf("  resident: %s%n", human(region.residentBytes()));
+            System.out.printf("  resident: %s%n", Units.bytes(region.residentBytes()));
 
             t0 = System.nanoTime();
             long[] swapped = new long[1];
@@ -90,11 +89,11 @@ public final class Demo {
                     swapped[0] += got;
                 }
             });
-            report("swapped out " + swapped[0] + " pages", outPages, t0);
+            report(String.format("swapped out %,d pages (%d%%)", swapped[0], outPercent), outPages, t0);
             VSwapStats s = vswap.stats();
-            System.out.printf("  resident: %s; pool holds %s for %,d pages (%s compressed, ratio %.2f); %,d zero pages stored as nothing%n",
-                    human(region.residentBytes()), human(s.poolTotalBytes()), s.poolStoredPages(),
-                    human(s.poolCompressedBytes()), s.compressionRatio(), s.swpoutZero());
+            System.out.printf("  resident: %s; pool holds %s for %,d pages (%s compressed, ratio %.2f:1); %,d zero pages stored as nothing%n",
+                    Units.bytes(region.residentBytes()), Units.bytes(s.poolTotalBytes()), s.poolStoredPages(),
+                    Units.bytes(s.poolCompressedBytes()), s.compressionRatio(), s.swpoutZero());
 
             AtomicLong bad = new AtomicLong();
             t0 = System.nanoTime();
@@ -112,8 +111,8 @@ public final class Demo {
             for (FaultKind k : List.of(FaultKind.THP_SWAPIN, FaultKind.THP_FIRST_TOUCH, FaultKind.ZSWAP, FaultKind.ZERO, FaultKind.CACHE)) {
                 LatencyPercentiles l = s.faultLatency().get(k);
                 if (l.count() > 0) {
-                    System.out.printf("  %-15s fault service time: p50 %.1f us, p90 %.1f us, p99 %.1f us (%,d faults)%n",
-                            k, l.p50Nanos() / 1e3, l.p90Nanos() / 1e3, l.p99Nanos() / 1e3, l.count());
+                    System.out.printf("  %-15s fault service time: p50 %s, p90 %s, p99 %s (%,d faults)%n",
+                            k, Units.nanos(l.p50Nanos()), Units.nanos(l.p90Nanos()), Units.nanos(l.p99Nanos()), l.count());
                 }
             }
             System.out.printf("  slots in use: %,d; fault-server errors: %d%n", s.slotsInUse(), s.faultErrors());
@@ -136,19 +135,29 @@ public final class Demo {
         void run(long firstPage, long pages);
     }
 
-    /** Splits [0, pages) into 2 MiB steps handed out to the worker threads, with a progress bar. */
+    /**
+     * Splits [0, pages) into 2 MiB steps handed out to the worker threads, with a progress bar.
+     * A worker's failure stops the others and is thrown here, so a failed step never ends in "OK".
+     */
     private void parallelRanges(String label, long pages, RangeTask task) throws InterruptedException {
         AtomicLong next = new AtomicLong();
         AtomicLong done = new AtomicLong();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         long step = 512;
         List<Thread> workers = new ArrayList<>();
         for (int t = 0; t < threads; t++) {
             workers.add(Thread.ofPlatform().start(() -> {
-                long first;
-                while ((first = next.getAndAdd(step)) < pages) {
-                    long n = Math.min(step, pages - first);
-                    task.run(first, n);
-                    done.addAndGet(n);
+                try {
+                    long first;
+                    while (failure.get() == null && (first = next.getAndAdd(step)) < pages) {
+                        long n = Math.min(step, pages - first);
+                        task.run(first, n);
+                        done.addAndGet(n);
+                    }
+                } catch (RuntimeException | Error e) {   // e.g. an InternalError for a poisoned page
+                    if (!failure.compareAndSet(null, e)) {
+                        failure.get().addSuppressed(e);
+                    }
                 }
             }));
         }
@@ -158,6 +167,13 @@ public final class Demo {
                 bar.show(done.get());
                 w.join(200);
             }
+        }
+        if (failure.get() != null) {
+            bar.abandon();
+            if (failure.get() instanceof Error e) {
+                throw e;
+            }
+            throw (RuntimeException) failure.get();
         }
         bar.finish();
     }
@@ -171,18 +187,8 @@ public final class Demo {
     }
 
     private static void report(String what, long pages, long t0) {
-        double secs = (System.nanoTime() - t0) / 1e9;
-        System.out.printf("  %s: %s in %.2f s, %.0f MB/s%n", what, human(pages * PAGE), secs, pages * PAGE / 1e6 / secs);
-    }
-
-    static String human(long bytes) {
-        if (bytes >= 1L << 30) {
-            return String.format("%.2f GiB", bytes / (double) (1L << 30));
-        }
-        if (bytes >= 1L << 20) {
-            return String.format("%.1f MiB", bytes / (double) (1L << 20));
-        }
-        return String.format("%.1f KiB", bytes / 1024.0);
+        long nanos = System.nanoTime() - t0;
+        System.out.printf("  %s: %s in %s, %s%n", what, Units.bytes(pages * PAGE), Units.nanos(nanos), Units.rate(pages * PAGE, nanos));
     }
 
     /** A one-line progress bar on a terminal; a line every 25% otherwise (CI logs). */
@@ -211,6 +217,11 @@ public final class Demo {
 
         void finish() {
             show(total);
+            abandon();
+        }
+
+        /** Ends the bar's line where it stands, so what follows starts on a line of its own. */
+        void abandon() {
             if (tty) {
                 System.out.println();
             }

@@ -1,0 +1,121 @@
+package dev.uvswap.examples;
+
+import dev.uvswap.Compressor;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The demo's command line, checked before anything is allocated: either a request for the usage
+ * or a run with a size, codec and share to swap out that are all in range. A bad value is an
+ * {@link IllegalArgumentException} whose message is one line naming the option and what it takes.
+ */
+sealed interface DemoArgs {
+
+    String USAGE = """
+            usage: ./uvs demo [--size=4g] [--lz4] [--out=90]
+              --size=N   the region's size: a number of bytes with an optional k, m, g or t suffix
+                         (rounded up to 2 MiB); default 4g. Every page is filled, so this much memory is touched.
+              --lz4      compress with lz4 instead of zstd
+              --out=P    the percentage of the region's pages to swap out, 0 to 100; default 90
+              --help     this text
+            """;
+
+    long DEFAULT_SIZE = 4L << 30;
+    int DEFAULT_OUT_PERCENT = 90;
+
+    /** Print {@link #USAGE} and do nothing else. */
+    record Help() implements DemoArgs {
+    }
+
+    /** Run the demo over a region of {@code sizeBytes}, swapping out {@code outPercent}% of its pages. */
+    record Run(long sizeBytes, Compressor codec, int outPercent) implements DemoArgs {
+        public Run {
+            if (sizeBytes <= 0) {
+                throw new IllegalArgumentException("region size must be positive: " + sizeBytes);
+            }
+            if (outPercent < 0 || outPercent > 100) {
+                throw new IllegalArgumentException("swap-out share must be 0 to 100 percent: " + outPercent);
+            }
+        }
+    }
+
+    /** {@code --help} anywhere wins, so it answers even next to a bad value. */
+    static DemoArgs parse(List<String> args) {
+        if (args.contains("--help") || args.contains("-h")) {
+            return new Help();
+        }
+        long size = DEFAULT_SIZE;
+        Compressor codec = Compressor.ZSTD;
+        int out = DEFAULT_OUT_PERCENT;
+        for (String arg : args) {
+            int eq = arg.indexOf('=');
+            String name = eq < 0 ? arg : arg.substring(0, eq);
+            String value = eq < 0 ? null : arg.substring(eq + 1);
+            switch (name) {
+                case "--size" -> size = size(arg, required(arg, value));
+                case "--out" -> out = percent(arg, required(arg, value));
+                case "--lz4" -> {
+                    if (value != null) {
+                        throw new IllegalArgumentException(arg + ": --lz4 takes no value");
+                    }
+                    codec = Compressor.LZ4;
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+            }
+        }
+        return new Run(size, codec, out);
+    }
+
+    private static String required(String arg, String value) {
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException(arg + ": needs a value, as in " + (arg.startsWith("--size") ? "--size=256m" : "--out=90"));
+        }
+        return value;
+    }
+
+    Pattern SIZE = Pattern.compile("(\\d+)([kmgt]?)(i?b)?");
+
+    /** Bytes from {@code 4096}, {@code 256m}, {@code 1G}, {@code 2GiB}; anything else, zero or overflow is an error. */
+    static long size(String arg, String value) {
+        Matcher m = SIZE.matcher(value.toLowerCase(Locale.ROOT));
+        if (!m.matches() || (m.group(3) != null && m.group(2).isEmpty() && m.group(3).equals("ib"))) {
+            throw new IllegalArgumentException(arg + ": not a size; give bytes with an optional k, m, g or t suffix, as in --size=256m");
+        }
+        int shift = switch (m.group(2)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            case "t" -> 40;
+            default -> 0;
+        };
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(arg + ": too large");
+        }
+        if (n == 0) {
+            throw new IllegalArgumentException(arg + ": the region cannot be empty");
+        }
+        if (n > Long.MAX_VALUE >> shift) {
+            throw new IllegalArgumentException(arg + ": too large");
+        }
+        return n << shift;
+    }
+
+    static int percent(String arg, String value) {
+        int p;
+        try {
+            p = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(arg + ": not a whole number; give a percentage from 0 to 100");
+        }
+        if (p < 0 || p > 100) {
+            throw new IllegalArgumentException(arg + ": outside 0 to 100; it is the percentage of pages to swap out");
+        }
+        return p;
+    }
+}
