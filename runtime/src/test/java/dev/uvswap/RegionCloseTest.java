@@ -95,7 +95,7 @@ class RegionCloseTest {
             assumeTrue(vswap.kernelFaultsHandled(), "a read(2) into region memory needs kernel-mode faults");
             // Java threads the builder started take their own names as they start: wait for that.
             Await.until(() -> tasksNamed(builderName) == 2, () -> "two fault servers: " + tasksNamed(builderName));
-            assertEquals(uffdsBefore + 1, userfaultfds());
+            assertEquals(uffdsBefore + 2, userfaultfds(), "the VSwap's two userfaultfds (server and in-thread)");
             MemoryGroup g = vswap.createGroup("g");   // starts the group reclaimer
             Region busy = vswap.allocate(4 * MIB, g, RegionOption.SMALL_PAGES);
             Region idle = vswap.allocate(4 * MIB, RegionOption.SMALL_PAGES);
@@ -122,7 +122,7 @@ class RegionCloseTest {
             assertFalse(started.stream().anyMatch(t -> t.isAlive() && t.getName().matches("uvswap-(group-reclaim|prefetch)")),
                     "the threads the busy region does not need are stopped");
             assertEquals(2, tasksNamed(builderName), "the busy region's memory is still served");
-            assertEquals(uffdsBefore + 1, userfaultfds());
+            assertEquals(uffdsBefore + 2, userfaultfds(), "the VSwap's two userfaultfds (server and in-thread)");
             IllegalStateException closed = assertThrows(IllegalStateException.class, vswap::stats);
             assertEquals("VSwap closed", closed.getMessage());
             assertThrows(IllegalStateException.class, () -> vswap.allocate(2 * MIB));
