@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * uvs_sigbus.c - faults served on the faulting thread (InThreadFaults on the Java side).
+ * uvs_sigbus.c - faults served on the faulting thread (FaultMode.IN_THREAD; FaultServers.attachSignalHandler).
  *
  * The kernel serves a fault in the task that takes it; a fault server is another thread, often
  * on the other vCPU, and the wake-up across vCPUs costs more than the service itself.  Regions
@@ -163,10 +163,11 @@ static int install_locked(void)
 	memset(&ours, 0, sizeof(ours));
 	ours.sa_sigaction = handler;
 	ours.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_RESTART;
-	sigemptyset(&ours.sa_mask);
 	/* Save the current one first, so the handler can forward from its first call on. */
 	if (atomic_load(&real_sigaction)(SIGBUS, NULL, &old))
 		return -errno;
+	/* The handler we forward to runs with the signals blocked that it asked for (HotSpot's does). */
+	ours.sa_mask = old.sa_mask;
 	idx = !atomic_load_explicit(&chained_idx, memory_order_relaxed);
 	chained[idx] = old;
 	/* release: the copy is complete before a handler may read it */

@@ -3,7 +3,6 @@ package dev.uvswap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -16,19 +15,6 @@ class ColdAdviceBoundTest {
     @BeforeEach
     void platform() {
         Platform.assumeSupported();
-    }
-
-    private static boolean out(Region r, long page) {
-        long w = ((RegionImpl) r).pagemap().segment().getAtIndex(ValueLayout.JAVA_LONG, page);
-        return (w >>> dev.uvswap.bindings.uvswap.uvswap_h.UVS_PM_SHIFT()) != 0;
-    }
-
-    private static long outIn(Region r, long firstPage, long pages) {
-        long n = 0;
-        for (long p = firstPage; p < firstPage + pages; p++) {
-            n += out(r, p) ? 1 : 0;
-        }
-        return n;
     }
 
     /** No group, no reclaimer: nothing would ever take the advice, so nothing is kept for it. */
@@ -72,10 +58,10 @@ class ColdAdviceBoundTest {
             }
             long got = vswap.reclaim(g, 4 * MIB);
             assertTrue(got >= 4 * MIB, "reclaimed " + got);
-            assertEquals(0, outIn(r, 0, 2048), "the advice went first: nothing else was taken");
+            assertEquals(0, PageMapProbe.outIn(r, 0, 2048), "the advice went first: nothing else was taken");
             vswap.reclaim(g, 4 * MIB);
             for (long i = 0; i < advised; i++) {
-                assertTrue(out(r, 2048 + 2 * i), "advised page " + (2048 + 2 * i) + " left");
+                assertTrue(PageMapProbe.out(r, 2048 + 2 * i), "advised page " + (2048 + 2 * i) + " left");
             }
             PageData.assertMixed(r, pages, 31);
         }

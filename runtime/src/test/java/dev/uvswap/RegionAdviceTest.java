@@ -3,7 +3,6 @@ package dev.uvswap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.ValueLayout;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -17,20 +16,6 @@ class RegionAdviceTest {
         Platform.assumeSupported();
     }
 
-    /** Whether the page is swapped out: its page-map word names a slot (a server's brief claim of a resident page names none). */
-    private static boolean out(Region r, long page) {
-        long w = ((RegionImpl) r).pagemap().segment().getAtIndex(ValueLayout.JAVA_LONG, page);
-        return (w >>> dev.uvswap.bindings.uvswap.uvswap_h.UVS_PM_SHIFT()) != 0;
-    }
-
-    private static long outIn(Region r, long firstPage, long pages) {
-        long n = 0;
-        for (long p = firstPage; p < firstPage + pages; p++) {
-            n += out(r, p) ? 1 : 0;
-        }
-        return n;
-    }
-
     @Test
     void pinnedPagesNeverLeave() throws Exception {
         try (VSwap vswap = VSwap.builder().build()) {
@@ -40,11 +25,11 @@ class RegionAdviceTest {
             PageData.fillMixed(r, pages, 1);
             r.pageOut(0, r.size());
             assertEquals(256, r.pin(MIB, MIB), "pin brings the range back");
-            assertEquals(0, outIn(r, 256, 256));
+            assertEquals(0, PageMapProbe.outIn(r, 256, 256));
             assertEquals(0, r.pageOut(0, 2 * MIB), "pageOut passes over pinned pages");
             PageData.fillMixed(r, pages, 2);
             assertEquals(pages - 256, r.pageOut(0, r.size()));
-            assertEquals(0, outIn(r, 256, 256));
+            assertEquals(0, PageMapProbe.outIn(r, 256, 256));
             g.setMemoryMax(0);
             vswap.reclaim(g, r.size());
             assertEquals(MIB, g.memoryCurrent(), "reclaim leaves the pinned MiB: the group stays over its max");
@@ -64,11 +49,11 @@ class RegionAdviceTest {
             long pages = r.size() / PAGE;
             PageData.fillMixed(r, pages, 3);
             r.cold(12 * MIB, 4 * MIB);
-            assertEquals(0, outIn(r, 0, pages), "advice alone moves nothing");
+            assertEquals(0, PageMapProbe.outIn(r, 0, pages), "advice alone moves nothing");
             long got = vswap.reclaim(g, 4 * MIB);
             assertTrue(got >= 4 * MIB, "reclaimed " + got);
-            assertEquals(1024, outIn(r, 3 * 1024, 1024), "the cold range went first");
-            assertEquals(0, outIn(r, 0, 1024), "the clock's start was passed over: the cold range went instead");
+            assertEquals(1024, PageMapProbe.outIn(r, 3 * 1024, 1024), "the cold range went first");
+            assertEquals(0, PageMapProbe.outIn(r, 0, 1024), "the clock's start was passed over: the cold range went instead");
             PageData.assertMixed(r, pages, 3);
         }
     }
@@ -84,8 +69,8 @@ class RegionAdviceTest {
             r.willNeed(2 * MIB, 4 * MIB);
             ((VSwapImpl) vswap).awaitPrefetch();
             assertEquals(4 * MIB, r.residentBytes());
-            assertEquals(0, outIn(r, 512, 1024));
-            assertEquals(pages - 1024, outIn(r, 0, pages));
+            assertEquals(0, PageMapProbe.outIn(r, 512, 1024));
+            assertEquals(pages - 1024, PageMapProbe.outIn(r, 0, pages));
             long faultsAfter = vswap.stats().faults().values().stream().mapToLong(Long::longValue).sum();
             assertEquals(faultsBefore, faultsAfter, "prefetched without faults");
             PageData.assertMixed(r, pages, 4);

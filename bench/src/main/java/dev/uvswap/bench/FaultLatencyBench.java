@@ -1,5 +1,6 @@
 package dev.uvswap.bench;
 
+import dev.uvswap.FaultMode;
 import dev.uvswap.Region;
 import dev.uvswap.RegionOption;
 import dev.uvswap.VSwap;
@@ -23,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * 4 KiB fault latency as a Java thread sees it: one read of a page that is not present, served
- * by a native fault server, per kind of backing. The region uses small pages, and invocations
+ * by a native fault server or on the faulting thread ({@code mode}), per kind of backing. The region uses small pages, and invocations
  * touch its pages in a scattered order (a prime stride), so neither a whole-extent swap-in nor
  * sequential readahead serves them; when all have been touched the region is prepared again,
  * outside the timing.
@@ -50,6 +51,10 @@ public class FaultLatencyBench {
     @Param({"2"})
     public int servers;
 
+    /** Who serves the fault: the native servers, or the faulting thread in uvswap's SIGBUS handler. */
+    @Param({"SERVER_THREADS", "IN_THREAD"})
+    public String mode;
+
     private VSwap vswap;
     private Region region;
     private MemorySegment seg;
@@ -58,8 +63,14 @@ public class FaultLatencyBench {
     @Setup(Level.Trial)
     public void start() {
         vswap = Backing.valueOf(kind).configure(VSwap.builder()).faultThreads(servers).build();
-        region = vswap.allocate(PAGES * PAGE, RegionOption.SMALL_PAGES);
+        region = vswap.allocate(PAGES * PAGE, options());
         seg = region.segment();
+    }
+
+    private RegionOption[] options() {
+        RegionOption served = FaultMode.valueOf(mode) == FaultMode.IN_THREAD
+                ? RegionOption.FAULTS_IN_THREAD : RegionOption.FAULTS_ON_SERVERS;
+        return new RegionOption[] {RegionOption.SMALL_PAGES, served};
     }
 
     @Setup(Level.Invocation)
@@ -67,7 +78,7 @@ public class FaultLatencyBench {
         if (next < PAGES) {
             return;
         }
-        region = Backing.valueOf(kind).prepare(vswap, region, RegionOption.SMALL_PAGES);
+        region = Backing.valueOf(kind).prepare(vswap, region, options());
         seg = region.segment();
         next = 0;
     }
