@@ -38,13 +38,18 @@ class LostWriteStressTest {
     }
 
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
+        FaultMode servers = FaultMode.SERVER_THREADS, inThread = FaultMode.IN_THREAD;
         return java.util.stream.Stream.of(
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true));
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, false, servers),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, servers),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, servers),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, false, servers),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true, servers),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, servers),
+                // The same writers and evictors with every fault served on the faulting thread.
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, inThread),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, inThread));
     }
 
     /**
@@ -59,11 +64,12 @@ class LostWriteStressTest {
         return b.build();
     }
 
-    @ParameterizedTest(name = "{0}, huge pages {1}, swap file {2}")
+    @ParameterizedTest(name = "{0}, huge pages {1}, swap file {2}, faults {3}")
     @org.junit.jupiter.params.provider.MethodSource("cases")
-    void noWriteIsLostOrTorn(Compressor codec, boolean hugePages, boolean file,
+    void noWriteIsLostOrTorn(Compressor codec, boolean hugePages, boolean file, FaultMode mode,
                              @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
-        RegionOption[] options = hugePages ? new RegionOption[0] : new RegionOption[] {RegionOption.SMALL_PAGES};
+        RegionOption served = mode == FaultMode.IN_THREAD ? RegionOption.FAULTS_IN_THREAD : RegionOption.FAULTS_ON_SERVERS;
+        RegionOption[] options = hugePages ? new RegionOption[] {served} : new RegionOption[] {RegionOption.SMALL_PAGES, served};
         try (VSwap vswap = build(codec, file, dir);
              Region region = vswap.allocate((long) PAGES * 4096, options)) {
             MemorySegment seg = region.segment();
@@ -155,8 +161,8 @@ class LostWriteStressTest {
                 }
             }
             VSwapStats s = vswap.stats();
-            System.out.printf("lost-write stress (%s, huge pages %s, file %s, %d s): %,d writes, %,d pages evicted, faults %s, cache hits %,d, THP fallbacks %s, written back %,d, swapoff %,d, lost %d, torn %d%n",
-                    codec, hugePages, file, seconds(), writes.get(), evicted.get(), s.faults(), s.cacheHits(), s.thpSwpinFallback(),
+            System.out.printf("lost-write stress (%s, huge pages %s, file %s, faults %s, %d s): %,d writes, %,d pages evicted, faults %s, cache hits %,d, THP fallbacks %s, written back %,d, swapoff %,d, lost %d, torn %d%n",
+                    codec, hugePages, file, mode, seconds(), writes.get(), evicted.get(), s.faults(), s.cacheHits(), s.thpSwpinFallback(),
                     s.zswpwb(), s.swapoffPages(), lost, torn);
             assertEquals(0, lost + torn, first);
             assertTrue(evicted.get() > PAGES, "the evictors made progress");
