@@ -18,12 +18,16 @@ public final class GcStressMain {
     public static void main(String[] args) throws Exception {
         long seconds = Long.parseLong(args[0]);
         boolean control = args.length > 1 && args[1].equals("control");
+        // "faults-in-thread": the faults are served in uvswap's SIGBUS handler on the faulting
+        // threads themselves, which a safepoint must then wait out like any code in Java.
+        RegionOption served = args.length > 1 && args[1].equals("faults-in-thread")
+                ? RegionOption.FAULTS_IN_THREAD : RegionOption.FAULTS_ON_SERVERS;
         int pages = 8192;  // 32 MiB
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong faultedPages = new AtomicLong();
         AtomicLong gcs = new AtomicLong();
         List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
-        try (VSwap vswap = VSwap.builder().faultThreads(2).build(); Region region = vswap.allocate((long) pages * 4096);
+        try (VSwap vswap = VSwap.builder().faultThreads(2).build(); Region region = vswap.allocate((long) pages * 4096, served);
              Arena plain = Arena.ofShared()) {
             MemorySegment seg = control ? plain.allocate((long) pages * 4096, 4096) : region.segment();
             for (long p = 0; p < pages; p++) {
