@@ -13,6 +13,14 @@ import static org.junit.jupiter.api.Assertions.*;
  * These regions use small pages so each fault is a 4 KiB one; ThpExtentTest covers 2 MiB extents.
  */
 class RoundTripTest {
+    /** Who serves the faults; {@link RoundTripInThreadTest} runs every test on the faulting thread. */
+    FaultMode mode() {
+        return FaultMode.SERVER_THREADS;
+    }
+
+    private VSwap.Builder builder() {
+        return VSwap.builder().faultMode(mode());
+    }
     private static final long PAGES = 2048;     // 8 MiB: four 512-page batches
 
     @BeforeEach
@@ -23,7 +31,7 @@ class RoundTripTest {
     @ParameterizedTest
     @EnumSource(Compressor.class)
     void everyKindComesBackExactly(Compressor codec) {
-        try (VSwap vswap = VSwap.builder().compressor(codec).faultThreads(2).build();
+        try (VSwap vswap = builder().compressor(codec).faultThreads(2).build();
              Region region = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
             MemorySegment seg = region.segment();
             long[] kinds = new long[PageData.values().length];
@@ -69,7 +77,7 @@ class RoundTripTest {
     @ParameterizedTest
     @EnumSource(PageData.class)
     void writesAfterSwapInAreKeptAndSwapOutAgain(PageData kind) {
-        try (VSwap vswap = VSwap.builder().build(); Region region = vswap.allocate(64 * 4096, RegionOption.SMALL_PAGES)) {
+        try (VSwap vswap = builder().build(); Region region = vswap.allocate(64 * 4096, RegionOption.SMALL_PAGES)) {
             MemorySegment seg = region.segment();
             for (int round = 0; round < 3; round++) {
                 for (long p = 0; p < 64; p++) {
@@ -92,7 +100,7 @@ class RoundTripTest {
     @ParameterizedTest
     @EnumSource(Compressor.class)
     void prefaultBringsEverythingBackWithoutFaults(Compressor codec) {
-        try (VSwap vswap = VSwap.builder().compressor(codec).build(); Region region = vswap.allocate(1024 * 4096, RegionOption.SMALL_PAGES)) {
+        try (VSwap vswap = builder().compressor(codec).build(); Region region = vswap.allocate(1024 * 4096, RegionOption.SMALL_PAGES)) {
             MemorySegment seg = region.segment();
             for (long p = 0; p < 1024; p++) {
                 PageData.mixed(p, 3).fill(seg, p, 3);
@@ -115,7 +123,7 @@ class RoundTripTest {
     @EnumSource(Compressor.class)
     void untouchedAndPartlySwappedRangesStayZeroAndIntact(Compressor codec) {
         // Small pages: with huge pages the first touch of page 100 maps its whole extent.
-        try (VSwap vswap = VSwap.builder().compressor(codec).build();
+        try (VSwap vswap = builder().compressor(codec).build();
              Region region = vswap.allocate(3 << 20, RegionOption.SMALL_PAGES)) {
             MemorySegment seg = region.segment();
             assertEquals(4L << 20, region.size(), "rounded up to 2 MiB");
@@ -133,7 +141,7 @@ class RoundTripTest {
 
     @org.junit.jupiter.api.Test
     void parkedPagesComeBackByMoveAndCanBeCompressedLater() {
-        try (VSwap vswap = VSwap.builder().build(); Region region = vswap.allocate(4 << 20, RegionOption.SMALL_PAGES)) {
+        try (VSwap vswap = builder().build(); Region region = vswap.allocate(4 << 20, RegionOption.SMALL_PAGES)) {
             MemorySegment seg = region.segment();
             long pages = region.size() / 4096;
             for (long p = 0; p < pages; p++) {
@@ -163,7 +171,7 @@ class RoundTripTest {
 
     @org.junit.jupiter.api.Test
     void closingARegionFreesParkedAndStoredPages() {
-        try (VSwap vswap = VSwap.builder().build()) {
+        try (VSwap vswap = builder().build()) {
             Region region = vswap.allocate(4 << 20);
             long pages = region.size() / 4096;
             for (long p = 0; p < pages; p++) {

@@ -16,6 +16,14 @@ import static org.junit.jupiter.api.Assumptions.assumeFalse;
  * backends), and the partial cases that must split. /proc/self/smaps proves what is mapped huge.
  */
 class ThpExtentTest {
+    /** Who serves the faults; {@link ThpExtentInThreadTest} runs every test on the faulting thread. */
+    FaultMode mode() {
+        return FaultMode.SERVER_THREADS;
+    }
+
+    private VSwap.Builder builder() {
+        return VSwap.builder().faultMode(mode());
+    }
     private static final long EXTENT = 2L << 20;
     private static final int EXTENTS = 8;
     private static final long PAGES = EXTENTS * 512L;
@@ -32,7 +40,7 @@ class ThpExtentTest {
 
     @Test
     void firstTouchOfAnUntouchedExtentIsOneHugePage() {
-        try (VSwap vswap = VSwap.builder().build(); Region r = vswap.allocate(EXTENTS * EXTENT)) {
+        try (VSwap vswap = builder().build(); Region r = vswap.allocate(EXTENTS * EXTENT)) {
             assertTrue(r.hugePages());
             for (int e = 0; e < EXTENTS; e++) {
                 r.segment().set(ValueLayout.JAVA_BYTE, e * EXTENT + 4096 * 7, (byte) 1);
@@ -48,7 +56,7 @@ class ThpExtentTest {
     @ParameterizedTest
     @EnumSource(Compressor.class)
     void anExtentThatLeftWholeComesBackAsOneHugePageFromMixedBackends(Compressor codec) {
-        try (VSwap vswap = VSwap.builder().compressor(codec).build(); Region r = vswap.allocate(EXTENTS * EXTENT)) {
+        try (VSwap vswap = builder().compressor(codec).build(); Region r = vswap.allocate(EXTENTS * EXTENT)) {
             MemorySegment seg = r.segment();
             for (long p = 0; p < PAGES; p++) {
                 PageData.mixed(p, 21).fill(seg, p, 21);   // zero, same-filled, random, heap, text: every backend kind of the pool
@@ -80,7 +88,7 @@ class ThpExtentTest {
 
     @Test
     void aParkedExtentComesBackWholeFromTheSwapCache() {
-        try (VSwap vswap = VSwap.builder().build(); Region r = vswap.allocate(2 * EXTENT)) {
+        try (VSwap vswap = builder().build(); Region r = vswap.allocate(2 * EXTENT)) {
             MemorySegment seg = r.segment();
             for (long p = 0; p < 1024; p++) {
                 PageData.HEAP_LIKE.fill(seg, p, 3);
@@ -101,7 +109,7 @@ class ThpExtentTest {
 
     @Test
     void pageOutOfPartOfAHugePageSplitsItAndKeepsEveryByte() {
-        try (VSwap vswap = VSwap.builder().build(); Region r = vswap.allocate(2 * EXTENT)) {
+        try (VSwap vswap = builder().build(); Region r = vswap.allocate(2 * EXTENT)) {
             MemorySegment seg = r.segment();
             for (long p = 0; p < 1024; p++) {
                 PageData.TEXT.fill(seg, p, 9);
@@ -119,7 +127,7 @@ class ThpExtentTest {
 
     @Test
     void aFaultOnAHalfResidentExtentFallsBackToSmallPagesAndReadahead() {
-        try (VSwap vswap = VSwap.builder().build(); Region r = vswap.allocate(EXTENT)) {
+        try (VSwap vswap = builder().build(); Region r = vswap.allocate(EXTENT)) {
             MemorySegment seg = r.segment();
             for (long p = 0; p < 512; p++) {
                 PageData.HEAP_LIKE.fill(seg, p, 5);
@@ -145,7 +153,7 @@ class ThpExtentTest {
 
     @Test
     void smallPagesRegionsNeverMapHugePages() {
-        try (VSwap vswap = VSwap.builder().build(); Region r = vswap.allocate(2 * EXTENT, RegionOption.SMALL_PAGES)) {
+        try (VSwap vswap = builder().build(); Region r = vswap.allocate(2 * EXTENT, RegionOption.SMALL_PAGES)) {
             assertFalse(r.hugePages());
             for (long p = 0; p < 1024; p++) {
                 PageData.HEAP_LIKE.fill(r.segment(), p, 1);
