@@ -3,6 +3,7 @@ package dev.uvswap.bench;
 import dev.uvswap.Compressor;
 import dev.uvswap.MemoryGroup;
 import dev.uvswap.Region;
+import dev.uvswap.FaultMode;
 import dev.uvswap.RegionOption;
 import dev.uvswap.VSwap;
 
@@ -207,6 +208,7 @@ public final class Usemem {
         long budgetMib = 256;
         int rounds = 1;
         String codec = "zstd";
+        FaultMode faultMode = FaultMode.SERVER_THREADS;
         Path out = null;
         List<Combo> combos = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -215,11 +217,12 @@ public final class Usemem {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--codec" -> codec = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
+                case "--fault-mode" -> faultMode = args[++i].equals("in-thread") ? FaultMode.IN_THREAD : FaultMode.SERVER_THREADS;
                 default -> combos.add(Combo.parse(args[i]));
             }
         }
         if (combos.isEmpty()) {
-            System.err.println("usage: Usemem [--budget-mib B] [--codec zstd|lz4] [--rounds R] [--out FILE.csv] pattern:order:threads:ratio...");
+            System.err.println("usage: Usemem [--budget-mib B] [--codec zstd|lz4] [--rounds R] [--fault-mode servers|in-thread] [--out FILE.csv] pattern:order:threads:ratio...");
             System.exit(2);
         }
         Compressor compressor = codec.equals("lz4") ? Compressor.LZ4 : Compressor.ZSTD;
@@ -234,7 +237,7 @@ public final class Usemem {
             csv.println(HEADER);
         }
         long errors = 0;
-        try (VSwap vswap = VSwap.builder().compressor(compressor).build()) {
+        try (VSwap vswap = VSwap.builder().compressor(compressor).faultMode(faultMode).build()) {
             Usemem usemem = new Usemem(vswap, budgetMib);
             usemem.run(combos.getFirst()); // warm-up: the JIT, the pool's first spans
             for (Combo c : combos) {
