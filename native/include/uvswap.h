@@ -213,7 +213,6 @@ struct uvs_server_stats {
 	uint64_t read_errors;		/* swap-file reads or decodes that failed (also last_errno) */
 	uint64_t poisoned;		/* pages whose data could not be read: poisoned, the toucher gets SIGBUS */
 	uint64_t hist[UVS_FK_NR][UVS_HIST_BUCKETS];	/* service time, log-linear ns buckets */
-	uint64_t first_touch_ahead;	/* never-touched pages given their zero page ahead of a sequential first touch */
 };
 
 /* ------------------------------------------------------------------------------------------

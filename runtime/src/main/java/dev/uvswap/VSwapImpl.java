@@ -551,7 +551,7 @@ final class VSwapImpl implements VSwap {
                 fileBackend.swapoffPages(), fileBackend.zswapMaxBytes(),
                 reclaimer.backgroundErrors() + fileBackend.backgroundErrors() + prefetchErrors.count()
                         + (groupReclaimer == null ? 0 : groupReclaimer.backgroundErrors()),
-                servers.moveMismatches(), servers.evictRefused(), servers.firstTouchAhead());
+                servers.moveMismatches(), servers.evictRefused());
     }
 
     @Override

@@ -52,8 +52,6 @@ import java.util.Map;
  * @param evictRefusedPages   resident pages the kernel would not let leave (shared copy-on-write
  *                            with another process, merged by KSM, pinned by I/O): they stayed
  *                            resident and intact
- * @param firstTouchAheadPages never-touched pages of small-page regions given their zero page
- *                            ahead of a sequential first touch (a window of 16 a fault)
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -65,8 +63,7 @@ public record VSwapStats(
         boolean kernelFaultsHandled,
         long swpinFile, long swpoutFile, long zswpwb, long writebackBatches, long fileSlotsUsed, long fileBytes,
         long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
-        long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
-        long firstTouchAheadPages) {
+        long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);

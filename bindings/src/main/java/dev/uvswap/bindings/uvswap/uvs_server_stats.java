@@ -29,7 +29,6 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint64_t read_errors;
  *     uint64_t poisoned;
  *     uint64_t hist[8][128];
- *     uint64_t first_touch_ahead;
  * }
  * }
  */
@@ -52,8 +51,7 @@ public class uvs_server_stats {
         MemoryLayout.sequenceLayout(5, uvswap_h.C_LONG).withName("thp_fallback"),
         uvswap_h.C_LONG.withName("read_errors"),
         uvswap_h.C_LONG.withName("poisoned"),
-        MemoryLayout.sequenceLayout(8, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist"),
-        uvswap_h.C_LONG.withName("first_touch_ahead")
+        MemoryLayout.sequenceLayout(8, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist")
     ).withName("uvs_server_stats");
 
     /**
@@ -75,7 +73,7 @@ public class uvs_server_stats {
         return faults$LAYOUT;
     }
 
-    private static final long faults$OFFSET = $LAYOUT.byteOffset(groupElement("faults"));
+    private static final long faults$OFFSET = 0;
 
     /**
      * Offset for field:
@@ -107,7 +105,7 @@ public class uvs_server_stats {
         MemorySegment.copy(fieldValue, 0L, struct, faults$OFFSET, faults$LAYOUT.byteSize());
     }
 
-    private static long[] faults$DIMS = { 8 };
+    private static final long[] faults$DIMS = { 8 };
 
     /**
      * Dimensions for array field:
@@ -116,9 +114,10 @@ public class uvs_server_stats {
      * }
      */
     public static long[] faults$dimensions() {
-        return faults$DIMS;
+        return faults$DIMS.clone();
     }
-    private static final VarHandle faults$ELEM_HANDLE = faults$LAYOUT.varHandle(sequenceElement());
+
+    private static final VarHandle faults$ELEM_HANDLE = $LAYOUT.varHandle(groupElement("faults"), sequenceElement());
 
     /**
      * Indexed getter for field:
@@ -127,7 +126,7 @@ public class uvs_server_stats {
      * }
      */
     public static long faults(MemorySegment struct, long index0) {
-        return (long)faults$ELEM_HANDLE.get(struct, faults$OFFSET, index0);
+        return (long)faults$ELEM_HANDLE.get(struct, 0L, index0);
     }
 
     /**
@@ -137,7 +136,7 @@ public class uvs_server_stats {
      * }
      */
     public static void faults(MemorySegment struct, long index0, long fieldValue) {
-        faults$ELEM_HANDLE.set(struct, faults$OFFSET, index0, fieldValue);
+        faults$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
     }
 
     private static final SequenceLayout fault_ns$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("fault_ns"));
@@ -152,7 +151,7 @@ public class uvs_server_stats {
         return fault_ns$LAYOUT;
     }
 
-    private static final long fault_ns$OFFSET = $LAYOUT.byteOffset(groupElement("fault_ns"));
+    private static final long fault_ns$OFFSET = 64;
 
     /**
      * Offset for field:
@@ -184,7 +183,7 @@ public class uvs_server_stats {
         MemorySegment.copy(fieldValue, 0L, struct, fault_ns$OFFSET, fault_ns$LAYOUT.byteSize());
     }
 
-    private static long[] fault_ns$DIMS = { 8 };
+    private static final long[] fault_ns$DIMS = { 8 };
 
     /**
      * Dimensions for array field:
@@ -193,9 +192,10 @@ public class uvs_server_stats {
      * }
      */
     public static long[] fault_ns$dimensions() {
-        return fault_ns$DIMS;
+        return fault_ns$DIMS.clone();
     }
-    private static final VarHandle fault_ns$ELEM_HANDLE = fault_ns$LAYOUT.varHandle(sequenceElement());
+
+    private static final VarHandle fault_ns$ELEM_HANDLE = $LAYOUT.varHandle(groupElement("fault_ns"), sequenceElement());
 
     /**
      * Indexed getter for field:
@@ -204,7 +204,7 @@ public class uvs_server_stats {
      * }
      */
     public static long fault_ns(MemorySegment struct, long index0) {
-        return (long)fault_ns$ELEM_HANDLE.get(struct, fault_ns$OFFSET, index0);
+        return (long)fault_ns$ELEM_HANDLE.get(struct, 0L, index0);
     }
 
     /**
@@ -214,7 +214,7 @@ public class uvs_server_stats {
      * }
      */
     public static void fault_ns(MemorySegment struct, long index0, long fieldValue) {
-        fault_ns$ELEM_HANDLE.set(struct, fault_ns$OFFSET, index0, fieldValue);
+        fault_ns$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
     }
 
     private static final OfLong busy_spins$LAYOUT = (OfLong)$LAYOUT.select(groupElement("busy_spins"));
@@ -229,7 +229,7 @@ public class uvs_server_stats {
         return busy_spins$LAYOUT;
     }
 
-    private static final long busy_spins$OFFSET = $LAYOUT.byteOffset(groupElement("busy_spins"));
+    private static final long busy_spins$OFFSET = 128;
 
     /**
      * Offset for field:
@@ -273,7 +273,7 @@ public class uvs_server_stats {
         return wakes$LAYOUT;
     }
 
-    private static final long wakes$OFFSET = $LAYOUT.byteOffset(groupElement("wakes"));
+    private static final long wakes$OFFSET = 136;
 
     /**
      * Offset for field:
@@ -317,7 +317,7 @@ public class uvs_server_stats {
         return errors$LAYOUT;
     }
 
-    private static final long errors$OFFSET = $LAYOUT.byteOffset(groupElement("errors"));
+    private static final long errors$OFFSET = 144;
 
     /**
      * Offset for field:
@@ -361,7 +361,7 @@ public class uvs_server_stats {
         return last_errno$LAYOUT;
     }
 
-    private static final long last_errno$OFFSET = $LAYOUT.byteOffset(groupElement("last_errno"));
+    private static final long last_errno$OFFSET = 152;
 
     /**
      * Offset for field:
@@ -405,7 +405,7 @@ public class uvs_server_stats {
         return ring_overflows$LAYOUT;
     }
 
-    private static final long ring_overflows$OFFSET = $LAYOUT.byteOffset(groupElement("ring_overflows"));
+    private static final long ring_overflows$OFFSET = 160;
 
     /**
      * Offset for field:
@@ -449,7 +449,7 @@ public class uvs_server_stats {
         return reads$LAYOUT;
     }
 
-    private static final long reads$OFFSET = $LAYOUT.byteOffset(groupElement("reads"));
+    private static final long reads$OFFSET = 168;
 
     /**
      * Offset for field:
@@ -493,7 +493,7 @@ public class uvs_server_stats {
         return readahead$LAYOUT;
     }
 
-    private static final long readahead$OFFSET = $LAYOUT.byteOffset(groupElement("readahead"));
+    private static final long readahead$OFFSET = 176;
 
     /**
      * Offset for field:
@@ -537,7 +537,7 @@ public class uvs_server_stats {
         return thp_fallback$LAYOUT;
     }
 
-    private static final long thp_fallback$OFFSET = $LAYOUT.byteOffset(groupElement("thp_fallback"));
+    private static final long thp_fallback$OFFSET = 184;
 
     /**
      * Offset for field:
@@ -569,7 +569,7 @@ public class uvs_server_stats {
         MemorySegment.copy(fieldValue, 0L, struct, thp_fallback$OFFSET, thp_fallback$LAYOUT.byteSize());
     }
 
-    private static long[] thp_fallback$DIMS = { 5 };
+    private static final long[] thp_fallback$DIMS = { 5 };
 
     /**
      * Dimensions for array field:
@@ -578,9 +578,10 @@ public class uvs_server_stats {
      * }
      */
     public static long[] thp_fallback$dimensions() {
-        return thp_fallback$DIMS;
+        return thp_fallback$DIMS.clone();
     }
-    private static final VarHandle thp_fallback$ELEM_HANDLE = thp_fallback$LAYOUT.varHandle(sequenceElement());
+
+    private static final VarHandle thp_fallback$ELEM_HANDLE = $LAYOUT.varHandle(groupElement("thp_fallback"), sequenceElement());
 
     /**
      * Indexed getter for field:
@@ -589,7 +590,7 @@ public class uvs_server_stats {
      * }
      */
     public static long thp_fallback(MemorySegment struct, long index0) {
-        return (long)thp_fallback$ELEM_HANDLE.get(struct, thp_fallback$OFFSET, index0);
+        return (long)thp_fallback$ELEM_HANDLE.get(struct, 0L, index0);
     }
 
     /**
@@ -599,7 +600,7 @@ public class uvs_server_stats {
      * }
      */
     public static void thp_fallback(MemorySegment struct, long index0, long fieldValue) {
-        thp_fallback$ELEM_HANDLE.set(struct, thp_fallback$OFFSET, index0, fieldValue);
+        thp_fallback$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
     }
 
     private static final OfLong read_errors$LAYOUT = (OfLong)$LAYOUT.select(groupElement("read_errors"));
@@ -614,7 +615,7 @@ public class uvs_server_stats {
         return read_errors$LAYOUT;
     }
 
-    private static final long read_errors$OFFSET = $LAYOUT.byteOffset(groupElement("read_errors"));
+    private static final long read_errors$OFFSET = 224;
 
     /**
      * Offset for field:
@@ -658,7 +659,7 @@ public class uvs_server_stats {
         return poisoned$LAYOUT;
     }
 
-    private static final long poisoned$OFFSET = $LAYOUT.byteOffset(groupElement("poisoned"));
+    private static final long poisoned$OFFSET = 232;
 
     /**
      * Offset for field:
@@ -702,7 +703,7 @@ public class uvs_server_stats {
         return hist$LAYOUT;
     }
 
-    private static final long hist$OFFSET = $LAYOUT.byteOffset(groupElement("hist"));
+    private static final long hist$OFFSET = 240;
 
     /**
      * Offset for field:
@@ -734,7 +735,7 @@ public class uvs_server_stats {
         MemorySegment.copy(fieldValue, 0L, struct, hist$OFFSET, hist$LAYOUT.byteSize());
     }
 
-    private static long[] hist$DIMS = { 8, 128 };
+    private static final long[] hist$DIMS = { 8, 128 };
 
     /**
      * Dimensions for array field:
@@ -743,9 +744,10 @@ public class uvs_server_stats {
      * }
      */
     public static long[] hist$dimensions() {
-        return hist$DIMS;
+        return hist$DIMS.clone();
     }
-    private static final VarHandle hist$ELEM_HANDLE = hist$LAYOUT.varHandle(sequenceElement(), sequenceElement());
+
+    private static final VarHandle hist$ELEM_HANDLE = $LAYOUT.varHandle(groupElement("hist"), sequenceElement(), sequenceElement());
 
     /**
      * Indexed getter for field:
@@ -754,7 +756,7 @@ public class uvs_server_stats {
      * }
      */
     public static long hist(MemorySegment struct, long index0, long index1) {
-        return (long)hist$ELEM_HANDLE.get(struct, hist$OFFSET, index0, index1);
+        return (long)hist$ELEM_HANDLE.get(struct, 0L, index0, index1);
     }
 
     /**
@@ -764,51 +766,7 @@ public class uvs_server_stats {
      * }
      */
     public static void hist(MemorySegment struct, long index0, long index1, long fieldValue) {
-        hist$ELEM_HANDLE.set(struct, hist$OFFSET, index0, index1, fieldValue);
-    }
-
-    private static final OfLong first_touch_ahead$LAYOUT = (OfLong)$LAYOUT.select(groupElement("first_touch_ahead"));
-
-    /**
-     * Layout for field:
-     * {@snippet lang=c :
-     * uint64_t first_touch_ahead
-     * }
-     */
-    public static final OfLong first_touch_ahead$layout() {
-        return first_touch_ahead$LAYOUT;
-    }
-
-    private static final long first_touch_ahead$OFFSET = $LAYOUT.byteOffset(groupElement("first_touch_ahead"));
-
-    /**
-     * Offset for field:
-     * {@snippet lang=c :
-     * uint64_t first_touch_ahead
-     * }
-     */
-    public static final long first_touch_ahead$offset() {
-        return first_touch_ahead$OFFSET;
-    }
-
-    /**
-     * Getter for field:
-     * {@snippet lang=c :
-     * uint64_t first_touch_ahead
-     * }
-     */
-    public static long first_touch_ahead(MemorySegment struct) {
-        return struct.get(first_touch_ahead$LAYOUT, first_touch_ahead$OFFSET);
-    }
-
-    /**
-     * Setter for field:
-     * {@snippet lang=c :
-     * uint64_t first_touch_ahead
-     * }
-     */
-    public static void first_touch_ahead(MemorySegment struct, long fieldValue) {
-        struct.set(first_touch_ahead$LAYOUT, first_touch_ahead$OFFSET, fieldValue);
+        hist$ELEM_HANDLE.set(struct, 0L, index0, index1, fieldValue);
     }
 
     /**
@@ -855,4 +813,3 @@ public class uvs_server_stats {
         return addr.reinterpret(layout().byteSize() * elementCount, arena, cleanup);
     }
 }
-
