@@ -338,7 +338,6 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64
 	uint64_t addr = msg->arg.pagefault.address & UVS_PAGE_MASK;
 	int write = (msg->arg.pagefault.flags & UFFD_PAGEFAULT_FLAG_WRITE) != 0;
 	int kind = UVS_FK_STALE;
-
 	struct uvs_region *r;
 
 	if (uvs_in_staging(s->ctx, addr)) {
@@ -348,7 +347,6 @@ static void serve_fault(struct uvs_server *s, const struct uffd_msg *msg, uint64
 	r = serve_at(s, addr, write, &kind);	/* before account() reads kind */
 	account(s, r, kind, t0);
 }
-
 
 static void pin_to_cpu(struct uvs_server *s)
 {
