@@ -41,11 +41,12 @@ grep -E '^[A-Za-z]+Bench[A-Za-z.]*(:p0.50)? ' "$out/jmh.log" | grep -v ':p0\.[0-
 
 # A run that read back wrong data fails the whole command, after the report (which flags it) is written.
 status=0
-for codec in lz4 zstd; do
-  say "usemem over uvswap ($codec), budget $budget MiB"
-  "$java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$jar" dev.uvswap.bench.Usemem \
+# Both fault modes: server threads (backend "uvswap") and the faulting thread itself ("uvswap-inthread").
+for mode in servers in-thread; do for codec in lz4 zstd; do
+  say "usemem over uvswap ($codec, faults: $mode), budget $budget MiB"
+  "$java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$jar" dev.uvswap.bench.Usemem --fault-mode "$mode" \
     --budget-mib "$budget" --codec "$codec" --rounds "$rounds" --out "$out/usemem.csv" "${combos[@]}" || status=1
-done
+done; done
 
 say "usemem under the kernel (zram, zswap)"
 bash "$here/kernel/kernel-baseline.sh" --budget-mib "$budget" --usemem "$usemem_bin" --out "$out/usemem.csv" \

@@ -36,7 +36,11 @@
 #define MADV_POPULATE_WRITE	23
 #endif
 
-enum floor_ioctl { FLOOR_ZEROPAGE = 0, FLOOR_COPY = 1, FLOOR_MOVE = 2 };
+/*
+ * KERNEL is the floor under the floor: the same region with no userfaultfd at all, so a first
+ * read is the kernel's own anonymous fault (it maps the shared zero page, as ZEROPAGE does).
+ */
+enum floor_ioctl { FLOOR_ZEROPAGE = 0, FLOOR_COPY = 1, FLOOR_MOVE = 2, FLOOR_KERNEL = 3 };
 
 struct floor {
 	int uffd;
@@ -158,19 +162,35 @@ API int64_t floor_reset(struct floor *f)
 	return 0;
 }
 
+/* KERNEL: a plain anonymous region; the kernel serves its faults, nobody counts them. */
+static int64_t open_kernel(struct floor *f, struct floor **out)
+{
+	f->uffd = -1;
+	f->region = map_pages(f->pages);
+	f->src = map_pages(1);
+	if (!f->region || !f->src) {
+		floor_close(f);
+		return -ENOMEM;
+	}
+	*out = f;
+	return 0;
+}
+
 API int64_t floor_open(int32_t kind, int64_t pages, int32_t servers, struct floor **out)
 {
 	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
 	struct floor *f;
 	int64_t err;
 
-	if (kind < FLOOR_ZEROPAGE || kind > FLOOR_MOVE || pages <= 0 || servers < 1 || servers > MAX_SERVERS)
+	if (kind < FLOOR_ZEROPAGE || kind > FLOOR_KERNEL || pages <= 0 || servers < 1 || servers > MAX_SERVERS)
 		return -EINVAL;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -ENOMEM;
 	f->kind = kind;
 	f->pages = pages;
+	if (kind == FLOOR_KERNEL)
+		return open_kernel(f, out);
 	f->uffd = open_uffd(kind);
 	if (f->uffd < 0) {
 		err = f->uffd;
@@ -228,7 +248,8 @@ API int64_t floor_close(struct floor *f)
 		munmap(f->region, f->pages * PAGE);
 	if (f->src)
 		munmap(f->src, (f->kind == FLOOR_MOVE ? f->pages : 1) * PAGE);
-	close(f->uffd);
+	if (f->uffd >= 0)
+		close(f->uffd);
 	free(f);
 	return 0;
 }

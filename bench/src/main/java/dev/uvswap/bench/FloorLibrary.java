@@ -20,7 +20,7 @@ import java.nio.file.StandardCopyOption;
  */
 final class FloorLibrary {
     /** The ioctl the floor's server answers a fault with (uffd_floor.c's enum floor_ioctl). */
-    enum Ioctl { ZEROPAGE, COPY, MOVE }
+    enum Ioctl { ZEROPAGE, COPY, MOVE, KERNEL }
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LOOKUP = SymbolLookup.libraryLookup(extract(), Arena.global());

@@ -23,7 +23,10 @@ import java.util.concurrent.TimeUnit;
  * the same order over a region of the same size, answered by a minimal C server (a blocking read
  * of one fault message and one ioctl, bench/native/uffd_floor.c) instead of uvswap's. ZEROPAGE is
  * the floor of a first touch or a ZERO slot, COPY (+ the codec) of a pool or file page, MOVE of a
- * page in the swap cache.
+ * page in the swap cache. KERNEL has no userfaultfd at all: the kernel's own first-touch fault
+ * (a read: it maps the zero page too), the floor a fault served in the faulting thread is held
+ * to; KERNEL_WRITE writes instead, so the kernel allocates and clears a page: the part of its own
+ * swap-in that is not decompression, the floor of an in-thread pool, cache or file fault.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -32,7 +35,7 @@ import java.util.concurrent.TimeUnit;
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 2)
 public class UffdFloorBench {
-    @Param({"ZEROPAGE", "COPY", "MOVE"})
+    @Param({"ZEROPAGE", "COPY", "MOVE", "KERNEL", "KERNEL_WRITE"})
     public String ioctl;
 
     /** Server threads, as many as FaultLatencyBench's uvswap runs. */
@@ -40,12 +43,15 @@ public class UffdFloorBench {
     public int servers;
 
     private FloorLibrary.Floor floor;
+    private boolean write;
     private MemorySegment seg;
     private long next;
 
     @Setup(Level.Trial)
     public void start() {
-        floor = FloorLibrary.Floor.open(FloorLibrary.Ioctl.valueOf(ioctl), FaultLatencyBench.PAGES, servers);
+        write = ioctl.equals("KERNEL_WRITE");
+        FloorLibrary.Ioctl kind = write ? FloorLibrary.Ioctl.KERNEL : FloorLibrary.Ioctl.valueOf(ioctl);
+        floor = FloorLibrary.Floor.open(kind, FaultLatencyBench.PAGES, servers);
         seg = floor.region();
     }
 
@@ -60,13 +66,19 @@ public class UffdFloorBench {
 
     @Benchmark
     public long touch() {
-        return seg.get(ValueLayout.JAVA_LONG,
-                ((next++) * FaultLatencyBench.STRIDE % FaultLatencyBench.PAGES) * FaultLatencyBench.PAGE);
+        long offset = ((next++) * FaultLatencyBench.STRIDE % FaultLatencyBench.PAGES) * FaultLatencyBench.PAGE;
+        if (write) {
+            seg.set(ValueLayout.JAVA_LONG, offset, next);
+            return next;
+        }
+        return seg.get(ValueLayout.JAVA_LONG, offset);
     }
 
     @TearDown(Level.Trial)
     public void stop() {
-        System.out.printf("%n  %s floor: %d faults served%n", ioctl, floor.served());
+        if (!ioctl.startsWith("KERNEL")) {
+            System.out.printf("%n  %s floor: %d faults served%n", ioctl, floor.served());
+        }
         floor.close();
     }
 }

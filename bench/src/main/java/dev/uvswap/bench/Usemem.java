@@ -197,9 +197,14 @@ public final class Usemem {
         }
     }
 
-    static String row(String codec, Combo c, long budgetMib, int round, Result r) {
-        return String.format(Locale.ROOT, "uvswap,uvswap,%s,%s,%s,%d,%s,%d,%d,%d,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%d,%d,%d",
-                codec, c.pattern.name().toLowerCase(Locale.ROOT), c.random ? "rand" : "seq", c.threads, c.ratio,
+    /** The backend column: which fault mode served the run. */
+    static String backend(FaultMode mode) {
+        return mode == FaultMode.IN_THREAD ? "uvswap-inthread" : "uvswap";
+    }
+
+    static String row(String backend, String codec, Combo c, long budgetMib, int round, Result r) {
+        return String.format(Locale.ROOT, "uvswap,%s,%s,%s,%s,%d,%s,%d,%d,%d,%.3f,%.3f,%.3f,%.1f,%.1f,%.1f,%d,%d,%d",
+                backend, codec, c.pattern.name().toLowerCase(Locale.ROOT), c.random ? "rand" : "seq", c.threads, c.ratio,
                 budgetMib, c.sizeMib(budgetMib), round, r.realS, r.userS, r.sysS, r.writeMbps, r.verifyMbps, r.freeMs,
                 r.peakMib, r.pages, r.errors);
     }
@@ -244,9 +249,9 @@ public final class Usemem {
                 for (int round = 1; round <= rounds; round++) {
                     Result r = usemem.run(c);
                     errors += r.errors;
-                    csv.println(row(codec, c, budgetMib, round, r));
-                    System.err.printf(Locale.ROOT, "uvswap-%s %s: write %.0f MB/s, verify %.0f MB/s, free %.0f ms, peak %d MiB, %d errors%n",
-                            codec, c, r.writeMbps, r.verifyMbps, r.freeMs, r.peakMib, r.errors);
+                    csv.println(row(backend(faultMode), codec, c, budgetMib, round, r));
+                    System.err.printf(Locale.ROOT, "%s-%s %s: write %.0f MB/s, verify %.0f MB/s, free %.0f ms, peak %d MiB, %d errors%n",
+                            backend(faultMode), codec, c, r.writeMbps, r.verifyMbps, r.freeMs, r.peakMib, r.errors);
                 }
             }
         }

@@ -18,6 +18,8 @@ final class JmhSections {
     static final String PAGE_OUT = "PageOutBench.pageOut";
     static final String FREE = "FreeBench.free";
     static final double FAULT_TARGET = 1.2;
+    /** A fault served on the faulting thread, against the kernel's first touch + codec. */
+    static final double IN_THREAD_FAULT_TARGET = 1.3;
     static final double EXTENT_BYTES = 2 << 20;
     static final double PAGE_BYTES = 4096;
 
@@ -123,7 +125,8 @@ final class JmhSections {
         }
         b.append("One read of a page that is not present, as a Java thread sees it, against the userfaultfd round trip ")
                 .append("(and codec time) it cannot avoid. Times in µs.\n\n");
-        b.append("target: ≤ ").append(FAULT_TARGET).append("x the floor (medians)\n\n");
+        b.append("target: ≤ ").append(FAULT_TARGET).append("x the floor (medians) with server threads; in-thread (mode ")
+                .append("IN_THREAD) ≤ ").append(IN_THREAD_FAULT_TARGET).append("x the kernel's own first-touch fault + codec\n\n");
         List<String> extra = extraParams(rs, "kind");
         List<String> headers = new ArrayList<>(List.of("backing"));
         headers.addAll(extra);
@@ -140,7 +143,8 @@ final class JmhSections {
             row.addAll(List.of(Fmt.num(r.p50()), Fmt.num(r.p(90)), Fmt.num(r.p(99)), Fmt.num(r.p(99.9)),
                     Fmt.num(r.mean()), Fmt.count(r.samples()), floorLabel(r)));
             row.addAll(floorCells(r, f, 1));
-            String verdict = f.map(k -> verdictAtMost(k.ratioP50(r), FAULT_TARGET)).orElse("n/a");
+            double target = "IN_THREAD".equals(r.param("mode")) ? IN_THREAD_FAULT_TARGET : FAULT_TARGET;
+            String verdict = f.map(k -> verdictAtMost(k.ratioP50(r), target)).orElse("n/a");
             if (f.isPresent()) {
                 judged++;
                 met += verdict.equals("met") ? 1 : 0;

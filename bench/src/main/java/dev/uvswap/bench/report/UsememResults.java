@@ -49,13 +49,14 @@ final class UsememResults {
 
     /** Who ran it: uvswap or a kernel backend, with a codec. */
     record SystemId(String system, String backend, String codec) implements Comparable<SystemId> {
-        private static final List<String> BACKENDS = List.of("uvswap", "zram", "zswap");
+        private static final List<String> BACKENDS = List.of("uvswap", "uvswap-inthread", "zram", "zswap");
         private static final Comparator<SystemId> ORDERING = Comparator
                 .comparingInt((SystemId s) -> rank(BACKENDS, s.backend)).thenComparing(SystemId::backend)
                 .thenComparing(SystemId::codec).thenComparing(SystemId::system);
 
+        /** uvswap in either fault mode: "uvswap" (server threads) or "uvswap-inthread". */
         boolean isUvswap() {
-            return backend.equals("uvswap");
+            return backend.startsWith("uvswap");
         }
 
         /** e.g. "uvswap-zstd", "zram-lz4"; also the colour key in the plots. */

@@ -129,20 +129,31 @@ final class UsememSection {
     }
 
     private MdTable measurements(String pattern) {
-        MdTable t = new MdTable("config", "system", "rounds", "real s", "user s", "sys s", "write MB/s",
+        MdTable t = new MdTable("config", "system", "rounds", "real s", "user s", "sys s", "CPU µs/page", "write MB/s",
                 "verify MB/s", "free ms", "peak MiB", "errors");
         for (Config c : usemem.configs().stream().filter(x -> x.pattern().equals(pattern)).toList()) {
             List<Cell> cells = usemem.cells(c);
             boolean first = true;
             for (Cell x : cells) {
                 t.row(first ? configText(c, cells) : "", x.system().label(), Integer.toString(x.rounds()),
-                        stat(x.real()), stat(x.user()), stat(x.sys()), stat(x.write()), stat(x.verify()),
+                        stat(x.real()), stat(x.user()), stat(x.sys()), cpuPerPage(x), stat(x.write()), stat(x.verify()),
                         stat(x.free()), stat(x.peak()),
                         x.errors() > 0 ? "**" + x.errors() + " ERRORS**" : "0");
                 first = false;
             }
         }
         return t;
+    }
+
+    /**
+     * The whole process's CPU (user + sys) per page of data, over the write and the verify pass:
+     * for uvswap it includes the fault servers, the reclaimer and compression; for the kernel, the
+     * reclaim done in the task and by kswapd is charged to whoever ran it, so it is a lower bound.
+     */
+    static String cpuPerPage(Cell x) {
+        double pages = x.sizeMib() * 256;
+        double cpu = x.user().mean() + x.sys().mean();
+        return Double.isFinite(cpu) && pages > 0 ? Fmt.num(cpu * 1e6 / pages) : "n/a";
     }
 
     private MdTable ratios(String pattern) {
@@ -155,7 +166,7 @@ final class UsememSection {
                         .map(tg -> zram.map(v -> Fmt.tick(tg) + "x zram: " + JmhSections.verdictAtLeast(v.ratio(), tg))
                                 .orElse("n/a"))
                         .orElse("");
-                t.row(c.label(), u.system().codec(), zram.map(Versus::text).orElse("n/a"),
+                t.row(c.label(), u.system().label(), zram.map(Versus::text).orElse("n/a"),
                         zswap.map(Versus::text).orElse("n/a"), verdict);
             }
         }
