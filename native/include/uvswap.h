@@ -213,6 +213,7 @@ struct uvs_server_stats {
 	uint64_t read_errors;		/* swap-file reads or decodes that failed (also last_errno) */
 	uint64_t poisoned;		/* pages whose data could not be read: poisoned, the toucher gets SIGBUS */
 	uint64_t hist[UVS_FK_NR][UVS_HIST_BUCKETS];	/* service time, log-linear ns buckets */
+	uint64_t first_touch_ahead;	/* never-touched pages given their zero page by a first-touch window */
 };
 
 /* ------------------------------------------------------------------------------------------
@@ -315,6 +316,12 @@ UVS_API int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len,
  * region, socket writes from it) fail with EFAULT instead: such regions stay with the servers.
  */
 #define UVS_REGION_INTHREAD	0x2
+/*
+ * First-touch windows: a sequential first touch of a 4 KiB page also gives the next
+ * never-touched pages (up to 16) their zero page, so a sequential writer faults once per 17
+ * pages.  Pages it never writes may become resident, as with the kernel's 64 KiB mTHP.
+ */
+#define UVS_REGION_FT_WINDOW	0x4
 /*
  * Pages of the region that are present: counted as they are installed (faults, prefaults) and
  * moved out (uvs_evict), so it costs nothing to ask.  Pages the application itself discards

@@ -194,7 +194,7 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 	int64_t id = -ENOSPC;
 
 	if (!len || (base | len) & (align - 1) || !pagemap || base + len < base ||
-	    (flags & ~(UVS_REGION_THP | UVS_REGION_INTHREAD)))
+	    (flags & ~(UVS_REGION_THP | UVS_REGION_INTHREAD | UVS_REGION_FT_WINDOW)))
 		return -EINVAL;
 	if ((flags & UVS_REGION_INTHREAD) && !ctx->nr_inthread)
 		return -EINVAL;

@@ -201,30 +201,41 @@ static void sleep_ms(long ms)
 #define READAHEAD_PAGES 16
 
 /*
- * After a 4 KiB swap-in that continues the previous one, swap in the next pages that are still
- * out too, before they are touched: a sequential reader of an extent that cannot come back as
- * a huge page then faults once per READAHEAD_PAGES + 1 pages.  Only swapped-out, unclaimed
- * words are taken; never-touched pages are left to their first touch.
+ * After a 4 KiB fault that continues the previous one, serve the next pages of the same kind
+ * before they are touched: a sequential reader of an extent that cannot come back as a huge
+ * page then faults once per READAHEAD_PAGES + 1 pages.  After a swap-in, the next swapped-out
+ * pages are swapped in.  After a first touch, only in a region that asked for first-touch
+ * windows (UVS_REGION_FT_WINDOW: a sequential writer filling a small-page region, the kernel's
+ * 64 KiB mTHP in spirit), the next never-touched pages get their zero page the way the fault
+ * did; a page present already answers EEXIST and ends the window.  Not by default: a window
+ * makes pages resident that the application may never write, as mTHP does, and the kernel's
+ * mTHP sizes are off by default too.  Only unclaimed words are taken.
  */
-static void swap_readahead(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int kind,
-			   int sequential, struct uvs_sink *sink)
+static void fault_ahead(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int kind, int write,
+			int sequential, struct uvs_sink *sink)
 {
 	uint64_t page = (addr - r->base) >> UVS_PAGE_SHIFT;
 	uint64_t pages = (atomic_load_explicit(&r->end, memory_order_relaxed) - r->base) >> UVS_PAGE_SHIFT;
 	uint64_t p = page + 1;
+	int first_touch = kind == UVS_FK_FIRST_TOUCH && (r->flags & UVS_REGION_FT_WINDOW);
 
-	if (!sequential || (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE && kind != UVS_FK_FILE))
+	if (!sequential || (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE &&
+			    kind != UVS_FK_FILE && !first_touch))
 		return;
 	for (; p < pages && p <= page + READAHEAD_PAGES; p++) {
 		/* acquire: pairs with the release that published the slot */
 		uint64_t w = atomic_load_explicit(uvs_atomic64(&r->pagemap[p]), memory_order_acquire);
 		int k;
 
-		if (w == 0 || uvs_pm_busy(w))
+		if ((w == 0) != first_touch || uvs_pm_busy(w))
 			break;
-		if (uvs_resolve_page(s->ctx, r, r->base + (p << UVS_PAGE_SHIFT), 0, sink, s->stats, &k) || k == UVS_FK_STALE)
+		if (uvs_resolve_page(s->ctx, r, r->base + (p << UVS_PAGE_SHIFT), first_touch && write, sink,
+				     s->stats, &k) || k == UVS_FK_STALE)
 			break;
-		s->stats->readahead++;
+		if (first_touch)
+			s->stats->first_touch_ahead++;
+		else
+			s->stats->readahead++;
 	}
 	atomic_store_explicit(&r->ra_next, p, memory_order_relaxed);
 }
@@ -300,7 +311,7 @@ static struct uvs_region *serve_at(struct uvs_server *s, uint64_t addr, int writ
 		int sequential = note_sequential(r, addr);
 		int err = uvs_resolve_page(ctx, r, addr, write, &sink, s->stats, kind);
 		if (!err) {
-			swap_readahead(s, r, addr, *kind, sequential, &sink);
+			fault_ahead(s, r, addr, *kind, write, sequential, &sink);
 			return r;
 		}
 		if (err == -EIO && !poison(s, r, addr))

@@ -14,5 +14,13 @@ public enum RegionOption {
      * whatever the VSwap's default: for a region that the kernel reads or writes itself (file or
      * socket I/O on its buffers).
      */
-    FAULTS_ON_SERVERS
+    FAULTS_ON_SERVERS,
+    /**
+     * With {@link #SMALL_PAGES}: a first touch that continues a sequential run also maps the next
+     * never-touched pages (up to 16) with zeros, so a sequential writer faults once per 17 pages,
+     * not once a page (the kernel's 64 KiB multi-size THP, in spirit). Pages past the last one
+     * written may become resident (and count in {@link Region#residentBytes()}); off by default
+     * for that reason, as the kernel's mTHP sizes are.
+     */
+    FIRST_TOUCH_WINDOWS
 }

@@ -409,7 +409,12 @@ final class VSwapImpl implements VSwap {
             throw new IllegalArgumentException("region size " + bytes + " exceeds the largest region, "
                     + MAX_REGION_BYTES + " bytes (64 TiB)");
         }
-        return whileOpen(() -> reserveRegion(bytes, group, huge, mode));
+        if (huge && opts.contains(RegionOption.FIRST_TOUCH_WINDOWS)) {
+            throw new IllegalArgumentException("FIRST_TOUCH_WINDOWS needs SMALL_PAGES: a huge-page region's first touch "
+                    + "already maps a whole 2 MiB extent");
+        }
+        int windows = opts.contains(RegionOption.FIRST_TOUCH_WINDOWS) ? uvswap_h.UVS_REGION_FT_WINDOW() : 0;
+        return whileOpen(() -> reserveRegion(bytes, group, huge, mode, windows));
     }
 
     /** The userfaultfd a region of this mode is registered on. */
@@ -425,7 +430,7 @@ final class VSwapImpl implements VSwap {
         }
     }
 
-    private Region reserveRegion(long bytes, MemoryGroupImpl group, boolean huge, FaultMode mode) {
+    private Region reserveRegion(long bytes, MemoryGroupImpl group, boolean huge, FaultMode mode, int extraFlags) {
         long size = (bytes + RegionImpl.EXTENT - 1) & -RegionImpl.EXTENT;
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
@@ -440,7 +445,8 @@ final class VSwapImpl implements VSwap {
             }
             on.register(memory.address(), size);
             opened.push(() -> on.unregister(memory.address(), size));
-            int flags = (huge ? uvswap_h.UVS_REGION_THP() : 0) | (mode == FaultMode.IN_THREAD ? uvswap_h.UVS_REGION_INTHREAD() : 0);
+            int flags = (huge ? uvswap_h.UVS_REGION_THP() : 0) | (mode == FaultMode.IN_THREAD ? uvswap_h.UVS_REGION_INTHREAD() : 0)
+                    | extraFlags;
             int id = servers.addRegion(memory.address(), size, pagemap.address(), flags);
             RegionImpl region = new RegionImpl(this, memory, pagemap, id, huge, group, mode);
             regions.add(region);
@@ -551,7 +557,7 @@ final class VSwapImpl implements VSwap {
                 fileBackend.swapoffPages(), fileBackend.zswapMaxBytes(),
                 reclaimer.backgroundErrors() + fileBackend.backgroundErrors() + prefetchErrors.count()
                         + (groupReclaimer == null ? 0 : groupReclaimer.backgroundErrors()),
-                servers.moveMismatches(), servers.evictRefused());
+                servers.moveMismatches(), servers.evictRefused(), servers.firstTouchAhead());
     }
 
     @Override

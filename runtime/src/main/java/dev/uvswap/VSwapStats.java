@@ -52,6 +52,8 @@ import java.util.Map;
  * @param evictRefusedPages   resident pages the kernel would not let leave (shared copy-on-write
  *                            with another process, merged by KSM, pinned by I/O): they stayed
  *                            resident and intact
+ * @param firstTouchAheadPages never-touched pages of small-page regions given their zero page
+ *                            by first-touch windows ({@link RegionOption#FIRST_TOUCH_WINDOWS})
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -63,7 +65,8 @@ public record VSwapStats(
         boolean kernelFaultsHandled,
         long swpinFile, long swpoutFile, long zswpwb, long writebackBatches, long fileSlotsUsed, long fileBytes,
         long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
-        long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages) {
+        long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
+        long firstTouchAheadPages) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);

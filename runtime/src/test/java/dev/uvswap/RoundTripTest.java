@@ -189,4 +189,49 @@ class RoundTripTest {
             assertEquals(0, s.poolTotalBytes());
         }
     }
+
+    /**
+     * A sequential writer filling a small-page region with first-touch windows: after the first
+     * faults show the order, each fault also serves the next never-touched pages (a window of
+     * 16), so the writer faults about once per 17 pages instead of once a page. Every byte is
+     * checked; without the option the same writer faults once a page (the control).
+     */
+    @org.junit.jupiter.api.Test
+    void aSequentialFirstTouchIsServedAWindowAtATime() {
+        long pages = 4096;
+        try (VSwap vswap = builder().build();
+             Region windows = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES, RegionOption.FIRST_TOUCH_WINDOWS)) {
+            MemorySegment seg = windows.segment();
+            for (long p = 0; p < pages; p++) {
+                PageData.TEXT.fill(seg, p, 8);
+            }
+            VSwapStats s = vswap.stats();
+            assertTrue(s.faults(FaultKind.FIRST_TOUCH) < pages / 8, () -> "faults a window at a time: " + s);
+            assertTrue(s.firstTouchAheadPages() > pages / 2, () -> "the windows served most pages: " + s);
+            assertEquals(0, s.readaheadPages(), "nothing was swapped in");
+            assertEquals(pages * 4096, windows.residentBytes());
+            for (long p = 0; p < pages; p++) {
+                assertEquals(-1, PageData.TEXT.check(seg, p, 8), "page " + p);
+            }
+            long faultsBefore = s.faults(FaultKind.FIRST_TOUCH);
+            long aheadBefore = s.firstTouchAheadPages();
+            try (Region plain = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+                for (long p = 0; p < pages; p++) {
+                    PageData.TEXT.fill(plain.segment(), p, 8);
+                }
+                VSwapStats t = vswap.stats();
+                assertEquals(pages, t.faults(FaultKind.FIRST_TOUCH) - faultsBefore, () -> "no windows: a fault a page: " + t);
+                assertEquals(aheadBefore, t.firstTouchAheadPages());
+            }
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void firstTouchWindowsNeedSmallPages() {
+        try (VSwap vswap = builder().build()) {
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> vswap.allocate(4 << 20, RegionOption.FIRST_TOUCH_WINDOWS));
+            assertTrue(e.getMessage().contains("SMALL_PAGES"), e.getMessage());
+        }
+    }
 }

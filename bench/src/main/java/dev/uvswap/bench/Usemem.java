@@ -72,10 +72,13 @@ public final class Usemem {
     private final VSwap vswap;
     private final MemoryGroup group;
     private final long budgetMib;
+    /** Regions with first-touch windows (RegionOption.FIRST_TOUCH_WINDOWS): not what the kernel run does. */
+    private final boolean windows;
 
-    Usemem(VSwap vswap, long budgetMib) {
+    Usemem(VSwap vswap, long budgetMib, boolean windows) {
         this.vswap = vswap;
         this.budgetMib = budgetMib;
+        this.windows = windows;
         this.group = vswap.createGroup("usemem");
         group.setMemoryMax(budgetMib << 20);
     }
@@ -85,7 +88,8 @@ public final class Usemem {
         long pages = bytes / PAGE;
         Rusage ru0 = Rusage.now();
         long t0 = System.nanoTime();
-        Region region = vswap.allocate(bytes, group, RegionOption.SMALL_PAGES);
+        Region region = windows ? vswap.allocate(bytes, group, RegionOption.SMALL_PAGES, RegionOption.FIRST_TOUCH_WINDOWS)
+                : vswap.allocate(bytes, group, RegionOption.SMALL_PAGES);
         MemorySegment seg = region.segment();
         AtomicLong peak = new AtomicLong();
         long t1 = System.nanoTime();
@@ -214,6 +218,7 @@ public final class Usemem {
         int rounds = 1;
         String codec = "zstd";
         FaultMode faultMode = FaultMode.SERVER_THREADS;
+        boolean windows = false;
         Path out = null;
         List<Combo> combos = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -222,12 +227,13 @@ public final class Usemem {
                 case "--rounds" -> rounds = Integer.parseInt(args[++i]);
                 case "--codec" -> codec = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
+                case "--first-touch-windows" -> windows = true;
                 case "--fault-mode" -> faultMode = args[++i].equals("in-thread") ? FaultMode.IN_THREAD : FaultMode.SERVER_THREADS;
                 default -> combos.add(Combo.parse(args[i]));
             }
         }
         if (combos.isEmpty()) {
-            System.err.println("usage: Usemem [--budget-mib B] [--codec zstd|lz4] [--rounds R] [--fault-mode servers|in-thread] [--out FILE.csv] pattern:order:threads:ratio...");
+            System.err.println("usage: Usemem [--budget-mib B] [--codec zstd|lz4] [--rounds R] [--fault-mode servers|in-thread] [--first-touch-windows] [--out FILE.csv] pattern:order:threads:ratio...");
             System.exit(2);
         }
         Compressor compressor = codec.equals("lz4") ? Compressor.LZ4 : Compressor.ZSTD;
@@ -243,13 +249,13 @@ public final class Usemem {
         }
         long errors = 0;
         try (VSwap vswap = VSwap.builder().compressor(compressor).faultMode(faultMode).build()) {
-            Usemem usemem = new Usemem(vswap, budgetMib);
+            Usemem usemem = new Usemem(vswap, budgetMib, windows);
             usemem.run(combos.getFirst()); // warm-up: the JIT, the pool's first spans
             for (Combo c : combos) {
                 for (int round = 1; round <= rounds; round++) {
                     Result r = usemem.run(c);
                     errors += r.errors;
-                    csv.println(row(backend(faultMode), codec, c, budgetMib, round, r));
+                    csv.println(row(backend(faultMode) + (windows ? "-windows" : ""), codec, c, budgetMib, round, r));
                     System.err.printf(Locale.ROOT, "%s-%s %s: write %.0f MB/s, verify %.0f MB/s, free %.0f ms, peak %d MiB, %d errors%n",
                             backend(faultMode), codec, c, r.writeMbps, r.verifyMbps, r.freeMs, r.peakMib, r.errors);
                 }

@@ -181,6 +181,11 @@ public final class FaultServers implements AutoCloseable {
         return sum(uvs_server_stats::readahead);
     }
 
+    /** Never-touched pages given their zero page ahead of a sequential first touch. */
+    public long firstTouchAhead() {
+        return sum(uvs_server_stats::first_touch_ahead);
+    }
+
     public void removeRegion(int id) {
         bases.remove(id);
         NativeErrors.check(uvswap_h.uvs_region_remove(ctx, id), "uvs_region_remove");

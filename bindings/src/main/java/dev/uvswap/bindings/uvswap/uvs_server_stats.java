@@ -29,6 +29,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint64_t read_errors;
  *     uint64_t poisoned;
  *     uint64_t hist[8][128];
+ *     uint64_t first_touch_ahead;
  * }
  * }
  */
@@ -51,7 +52,8 @@ public class uvs_server_stats {
         MemoryLayout.sequenceLayout(5, uvswap_h.C_LONG).withName("thp_fallback"),
         uvswap_h.C_LONG.withName("read_errors"),
         uvswap_h.C_LONG.withName("poisoned"),
-        MemoryLayout.sequenceLayout(8, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist")
+        MemoryLayout.sequenceLayout(8, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist"),
+        uvswap_h.C_LONG.withName("first_touch_ahead")
     ).withName("uvs_server_stats");
 
     /**
@@ -73,7 +75,7 @@ public class uvs_server_stats {
         return faults$LAYOUT;
     }
 
-    private static final long faults$OFFSET = 0;
+    private static final long faults$OFFSET = $LAYOUT.byteOffset(groupElement("faults"));
 
     /**
      * Offset for field:
@@ -105,7 +107,7 @@ public class uvs_server_stats {
         MemorySegment.copy(fieldValue, 0L, struct, faults$OFFSET, faults$LAYOUT.byteSize());
     }
 
-    private static final long[] faults$DIMS = { 8 };
+    private static long[] faults$DIMS = { 8 };
 
     /**
      * Dimensions for array field:
@@ -114,10 +116,9 @@ public class uvs_server_stats {
      * }
      */
     public static long[] faults$dimensions() {
-        return faults$DIMS.clone();
+        return faults$DIMS;
     }
-
-    private static final VarHandle faults$ELEM_HANDLE = $LAYOUT.varHandle(groupElement("faults"), sequenceElement());
+    private static final VarHandle faults$ELEM_HANDLE = faults$LAYOUT.varHandle(sequenceElement());
 
     /**
      * Indexed getter for field:
@@ -126,7 +127,7 @@ public class uvs_server_stats {
      * }
      */
     public static long faults(MemorySegment struct, long index0) {
-        return (long)faults$ELEM_HANDLE.get(struct, 0L, index0);
+        return (long)faults$ELEM_HANDLE.get(struct, faults$OFFSET, index0);
     }
 
     /**
@@ -136,7 +137,7 @@ public class uvs_server_stats {
      * }
      */
     public static void faults(MemorySegment struct, long index0, long fieldValue) {
-        faults$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
+        faults$ELEM_HANDLE.set(struct, faults$OFFSET, index0, fieldValue);
     }
 
     private static final SequenceLayout fault_ns$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("fault_ns"));
@@ -151,7 +152,7 @@ public class uvs_server_stats {
         return fault_ns$LAYOUT;
     }
 
-    private static final long fault_ns$OFFSET = 64;
+    private static final long fault_ns$OFFSET = $LAYOUT.byteOffset(groupElement("fault_ns"));
 
     /**
      * Offset for field:
@@ -183,7 +184,7 @@ public class uvs_server_stats {
         MemorySegment.copy(fieldValue, 0L, struct, fault_ns$OFFSET, fault_ns$LAYOUT.byteSize());
     }
 
-    private static final long[] fault_ns$DIMS = { 8 };
+    private static long[] fault_ns$DIMS = { 8 };
 
     /**
      * Dimensions for array field:
@@ -192,10 +193,9 @@ public class uvs_server_stats {
      * }
      */
     public static long[] fault_ns$dimensions() {
-        return fault_ns$DIMS.clone();
+        return fault_ns$DIMS;
     }
-
-    private static final VarHandle fault_ns$ELEM_HANDLE = $LAYOUT.varHandle(groupElement("fault_ns"), sequenceElement());
+    private static final VarHandle fault_ns$ELEM_HANDLE = fault_ns$LAYOUT.varHandle(sequenceElement());
 
     /**
      * Indexed getter for field:
@@ -204,7 +204,7 @@ public class uvs_server_stats {
      * }
      */
     public static long fault_ns(MemorySegment struct, long index0) {
-        return (long)fault_ns$ELEM_HANDLE.get(struct, 0L, index0);
+        return (long)fault_ns$ELEM_HANDLE.get(struct, fault_ns$OFFSET, index0);
     }
 
     /**
@@ -214,7 +214,7 @@ public class uvs_server_stats {
      * }
      */
     public static void fault_ns(MemorySegment struct, long index0, long fieldValue) {
-        fault_ns$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
+        fault_ns$ELEM_HANDLE.set(struct, fault_ns$OFFSET, index0, fieldValue);
     }
 
     private static final OfLong busy_spins$LAYOUT = (OfLong)$LAYOUT.select(groupElement("busy_spins"));
@@ -229,7 +229,7 @@ public class uvs_server_stats {
         return busy_spins$LAYOUT;
     }
 
-    private static final long busy_spins$OFFSET = 128;
+    private static final long busy_spins$OFFSET = $LAYOUT.byteOffset(groupElement("busy_spins"));
 
     /**
      * Offset for field:
@@ -273,7 +273,7 @@ public class uvs_server_stats {
         return wakes$LAYOUT;
     }
 
-    private static final long wakes$OFFSET = 136;
+    private static final long wakes$OFFSET = $LAYOUT.byteOffset(groupElement("wakes"));
 
     /**
      * Offset for field:
@@ -317,7 +317,7 @@ public class uvs_server_stats {
         return errors$LAYOUT;
     }
 
-    private static final long errors$OFFSET = 144;
+    private static final long errors$OFFSET = $LAYOUT.byteOffset(groupElement("errors"));
 
     /**
      * Offset for field:
@@ -361,7 +361,7 @@ public class uvs_server_stats {
         return last_errno$LAYOUT;
     }
 
-    private static final long last_errno$OFFSET = 152;
+    private static final long last_errno$OFFSET = $LAYOUT.byteOffset(groupElement("last_errno"));
 
     /**
      * Offset for field:
@@ -405,7 +405,7 @@ public class uvs_server_stats {
         return ring_overflows$LAYOUT;
     }
 
-    private static final long ring_overflows$OFFSET = 160;
+    private static final long ring_overflows$OFFSET = $LAYOUT.byteOffset(groupElement("ring_overflows"));
 
     /**
      * Offset for field:
@@ -449,7 +449,7 @@ public class uvs_server_stats {
         return reads$LAYOUT;
     }
 
-    private static final long reads$OFFSET = 168;
+    private static final long reads$OFFSET = $LAYOUT.byteOffset(groupElement("reads"));
 
     /**
      * Offset for field:
@@ -493,7 +493,7 @@ public class uvs_server_stats {
         return readahead$LAYOUT;
     }
 
-    private static final long readahead$OFFSET = 176;
+    private static final long readahead$OFFSET = $LAYOUT.byteOffset(groupElement("readahead"));
 
     /**
      * Offset for field:
@@ -537,7 +537,7 @@ public class uvs_server_stats {
         return thp_fallback$LAYOUT;
     }
 
-    private static final long thp_fallback$OFFSET = 184;
+    private static final long thp_fallback$OFFSET = $LAYOUT.byteOffset(groupElement("thp_fallback"));
 
     /**
      * Offset for field:
@@ -569,7 +569,7 @@ public class uvs_server_stats {
         MemorySegment.copy(fieldValue, 0L, struct, thp_fallback$OFFSET, thp_fallback$LAYOUT.byteSize());
     }
 
-    private static final long[] thp_fallback$DIMS = { 5 };
+    private static long[] thp_fallback$DIMS = { 5 };
 
     /**
      * Dimensions for array field:
@@ -578,10 +578,9 @@ public class uvs_server_stats {
      * }
      */
     public static long[] thp_fallback$dimensions() {
-        return thp_fallback$DIMS.clone();
+        return thp_fallback$DIMS;
     }
-
-    private static final VarHandle thp_fallback$ELEM_HANDLE = $LAYOUT.varHandle(groupElement("thp_fallback"), sequenceElement());
+    private static final VarHandle thp_fallback$ELEM_HANDLE = thp_fallback$LAYOUT.varHandle(sequenceElement());
 
     /**
      * Indexed getter for field:
@@ -590,7 +589,7 @@ public class uvs_server_stats {
      * }
      */
     public static long thp_fallback(MemorySegment struct, long index0) {
-        return (long)thp_fallback$ELEM_HANDLE.get(struct, 0L, index0);
+        return (long)thp_fallback$ELEM_HANDLE.get(struct, thp_fallback$OFFSET, index0);
     }
 
     /**
@@ -600,7 +599,7 @@ public class uvs_server_stats {
      * }
      */
     public static void thp_fallback(MemorySegment struct, long index0, long fieldValue) {
-        thp_fallback$ELEM_HANDLE.set(struct, 0L, index0, fieldValue);
+        thp_fallback$ELEM_HANDLE.set(struct, thp_fallback$OFFSET, index0, fieldValue);
     }
 
     private static final OfLong read_errors$LAYOUT = (OfLong)$LAYOUT.select(groupElement("read_errors"));
@@ -615,7 +614,7 @@ public class uvs_server_stats {
         return read_errors$LAYOUT;
     }
 
-    private static final long read_errors$OFFSET = 224;
+    private static final long read_errors$OFFSET = $LAYOUT.byteOffset(groupElement("read_errors"));
 
     /**
      * Offset for field:
@@ -659,7 +658,7 @@ public class uvs_server_stats {
         return poisoned$LAYOUT;
     }
 
-    private static final long poisoned$OFFSET = 232;
+    private static final long poisoned$OFFSET = $LAYOUT.byteOffset(groupElement("poisoned"));
 
     /**
      * Offset for field:
@@ -703,7 +702,7 @@ public class uvs_server_stats {
         return hist$LAYOUT;
     }
 
-    private static final long hist$OFFSET = 240;
+    private static final long hist$OFFSET = $LAYOUT.byteOffset(groupElement("hist"));
 
     /**
      * Offset for field:
@@ -735,7 +734,7 @@ public class uvs_server_stats {
         MemorySegment.copy(fieldValue, 0L, struct, hist$OFFSET, hist$LAYOUT.byteSize());
     }
 
-    private static final long[] hist$DIMS = { 8, 128 };
+    private static long[] hist$DIMS = { 8, 128 };
 
     /**
      * Dimensions for array field:
@@ -744,10 +743,9 @@ public class uvs_server_stats {
      * }
      */
     public static long[] hist$dimensions() {
-        return hist$DIMS.clone();
+        return hist$DIMS;
     }
-
-    private static final VarHandle hist$ELEM_HANDLE = $LAYOUT.varHandle(groupElement("hist"), sequenceElement(), sequenceElement());
+    private static final VarHandle hist$ELEM_HANDLE = hist$LAYOUT.varHandle(sequenceElement(), sequenceElement());
 
     /**
      * Indexed getter for field:
@@ -756,7 +754,7 @@ public class uvs_server_stats {
      * }
      */
     public static long hist(MemorySegment struct, long index0, long index1) {
-        return (long)hist$ELEM_HANDLE.get(struct, 0L, index0, index1);
+        return (long)hist$ELEM_HANDLE.get(struct, hist$OFFSET, index0, index1);
     }
 
     /**
@@ -766,7 +764,51 @@ public class uvs_server_stats {
      * }
      */
     public static void hist(MemorySegment struct, long index0, long index1, long fieldValue) {
-        hist$ELEM_HANDLE.set(struct, 0L, index0, index1, fieldValue);
+        hist$ELEM_HANDLE.set(struct, hist$OFFSET, index0, index1, fieldValue);
+    }
+
+    private static final OfLong first_touch_ahead$LAYOUT = (OfLong)$LAYOUT.select(groupElement("first_touch_ahead"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint64_t first_touch_ahead
+     * }
+     */
+    public static final OfLong first_touch_ahead$layout() {
+        return first_touch_ahead$LAYOUT;
+    }
+
+    private static final long first_touch_ahead$OFFSET = $LAYOUT.byteOffset(groupElement("first_touch_ahead"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint64_t first_touch_ahead
+     * }
+     */
+    public static final long first_touch_ahead$offset() {
+        return first_touch_ahead$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint64_t first_touch_ahead
+     * }
+     */
+    public static long first_touch_ahead(MemorySegment struct) {
+        return struct.get(first_touch_ahead$LAYOUT, first_touch_ahead$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint64_t first_touch_ahead
+     * }
+     */
+    public static void first_touch_ahead(MemorySegment struct, long fieldValue) {
+        struct.set(first_touch_ahead$LAYOUT, first_touch_ahead$OFFSET, fieldValue);
     }
 
     /**
@@ -813,3 +855,4 @@ public class uvs_server_stats {
         return addr.reinterpret(layout().byteSize() * elementCount, arena, cleanup);
     }
 }
+

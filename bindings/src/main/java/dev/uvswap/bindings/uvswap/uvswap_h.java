@@ -798,13 +798,23 @@ public class uvswap_h {
     private static final int UVS_REGION_INTHREAD = (int)2L;
 
     /**
-     * uvs_region_add flag: serve an untouched extent's first touch and a whole-extent swap-in with one huge page.
      * {@snippet lang=c :
      * #define UVS_REGION_INTHREAD 0x2
      * }
      */
     public static int UVS_REGION_INTHREAD() {
         return UVS_REGION_INTHREAD;
+    }
+
+    private static final int UVS_REGION_FT_WINDOW = (int)4L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_REGION_FT_WINDOW 0x4
+     * }
+     */
+    public static int UVS_REGION_FT_WINDOW() {
+        return UVS_REGION_FT_WINDOW;
     }
 
     private static final int UVS_THROTTLE_MAX_NS = (int)50000000L;
