@@ -193,7 +193,14 @@ enum uvs_thp_fallback {
 	UVS_THP_FB_BUSY    = 2,	/* a page of it was being changed by someone else */
 	UVS_THP_FB_BACKEND = 3,	/* a slot names no backend (NONE): not ours to guess */
 	UVS_THP_FB_ERROR   = 4,	/* decompression or the move failed; retried page by page */
-	UVS_THP_FB_NR      = 5,
+	/*
+	 * The fault did not continue a run over this extent or its neighbours (a scattered,
+	 * random access): only its page came back, the rest stay out.  Bringing 2 MiB back for
+	 * one random touch costs 512 decompressions and 2 MiB of the budget, which must then be
+	 * reclaimed again (the kernel's large-folio swap-in is as careful).
+	 */
+	UVS_THP_FB_SCATTERED = 5,
+	UVS_THP_FB_NR      = 6,
 };
 
 #define UVS_HIST_SUB_BITS	2	/* 4 buckets per power of two: <= 19% error */

@@ -15,6 +15,7 @@
 #include "uvs_uffd.h"
 
 #define UVS_PAGE_MASK	(~(UVS_PAGE_SIZE - 1))
+#define UVS_RECENT_EXTENTS	4
 
 /* Atomic views of words that Java also reads and writes through VarHandles. */
 static inline _Atomic uint64_t *uvs_atomic64(uint64_t *p) { return (_Atomic uint64_t *)p; }
@@ -31,6 +32,12 @@ struct uvs_region {
 	uint32_t flags;			/* UVS_REGION_* */
 	int uffd;			/* the userfaultfd it is registered on: resolve ioctls go there */
 	_Atomic uint64_t ra_next;	/* readahead: the page a sequential reader faults on next */
+	/*
+	 * The extents of the region's last faults (+1; 0 = none), a small ring per region so that
+	 * a few threads each scanning their own part still look sequential (uvs_thp.c).
+	 */
+	_Atomic uint64_t recent_ext[UVS_RECENT_EXTENTS];
+	_Atomic uint32_t recent_next;
 	_Atomic int64_t resident;	/* pages we installed minus pages we moved out (relaxed) */
 	_Atomic uint64_t stall_ns;	/* summed service time of the region's faults (relaxed) */
 	_Atomic int64_t throttle_until;	/* > 0: hold faults until this time (uvs_region_throttle) */

@@ -245,6 +245,36 @@ static int settle(struct uvs_ctx *ctx, struct extent *e, uint64_t src, int err, 
 }
 
 /*
+ * Note a fault on extent @ext; returns whether it continues recent access: this extent or a
+ * neighbour was faulted on among the region's last few faults (a sequential scan, forwards or
+ * backwards, by up to UVS_RECENT_EXTENTS threads, or a dense hot spot).  Relaxed: a hint.
+ */
+static int note_extent(struct uvs_region *r, uint64_t ext)
+{
+	int near = 0;
+
+	for (int i = 0; i < UVS_RECENT_EXTENTS; i++) {
+		uint64_t prev = atomic_load_explicit(&r->recent_ext[i], memory_order_relaxed);
+
+		/* stored +1, so 0 means none and extent 0's left neighbour is never matched */
+		near |= prev && (prev == ext + 1 || prev == ext || prev == ext + 2);
+	}
+	uint32_t k = atomic_fetch_add_explicit(&r->recent_next, 1, memory_order_relaxed);
+
+	atomic_store_explicit(&r->recent_ext[k % UVS_RECENT_EXTENTS], ext + 1, memory_order_relaxed);
+	return near;
+}
+
+/* Whether the faulting page is parked in the swap cache: its extent comes back by a move, no copy. */
+static int parked(struct uvs_ctx *ctx, uint64_t w)
+{
+	/* acquire: pairs with the release that published the slot's backend */
+	uint64_t d = atomic_load_explicit(uvs_desc_word(ctx, uvs_pm_to_vslot(w)), memory_order_acquire);
+
+	return uvs_desc_tag(d) == UVS_TAG_CACHE;
+}
+
+/*
  * Serve the fault at @addr with the whole extent if it is eligible.  Returns 1 when the faulting
  * page is present afterwards, 0 to fall back to 4 KiB service.
  */
@@ -258,12 +288,22 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 
 	if (!(r->flags & UVS_REGION_THP) || !s->thp_buf)
 		return 0;
+	int near = note_extent(r, (addr - r->base) / EXT_SIZE);
 	e->base = addr & ~(EXT_SIZE - 1);
 	e->pm = uvs_atomic64(&r->pagemap[(e->base - r->base) >> UVS_PAGE_SHIFT]);
 	w = atomic_load_explicit(&e->pm[(addr - e->base) >> UVS_PAGE_SHIFT], memory_order_acquire);
 	if (w != 0 && !(w & UVS_PM_THP))
 		return 0;	/* a page that went out on its own */
 	swapin = w != 0;
+	/*
+	 * A whole-extent swap-in pays when the rest of the extent will be touched soon: access
+	 * that continues a run, or an extent parked in the swap cache (its pages are in memory
+	 * already; one move brings them all back).  A scattered touch gets its page only.
+	 */
+	if (swapin && !near && !parked(s->ctx, w)) {
+		fallback(s, UVS_THP_FB_SCATTERED);
+		return 0;
+	}
 	if (!snapshot(e, swapin, &why)) {
 		if (why >= 0)
 			fallback(s, why);

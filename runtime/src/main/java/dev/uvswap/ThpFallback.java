@@ -11,5 +11,11 @@ public enum ThpFallback {
     /** A slot's backend cannot be assembled into a huge page (a swap file, for now). */
     BACKEND,
     /** Decompression or the move failed; served page by page instead. */
-    ERROR
+    ERROR,
+    /**
+     * The touch did not continue access to this extent or its neighbours (scattered, random
+     * access): only the touched page came back, the rest of the extent stayed out. A whole
+     * extent comes back for sequential access, a recently touched extent, or one parked whole.
+     */
+    SCATTERED
 }

@@ -133,6 +133,7 @@ public final class FaultServers implements AutoCloseable {
                 case BUSY -> uvswap_h.UVS_THP_FB_BUSY();
                 case BACKEND -> uvswap_h.UVS_THP_FB_BACKEND();
                 case ERROR -> uvswap_h.UVS_THP_FB_ERROR();
+                case SCATTERED -> uvswap_h.UVS_THP_FB_SCATTERED();
             };
             m.put(f, sum(s -> uvs_server_stats.thp_fallback(s, reason)));
         }

@@ -628,11 +628,23 @@ public class uvswap_h {
         return UVS_THP_FB_ERROR;
     }
 
-    private static final int UVS_THP_FB_NR = (int)5L;
+    private static final int UVS_THP_FB_SCATTERED = (int)5L;
+
+    /**
+     * The fault did not continue a run over this extent or its neighbours: only its page came back.
+     * {@snippet lang=c :
+     * enum uvs_thp_fallback.UVS_THP_FB_SCATTERED = 5
+     * }
+     */
+    public static int UVS_THP_FB_SCATTERED() {
+        return UVS_THP_FB_SCATTERED;
+    }
+
+    private static final int UVS_THP_FB_NR = (int)6L;
 
     /**
      * {@snippet lang=c :
-     * enum uvs_thp_fallback.UVS_THP_FB_NR = 5
+     * enum uvs_thp_fallback.UVS_THP_FB_NR = 6
      * }
      */
     public static int UVS_THP_FB_NR() {
