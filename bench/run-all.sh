@@ -29,6 +29,12 @@ else
           usemem:seq:2:1.75 usemem:rand:2:1.75 usemem:seq:2:3 usemem:rand:2:3
           memhog:seq:1:1.75 memhog:rand:2:3 heap:seq:1:1.75 heap:rand:2:3)
 fi
+# The huge-page pair (uvswap's default regions against the kernel's usemem --huge): fewer combos.
+if [ "$mode" = full ]; then
+  huge_combos=(usemem:seq:1:1.75 usemem:rand:1:1.75 usemem:seq:2:3 usemem:rand:2:3)
+else
+  huge_combos=(usemem:seq:1:1.75 usemem:rand:1:1.75)
+fi
 
 say() { printf '\n== %s (%s)\n' "$*" "$(date +%T)" >&2; }
 
@@ -47,10 +53,18 @@ for mode in servers in-thread; do for codec in lz4 zstd; do
   "$java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$jar" dev.uvswap.bench.Usemem --fault-mode "$mode" \
     --budget-mib "$budget" --codec "$codec" --rounds "$rounds" --out "$out/usemem.csv" "${combos[@]}" || status=1
 done; done
+for mode in servers in-thread; do
+  say "usemem over uvswap with huge pages (lz4, faults: $mode), budget $budget MiB"
+  "$java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$jar" dev.uvswap.bench.Usemem --fault-mode "$mode" --huge-pages \
+    --budget-mib "$budget" --codec lz4 --rounds "$rounds" --out "$out/usemem.csv" "${huge_combos[@]}" || status=1
+done
 
 say "usemem under the kernel (zram, zswap)"
 bash "$here/kernel/kernel-baseline.sh" --budget-mib "$budget" --usemem "$usemem_bin" --out "$out/usemem.csv" \
   --rounds "$rounds" --swap-dir "$out" "${combos[@]}" || status=1
+say "usemem under the kernel with huge pages (zram)"
+bash "$here/kernel/kernel-baseline.sh" --budget-mib "$budget" --usemem "$usemem_bin" --out "$out/usemem.csv" \
+  --rounds "$rounds" --swap-dir "$out" --backends zram --huge "${huge_combos[@]}" || status=1
 
 say "report and plots"
 "$java" -cp "$jar" dev.uvswap.bench.report.Report --jmh "$out/jmh.json" --usemem "$out/usemem.csv" --out "$out"

@@ -65,7 +65,8 @@ usage() {
 	cat >&2 <<'EOF'
 usage: kernel-baseline.sh --budget-mib B --usemem PATH --out FILE.csv
            [--backends zram,zswap] [--rounds R] [--zram-codec lz4] [--zswap-codec lzo-rle]
-           [--swap-dir DIR] COMBO...
+           [--swap-dir DIR] [--huge] COMBO...
+       --huge: usemem maps its memory MADV_HUGEPAGE (2 MiB THP); rows are labelled BACKEND-thp
        COMBO = pattern:order:threads:ratio, pattern usemem|memhog|heap, order seq|rand
 EOF
 	exit 2
@@ -76,7 +77,7 @@ EOF
 
 BUDGET_MIB= USEMEM= OUT= BACKENDS_ARG=zram,zswap ROUNDS=1
 ZRAM_CODEC=lz4 ZSWAP_CODEC=lzo-rle SWAP_DIR=.
-COMBOS=()
+COMBOS=() HUGE=()
 
 while (($#)); do
 	opt=$1
@@ -87,6 +88,7 @@ while (($#)); do
 		[[ $# -ge 2 ]] || usage "$opt needs a value"
 		val=$2; shift 2 ;;
 	-h|--help) usage ;;
+	--huge) HUGE=(--huge); shift; continue ;;
 	--) shift; COMBOS+=("$@"); break ;;
 	-*) usage "unknown option $opt" ;;
 	*) COMBOS+=("$opt"); shift; continue ;;
@@ -510,7 +512,7 @@ run_combo() {	# backend codec index
 	bash -c 'echo $$ >"$1" || { echo "kernel baseline: cannot join cgroup $1" >&2; exit 125; }; shift; exec "$@"' \
 		kernel-baseline-run "$CG_DIR/cgroup.procs" \
 		"$USEMEM" --pattern "$pat" --order "$ord" --threads "$thr" --size-mib "$size" \
-		--rounds "$ROUNDS" --label "$backend,$codec,$ratio,$BUDGET_MIB" "${hdr[@]}" >>"$OUT" &
+		--rounds "$ROUNDS" --label "$backend${HUGE:+-thp},$codec,$ratio,$BUDGET_MIB" "${hdr[@]}" "${HUGE[@]}" >>"$OUT" &
 	CHILD_PID=$!
 	wait "$CHILD_PID" 2>/dev/null	# no "Killed" job notice; the exit status says it below
 	rc=$?

@@ -54,6 +54,7 @@ struct config {
 	unsigned long size_mib;
 	unsigned long rounds;
 	bool header;
+	bool huge;		/* MADV_HUGEPAGE (usemem -H in the kernel's own tests' terms), not NOHUGEPAGE */
 	char backend[64];
 	char codec[64];
 	char ratio[32];
@@ -94,7 +95,7 @@ static void usage(const char *why)
 		fprintf(stderr, "usemem: %s\n", why);
 	fprintf(stderr,
 		"usage: usemem --pattern usemem|memhog|heap --order seq|rand --threads N --size-mib S\n"
-		"              [--rounds R] [--label BACKEND,CODEC,RATIO,BUDGET_MIB] [--header]\n");
+		"              [--rounds R] [--label BACKEND,CODEC,RATIO,BUDGET_MIB] [--header] [--huge]\n");
 	exit(2);
 }
 
@@ -354,6 +355,7 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 		{ "rounds",   required_argument, NULL, 'r' },
 		{ "label",    required_argument, NULL, 'l' },
 		{ "header",   no_argument,       NULL, 'H' },
+		{ "huge",     no_argument,       NULL, 'g' },
 		{ "help",     no_argument,       NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -392,6 +394,9 @@ static void parse_args(struct config *cfg, int argc, char **argv)
 			break;
 		case 'H':
 			cfg->header = true;
+			break;
+		case 'g':
+			cfg->huge = true;
 			break;
 		case 'h':
 			usage(NULL);
@@ -481,8 +486,9 @@ int main(int argc, char **argv)
 			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 		if (base == MAP_FAILED)
 			die("mmap %lu MiB anonymous: %s", cfg.size_mib, strerror(errno));
-		if (madvise(base, bytes, MADV_NOHUGEPAGE))
-			die("madvise(MADV_NOHUGEPAGE) on %lu MiB: %s", cfg.size_mib, strerror(errno));
+		if (madvise(base, bytes, cfg.huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE))
+			die("madvise(%s) on %lu MiB: %s", cfg.huge ? "MADV_HUGEPAGE" : "MADV_NOHUGEPAGE",
+			    cfg.size_mib, strerror(errno));
 		for (t = 0; t < cfg.threads; t++)
 			wks[t].base = base;
 

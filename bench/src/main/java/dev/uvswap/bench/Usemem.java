@@ -74,8 +74,11 @@ public final class Usemem {
     private final long budgetMib;
     /** Regions with first-touch windows (RegionOption.FIRST_TOUCH_WINDOWS): not what the kernel run does. */
     private final boolean windows;
+    /** Regions with 2 MiB pages (uvswap's default), matched with the kernel's usemem --huge. */
+    private final boolean huge;
 
-    Usemem(VSwap vswap, long budgetMib, boolean windows) {
+    Usemem(VSwap vswap, long budgetMib, boolean windows, boolean huge) {
+        this.huge = huge;
         this.vswap = vswap;
         this.budgetMib = budgetMib;
         this.windows = windows;
@@ -88,7 +91,8 @@ public final class Usemem {
         long pages = bytes / PAGE;
         Rusage ru0 = Rusage.now();
         long t0 = System.nanoTime();
-        Region region = windows ? vswap.allocate(bytes, group, RegionOption.SMALL_PAGES, RegionOption.FIRST_TOUCH_WINDOWS)
+        Region region = huge ? vswap.allocate(bytes, group)
+                : windows ? vswap.allocate(bytes, group, RegionOption.SMALL_PAGES, RegionOption.FIRST_TOUCH_WINDOWS)
                 : vswap.allocate(bytes, group, RegionOption.SMALL_PAGES);
         MemorySegment seg = region.segment();
         AtomicLong peak = new AtomicLong();
@@ -219,6 +223,7 @@ public final class Usemem {
         String codec = "zstd";
         FaultMode faultMode = FaultMode.SERVER_THREADS;
         boolean windows = false;
+        boolean huge = false;
         Path out = null;
         List<Combo> combos = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -228,12 +233,13 @@ public final class Usemem {
                 case "--codec" -> codec = args[++i];
                 case "--out" -> out = Path.of(args[++i]);
                 case "--first-touch-windows" -> windows = true;
+                case "--huge-pages" -> huge = true;
                 case "--fault-mode" -> faultMode = args[++i].equals("in-thread") ? FaultMode.IN_THREAD : FaultMode.SERVER_THREADS;
                 default -> combos.add(Combo.parse(args[i]));
             }
         }
         if (combos.isEmpty()) {
-            System.err.println("usage: Usemem [--budget-mib B] [--codec zstd|lz4] [--rounds R] [--fault-mode servers|in-thread] [--first-touch-windows] [--out FILE.csv] pattern:order:threads:ratio...");
+            System.err.println("usage: Usemem [--budget-mib B] [--codec zstd|lz4] [--rounds R] [--fault-mode servers|in-thread] [--first-touch-windows] [--huge-pages] [--out FILE.csv] pattern:order:threads:ratio...");
             System.exit(2);
         }
         Compressor compressor = codec.equals("lz4") ? Compressor.LZ4 : Compressor.ZSTD;
@@ -249,13 +255,13 @@ public final class Usemem {
         }
         long errors = 0;
         try (VSwap vswap = VSwap.builder().compressor(compressor).faultMode(faultMode).build()) {
-            Usemem usemem = new Usemem(vswap, budgetMib, windows);
+            Usemem usemem = new Usemem(vswap, budgetMib, windows, huge);
             usemem.run(combos.getFirst()); // warm-up: the JIT, the pool's first spans
             for (Combo c : combos) {
                 for (int round = 1; round <= rounds; round++) {
                     Result r = usemem.run(c);
                     errors += r.errors;
-                    csv.println(row(backend(faultMode) + (windows ? "-windows" : ""), codec, c, budgetMib, round, r));
+                    csv.println(row(backend(faultMode) + (windows ? "-windows" : "") + (huge ? "-thp" : ""), codec, c, budgetMib, round, r));
                     System.err.printf(Locale.ROOT, "%s-%s %s: write %.0f MB/s, verify %.0f MB/s, free %.0f ms, peak %d MiB, %d errors%n",
                             backend(faultMode), codec, c, r.writeMbps, r.verifyMbps, r.freeMs, r.peakMib, r.errors);
                 }

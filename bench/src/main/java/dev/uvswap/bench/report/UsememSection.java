@@ -45,8 +45,10 @@ final class UsememSection {
         }
     }
 
+    /** The kernel run it is matched with: the same page size (a "-thp" uvswap row against "-thp" kernel rows). */
     Optional<Versus> versus(Cell uvswap, String backend) {
-        return usemem.baseline(uvswap.config(), backend, uvswap.system().codec()).map(k -> new Versus(uvswap, k));
+        String matched = uvswap.system().backend().endsWith("-thp") ? backend + "-thp" : backend;
+        return usemem.baseline(uvswap.config(), matched, uvswap.system().codec()).map(k -> new Versus(uvswap, k));
     }
 
     /** Rows whose runs reported errors (a word read back wrong): they head the report. */
