@@ -12,6 +12,8 @@
 
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #define FAILED_PAGE UVS_NO_PAGE
 
@@ -205,11 +207,15 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 	return (ok == 0 && hard) ? hard : (int64_t)used;
 }
 
-/* Zero, same-filled, compressed, or raw when compression does not save an eighth. */
-static int classify(struct uvs_ctx *ctx, int codec, const void *page, uint8_t *dst, struct uvs_cresult *res)
+/*
+ * Zero, same-filled, compressed, or raw when compression does not save an eighth.  @page is a
+ * page of the caller's scratch, and the result replaces it in place (the raw case leaves it).
+ */
+static int classify(struct uvs_ctx *ctx, int codec, uint8_t *page, struct uvs_cresult *res)
 {
-	const uint64_t *w = page;
+	const uint64_t *w = (const uint64_t *)page;
 	uint64_t v = w[0];
+	uint8_t out[UVS_PAGE_SIZE + 512];	/* both codecs' bound for one page */
 	size_t k;
 	uint32_t len;
 
@@ -221,14 +227,14 @@ static int classify(struct uvs_ctx *ctx, int codec, const void *page, uint8_t *d
 		res->fill = v;
 		return 0;
 	}
-	int err = uvs_codec_compress(ctx, codec, page, dst, &len);
+	int err = uvs_codec_compress(ctx, codec, page, out, &len);
 	if (err)
 		return err;
 	if (len > UVS_PAGE_SIZE - UVS_PAGE_SIZE / 8) {
-		memcpy(dst, page, UVS_PAGE_SIZE);
 		res->kind = UVS_CR_RAW;
 		res->len = UVS_PAGE_SIZE;
 	} else {
+		memcpy(page, out, len);
 		res->kind = codec == UVS_CODEC_ZSTD ? UVS_CR_ZSTD : UVS_CR_LZ4;
 		res->len = len;
 	}
@@ -236,20 +242,22 @@ static int classify(struct uvs_ctx *ctx, int codec, const void *page, uint8_t *d
 	return 0;
 }
 
-int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
-		     int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+/* Pages copied out of staging per process_vm_readv call. */
+#define COPY_CHUNK	64
+
+/*
+ * Claim the parked pages of entries [i, j) that are still ours (CACHE of their staging page:
+ * BUSY until released); claimed[k - i] says which.  A page a fault took back is skipped.
+ */
+static void claim_parked(struct uvs_ctx *ctx, const uint64_t *vslots, uint64_t staging_first,
+			 uint32_t i, uint32_t j, uint8_t *claimed)
 {
-	if (n > UVS_BATCH_MAX || (codec != UVS_CODEC_ZSTD && codec != UVS_CODEC_LZ4))
-		return -EINVAL;
-	for (uint32_t i = 0; i < n; i++) {
-		_Atomic uint64_t *dw = uvs_desc_word(ctx, vslots[i]);
+	for (uint32_t k = i; k < j; k++) {
+		_Atomic uint64_t *dw = uvs_desc_word(ctx, vslots[k]);
+		uint64_t parked = uvs_desc_make(UVS_TAG_CACHE, staging_first + k);
 		uint64_t d;
 
-		out[i].kind = UVS_CR_LOST;
-		out[i].len = 0;
-		out[i].fill = 0;
-		uint64_t parked = uvs_desc_make(UVS_TAG_CACHE, staging_first + i);
-
+		claimed[k - i] = 0;
 		for (;;) {
 			/* acquire: the parked page named by CACHE is complete */
 			d = atomic_load_explicit(dw, memory_order_acquire);
@@ -260,16 +268,92 @@ int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, ui
 		/* Not ours any more: taken back by a fault (and maybe reused by another batch). */
 		if (d != parked)
 			continue;
-		/* acquire: the page is ours to read until the release below */
-		if (!atomic_compare_exchange_strong_explicit(dw, &d, uvs_desc_make(UVS_TAG_BUSY, UVS_TAG_CACHE),
-							     memory_order_acquire, memory_order_relaxed))
+		/* acquire: the page is ours to read until the release in release_parked() */
+		claimed[k - i] = atomic_compare_exchange_strong_explicit(dw, &d,
+			uvs_desc_make(UVS_TAG_BUSY, UVS_TAG_CACHE), memory_order_acquire, memory_order_relaxed);
+	}
+}
+
+static void release_parked(struct uvs_ctx *ctx, const uint64_t *vslots, uint64_t staging_first,
+			   uint32_t i, uint32_t j, const uint8_t *claimed)
+{
+	for (uint32_t k = i; k < j; k++)
+		if (claimed[k - i])
+			/* release: our reads of the parked page happen before a fault may move it away */
+			atomic_store_explicit(uvs_desc_word(ctx, vslots[k]),
+					      uvs_desc_make(UVS_TAG_CACHE, staging_first + k), memory_order_release);
+}
+
+/*
+ * Copy the claimed parked pages of [i, j) into their scratch pages with one process_vm_readv:
+ * the kernel copies through its own mapping of the page, where a first user-space read at the
+ * staging address (a PTE the move just created) costs 3-4x as much on a VM that shadows page
+ * tables.  Whatever it did not copy is read from user space.
+ */
+static void copy_parked(struct uvs_ctx *ctx, uint64_t staging_first, uint32_t i, uint32_t j,
+			const uint8_t *claimed, uint8_t *scratch)
+{
+	struct iovec local[COPY_CHUNK], remote[COPY_CHUNK];
+	int n = 0;
+	ssize_t want = 0, got;
+
+	for (uint32_t k = i; k < j; k++) {
+		if (!claimed[k - i])
 			continue;
-		int err = classify(ctx, codec, uvs_staging_page(ctx, uvs_desc_payload(d)),
-				   scratch + ((size_t)i << UVS_PAGE_SHIFT), &out[i]);
-		/* release: our reads of the parked page happen before a fault may move it away */
-		atomic_store_explicit(dw, d, memory_order_release);
-		if (err)
-			return err;
+		if (n && (uint8_t *)remote[n - 1].iov_base + remote[n - 1].iov_len == uvs_staging_page(ctx, staging_first + k)) {
+			local[n - 1].iov_len += UVS_PAGE_SIZE;
+			remote[n - 1].iov_len += UVS_PAGE_SIZE;
+		} else {
+			local[n] = (struct iovec){ scratch + ((size_t)k << UVS_PAGE_SHIFT), UVS_PAGE_SIZE };
+			remote[n] = (struct iovec){ uvs_staging_page(ctx, staging_first + k), UVS_PAGE_SIZE };
+			n++;
+		}
+		want += UVS_PAGE_SIZE;
+	}
+	if (!n)
+		return;
+	got = process_vm_readv(getpid(), local, n, remote, n, 0);
+	if (got == want)
+		return;
+	/* Partial (or no such call here): the rest the usual way, in order. */
+	if (got < 0)
+		got = 0;
+	for (uint32_t k = i; k < j; k++) {
+		if (!claimed[k - i])
+			continue;
+		if (got >= (ssize_t)UVS_PAGE_SIZE) {
+			got -= UVS_PAGE_SIZE;
+			continue;
+		}
+		memcpy(scratch + ((size_t)k << UVS_PAGE_SHIFT), uvs_staging_page(ctx, staging_first + k), UVS_PAGE_SIZE);
+		got = 0;
+	}
+}
+
+int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+		     int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+{
+	uint8_t claimed[COPY_CHUNK];
+
+	if (n > UVS_BATCH_MAX || (codec != UVS_CODEC_ZSTD && codec != UVS_CODEC_LZ4))
+		return -EINVAL;
+	for (uint32_t i = 0; i < n; i += COPY_CHUNK) {
+		uint32_t j = i + COPY_CHUNK < n ? i + COPY_CHUNK : n;
+
+		claim_parked(ctx, vslots, staging_first, i, j, claimed);
+		copy_parked(ctx, staging_first, i, j, claimed, scratch);
+		/* The copies are ours: faults may take the pages back while we compress them. */
+		release_parked(ctx, vslots, staging_first, i, j, claimed);
+		for (uint32_t k = i; k < j; k++) {
+			out[k].kind = UVS_CR_LOST;
+			out[k].len = 0;
+			out[k].fill = 0;
+			if (!claimed[k - i])
+				continue;
+			int err = classify(ctx, codec, scratch + ((size_t)k << UVS_PAGE_SHIFT), &out[k]);
+			if (err)
+				return err;
+		}
 	}
 	return n;
 }
