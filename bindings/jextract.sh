@@ -38,14 +38,14 @@ trap 'rm -rf "$tmp"' EXIT
 
 # --- uvswap.h -------------------------------------------------------------------------------------
 uvswap_functions=(
-  uvs_abi_version uvs_create uvs_start uvs_destroy uvs_region_add uvs_region_remove uvs_region_resident uvs_region_stall_ns uvs_move_mismatches uvs_evict_refused uvs_region_throttle uvs_evict
+  uvs_abi_version uvs_create uvs_start uvs_destroy uvs_region_add uvs_region_remove uvs_region_resident uvs_region_stall_ns uvs_move_mismatches uvs_evict_refused uvs_region_throttle uvs_group_set uvs_group_pages uvs_region_set_group uvs_set_reclaimer uvs_reclaimer_wait uvs_reclaimer_wake uvs_evict
   uvs_compress uvs_populate uvs_file_attach uvs_file_inject uvs_fault_contexts uvs_server_ring uvs_server_stats
   uvs_sigbus_attach uvs_sigbus_detach uvs_sigbus_counters
   uvs_drain_overflow uvs_wait_drain uvs_quiesce uvs_hist_bucket_floor
 )
 uvswap_structs=(uvs_completion uvs_ring uvs_server_stats uvs_codec uvs_config uvs_cresult)
 uvswap_constants=(
-  UVS_PAGE_SHIFT UVS_PAGE_SIZE UVS_CLUSTER_SHIFT UVS_CLUSTER_SLOTS UVS_MAX_SERVERS UVS_MAX_REGIONS
+  UVS_PAGE_SHIFT UVS_PAGE_SIZE UVS_CLUSTER_SHIFT UVS_CLUSTER_SLOTS UVS_MAX_SERVERS UVS_MAX_REGIONS UVS_MAX_GROUPS
   UVS_BATCH_MAX UVS_PM_BUSY UVS_PM_EVICTING UVS_PM_THP UVS_EXTENT_PAGES UVS_PM_SHIFT
   UVS_DESC_TAG_BITS UVS_DESC_TAG_MASK
   UVS_TAG_NONE UVS_TAG_ZERO UVS_TAG_ZSWAP UVS_TAG_FILE UVS_TAG_CACHE UVS_TAG_BUSY UVS_TAG_WRITEBACK UVS_TAG_SWAPOFF

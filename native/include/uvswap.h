@@ -300,7 +300,7 @@ UVS_API int64_t uvs_sigbus_counters(int64_t *out, int32_t n);
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		7
+#define UVS_ABI_VERSION		8
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -360,6 +360,32 @@ UVS_API int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id);
  * and keeps the hold.  0 lifts the throttle.
  */
 UVS_API int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns);
+
+/*
+ * Memory groups as the fault path sees them: each counts the pages installed in its regions
+ * and its children's (charged on install, uncharged on eviction, as memcg charges a folio), and
+ * a fault that would install while any group above its region is past hold_above_pages waits,
+ * on the faulting path, before it charges: the check is made when the page is charged, not
+ * when a reclaimer next looks.  The wait follows the throttle's rules: it lasts while the
+ * reclaimer thread (uvs_set_reclaimer) is runnable, at most UVS_THROTTLE_MAX_NS a fault, so it
+ * never waits on a JVM that waits on it.  Parked pages are not counted here (Java adds them).
+ * Ids are the groups' account ids; parent -1 for a top-level group; INT64_MAX: no hold.
+ */
+#define UVS_MAX_GROUPS		4096
+UVS_API int64_t uvs_group_set(struct uvs_ctx *ctx, int32_t id, int32_t parent, int64_t hold_above_pages);
+/* Pages installed in the group's subtree, as the fault path counts them. */
+UVS_API int64_t uvs_group_pages(struct uvs_ctx *ctx, int32_t id);
+/* Puts region @region in group @group; only while it has no resident page (-EBUSY). */
+UVS_API int64_t uvs_region_set_group(struct uvs_ctx *ctx, int32_t region, int32_t group);
+/* The calling thread is the reclaimer whose runnability keeps group holds (see uvs_group_set). */
+UVS_API int64_t uvs_set_reclaimer(struct uvs_ctx *ctx);
+/*
+ * The reclaimer's idle wait, up to timeout_ns: 1 when woken (uvs_reclaimer_wake, or a fault held
+ * by a group past its hold), 0 on timeout.  A reclaimer waiting here keeps holds like a runnable
+ * one: the held fault wakes it, and it is back at work within a wake-up.
+ */
+UVS_API int64_t uvs_reclaimer_wait(struct uvs_ctx *ctx, int64_t timeout_ns);
+UVS_API int64_t uvs_reclaimer_wake(struct uvs_ctx *ctx);
 #define UVS_THROTTLE_MAX_NS	50000000
 /* Forget a region (already unregistered from the uffd) and wait until no server still reads it. */
 UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);

@@ -66,6 +66,8 @@ static void ctx_free(struct uvs_ctx *ctx)
 		close(ctx->stop_fd);
 	if (ctx->drain_fd >= 0)
 		close(ctx->drain_fd);
+	if (ctx->reclaim_fd >= 0)
+		close(ctx->reclaim_fd);
 	pthread_mutex_destroy(&ctx->region_lock);
 	free(ctx);
 }
@@ -95,14 +97,21 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 	ctx->nr_inthread = cfg->inthread_contexts;
 	ctx->nr_ctx = cfg->nr_servers + cfg->inthread_contexts;
 	ctx->live_slot = -1;
+	ctx->reclaim_fd = -1;
 	ctx->nr_cpus = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (ctx->nr_cpus < 1)
 		ctx->nr_cpus = 1;
 	pthread_mutex_init(&ctx->region_lock, NULL);
 	uvs_files_init(ctx);
+	/* Every group starts unknown: no parent, no hold, until uvs_group_set says otherwise. */
+	for (int g = 0; g < UVS_MAX_GROUPS; g++) {
+		atomic_store_explicit(&ctx->groups[g].parent, -1, memory_order_relaxed);
+		atomic_store_explicit(&ctx->groups[g].hold_above, INT64_MAX, memory_order_relaxed);
+	}
 	ctx->stop_fd = eventfd(0, EFD_CLOEXEC);
 	ctx->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (ctx->stop_fd < 0 || ctx->drain_fd < 0) {
+	ctx->reclaim_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (ctx->stop_fd < 0 || ctx->drain_fd < 0 || ctx->reclaim_fd < 0) {
 		err = -errno;
 		goto fail;
 	}
@@ -209,6 +218,7 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 		r->flags = flags;
 		r->uffd = (flags & UVS_REGION_INTHREAD) ? ctx->cfg.sigbus_uffd : ctx->cfg.uffd;
 		atomic_store_explicit(&r->resident, 0, memory_order_relaxed);
+		atomic_store_explicit(&r->group, -1, memory_order_relaxed);
 		atomic_store_explicit(&r->stall_ns, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->ra_next, 0, memory_order_relaxed);
 		for (int i = 0; i < UVS_RECENT_EXTENTS; i++)
@@ -290,7 +300,114 @@ int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id)
 	}
 	atomic_store(&ctx->regions[id].end, 0);	/* seq_cst: ordered before reading server seqs */
 	quiesce_servers(ctx);
+	/* No fault can reach the region now: what it still holds leaves its group with it. */
+	struct uvs_region *r = &ctx->regions[id];
+
+	uvs_charge(ctx, r, -atomic_load_explicit(&r->resident, memory_order_relaxed));
+	atomic_store_explicit(&r->group, -1, memory_order_relaxed);
 	pthread_mutex_unlock(&ctx->region_lock);
+	return 0;
+}
+
+/* A group chain is walked at most this deep: Java builds trees, this only bounds a bad one. */
+#define GROUP_DEPTH_MAX	64
+
+/* Charge (or with @pages < 0 uncharge) the region and every group above it. */
+void uvs_charge(struct uvs_ctx *ctx, struct uvs_region *r, int64_t pages)
+{
+	int32_t g = atomic_load_explicit(&r->group, memory_order_relaxed);
+
+	atomic_fetch_add_explicit(&r->resident, pages, memory_order_relaxed);
+	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < GROUP_DEPTH_MAX; depth++) {
+		atomic_fetch_add_explicit(&ctx->groups[g].pages, pages, memory_order_relaxed);
+		g = atomic_load_explicit(&ctx->groups[g].parent, memory_order_relaxed);
+	}
+}
+
+/* Whether a group above @r is past its hold: the next install must wait (uvs_group_set). */
+int uvs_group_over(struct uvs_ctx *ctx, struct uvs_region *r)
+{
+	int32_t g = atomic_load_explicit(&r->group, memory_order_relaxed);
+
+	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < GROUP_DEPTH_MAX; depth++) {
+		struct uvs_group *grp = &ctx->groups[g];
+
+		if (atomic_load_explicit(&grp->pages, memory_order_relaxed) >
+		    atomic_load_explicit(&grp->hold_above, memory_order_relaxed))
+			return 1;
+		g = atomic_load_explicit(&grp->parent, memory_order_relaxed);
+	}
+	return 0;
+}
+
+int64_t uvs_group_set(struct uvs_ctx *ctx, int32_t id, int32_t parent, int64_t hold_above_pages)
+{
+	if (id < 0 || id >= UVS_MAX_GROUPS || parent < -1 || parent >= UVS_MAX_GROUPS || parent == id ||
+	    hold_above_pages < 0)
+		return -EINVAL;
+	atomic_store_explicit(&ctx->groups[id].parent, parent, memory_order_relaxed);
+	atomic_store_explicit(&ctx->groups[id].hold_above, hold_above_pages, memory_order_relaxed);
+	return 0;
+}
+
+int64_t uvs_group_pages(struct uvs_ctx *ctx, int32_t id)
+{
+	if (id < 0 || id >= UVS_MAX_GROUPS)
+		return -EINVAL;
+	int64_t n = atomic_load_explicit(&ctx->groups[id].pages, memory_order_relaxed);
+
+	return n < 0 ? 0 : n;	/* a racing evict may subtract before the install's add lands */
+}
+
+int64_t uvs_region_set_group(struct uvs_ctx *ctx, int32_t region, int32_t group)
+{
+	struct uvs_region *r = uvs_region_get(ctx, region);
+
+	if (!r)
+		return -ENOENT;
+	if (group < -1 || group >= UVS_MAX_GROUPS)
+		return -EINVAL;
+	if (atomic_load_explicit(&r->resident, memory_order_relaxed))
+		return -EBUSY;
+	atomic_store_explicit(&r->group, group, memory_order_relaxed);
+	return 0;
+}
+
+int64_t uvs_set_reclaimer(struct uvs_ctx *ctx)
+{
+	atomic_store_explicit(&ctx->reclaimer_tid, gettid(), memory_order_relaxed);
+	return 0;
+}
+
+int64_t uvs_reclaimer_wait(struct uvs_ctx *ctx, int64_t timeout_ns)
+{
+	struct pollfd pfd = { .fd = ctx->reclaim_fd, .events = POLLIN };
+	struct timespec ts = { .tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000 };
+	uint64_t v;
+	int n;
+
+	if (timeout_ns < 0)
+		return -EINVAL;
+	/* seq_cst: a fault that reads 0 here after our store sees us waiting and wakes us */
+	atomic_store(&ctx->reclaimer_waiting, 1);
+	n = ppoll(&pfd, 1, &ts, NULL);
+	atomic_store(&ctx->reclaimer_waiting, 0);
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (n == 0)
+		return 0;
+	if (read(ctx->reclaim_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 1;
+}
+
+/* Async-signal-safe: a held in-thread fault calls it from the SIGBUS handler. */
+int64_t uvs_reclaimer_wake(struct uvs_ctx *ctx)
+{
+	uint64_t one = 1;
+
+	if (write(ctx->reclaim_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return -errno;
 	return 0;
 }
 

@@ -201,7 +201,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 					      memory_order_release);
 		}
 	}
-	atomic_fetch_sub_explicit(&r->resident, ok, memory_order_relaxed);
+	uvs_charge(ctx, r, -(int64_t)ok);
 	if (refused)
 		atomic_fetch_add_explicit(&ctx->evict_refused, refused, memory_order_relaxed);
 	return (ok == 0 && hard) ? hard : (int64_t)used;

@@ -170,7 +170,7 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 			break;
 	}
 	/* Counted before the install wakes the toucher, so it never reads a count without its page. */
-	atomic_fetch_add_explicit(&r->resident, 1, memory_order_relaxed);
+	uvs_charge(ctx, r, 1);
 	if (w == 0) {
 		*kind = UVS_FK_FIRST_TOUCH;
 		err = install_zero(r, addr, write);
@@ -180,7 +180,7 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 	/* release: the page is present (or untouched on error) before evictors may claim it */
 	atomic_store_explicit(pm, err ? w : 0, memory_order_release);
 	if (err)
-		atomic_fetch_sub_explicit(&r->resident, 1, memory_order_relaxed);
+		uvs_charge(ctx, r, -1);
 	if (err == -EEXIST) {
 		/* Present already: a duplicate message, or a kernel-mode access that raced us. */
 		*kind = UVS_FK_STALE;
@@ -408,7 +408,11 @@ static void task_stat_path(char *path, pid_t tid)
 	memcpy(path, "/stat", sizeof("/stat"));
 }
 
-/* Whether thread @tid of this process is running or waiting for a CPU ('R' in its stat). */
+/*
+ * Whether thread @tid of this process is at work: running or waiting for a CPU ('R'), or in an
+ * uninterruptible wait in the kernel ('D': a page-table lock, I/O), which ends without the JVM.
+ * Stopped at a safepoint, in a GC or parked on a Java lock it is 'S'.
+ */
 static int thread_runnable(pid_t tid)
 {
 	char path[64], buf[256];
@@ -426,7 +430,7 @@ static int thread_runnable(pid_t tid)
 		return 0;
 	buf[n] = 0;
 	p = strrchr(buf, ')');	/* "tid (comm) S ...": comm may hold anything, the fields after it are numbers */
-	return p && p[1] == ' ' && p[2] == 'R';
+	return p && p[1] == ' ' && (p[2] == 'R' || p[2] == 'D');
 }
 
 /*
@@ -450,17 +454,30 @@ static int renewer_runnable(struct uvs_renewer_view *v, pid_t tid, uint64_t now)
 }
 
 /*
- * Whether region @r's throttle still holds a fault that arrived at @since: its lease runs, or
- * lapsed while its renewer is runnable, and the fault has not waited its most.
+ * Whether a fault on region @r that arrived at @since is still held, at most UVS_THROTTLE_MAX_NS:
+ * by the region's throttle (its lease runs, or lapsed while its renewer is runnable), or by a
+ * group above it past its hold (uvs_group_set), while the reclaimer that makes room is runnable.
+ * The group check is what makes memoryMax hold when the reclaimer is slow to notice: the charge
+ * is looked at here, before the page is installed, as memcg's try_charge does.
  */
-static int throttle_holds(struct uvs_region *r, struct uvs_renewer_view *v, uint64_t since, uint64_t now)
+static int throttle_holds(struct uvs_ctx *ctx, struct uvs_region *r, struct uvs_renewer_view *v,
+			  uint64_t since, uint64_t now)
 {
 	int64_t until = atomic_load_explicit(&r->throttle_until, memory_order_acquire);
 
-	if (until <= 0 || now - since >= UVS_THROTTLE_MAX_NS)
+	if (now - since >= UVS_THROTTLE_MAX_NS)
 		return 0;
-	return now < (uint64_t)until ||
-	       renewer_runnable(v, atomic_load_explicit(&r->throttle_tid, memory_order_relaxed), now);
+	if (until > 0 && (now < (uint64_t)until ||
+			  renewer_runnable(v, atomic_load_explicit(&r->throttle_tid, memory_order_relaxed), now)))
+		return 1;
+	if (!uvs_group_over(ctx, r))
+		return 0;
+	/* seq_cst: pairs with uvs_reclaimer_wait's store; a waiting reclaimer is woken, and holds */
+	if (atomic_load(&ctx->reclaimer_waiting)) {
+		uvs_reclaimer_wake(ctx);
+		return 1;
+	}
+	return renewer_runnable(v, atomic_load_explicit(&ctx->reclaimer_tid, memory_order_relaxed), now);
 }
 
 /* A set-aside fault still to be held (see throttle_holds).  Under seq. */
@@ -469,7 +486,7 @@ static int held(struct uvs_ctx *ctx, struct deferred *d, const struct uffd_msg *
 {
 	struct uvs_region *r = uvs_region_of_addr(ctx, msg->arg.pagefault.address);
 
-	return r && throttle_holds(r, &d->renewer, since, now);
+	return r && throttle_holds(ctx, r, &d->renewer, since, now);
 }
 
 /*
@@ -483,7 +500,7 @@ static void inthread_throttle(struct uvs_server *s, uint64_t addr, uint64_t sinc
 	for (;;) {
 		struct uvs_region *r = uvs_region_of_addr(s->ctx, addr);
 
-		if (!r || !throttle_holds(r, &s->renewer, since, uvs_now_ns()))
+		if (!r || !throttle_holds(s->ctx, r, &s->renewer, since, uvs_now_ns()))
 			return;
 		nanosleep(&tick, NULL);
 	}

@@ -42,6 +42,14 @@ struct uvs_region {
 	_Atomic uint64_t stall_ns;	/* summed service time of the region's faults (relaxed) */
 	_Atomic int64_t throttle_until;	/* > 0: hold faults until this time (uvs_region_throttle) */
 	_Atomic int32_t throttle_tid;	/* the thread that set it: a lapsed lease holds while it is runnable */
+	_Atomic int32_t group;		/* the group charged for its pages, or -1 */
+};
+
+/* A memory group's charge and hold (uvs_group_set). */
+struct uvs_group {
+	_Atomic int64_t pages;		/* installed in the subtree (relaxed: a count) */
+	_Atomic int64_t hold_above;	/* faults wait while pages is above this */
+	_Atomic int32_t parent;		/* -1: top level */
 };
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */
@@ -115,6 +123,10 @@ struct uvs_ctx {
 	_Atomic(struct uvs_overflow_node *) overflow;	/* Treiber stack, servers push, Java pops all */
 	struct uvs_file files[UVS_MAX_FILES];
 	_Atomic uint64_t move_mismatches;	/* pages a UFFDIO_MOVE misreported (relaxed) */
+	_Atomic int32_t reclaimer_tid;		/* whose runnability keeps a group hold (0: none) */
+	_Atomic int reclaimer_waiting;		/* 1 while it waits in uvs_reclaimer_wait: a hold wakes it */
+	int reclaim_fd;				/* eventfd the reclaimer waits on */
+	struct uvs_group groups[UVS_MAX_GROUPS];
 	_Atomic uint64_t evict_refused;		/* resident pages uvs_evict could not move (relaxed) */
 };
 
@@ -135,6 +147,8 @@ static inline int uvs_in_staging(struct uvs_ctx *ctx, uint64_t addr)
 	       addr < ctx->cfg.staging_base + (ctx->cfg.staging_pages << UVS_PAGE_SHIFT);
 }
 uint64_t uvs_now_ns(void);
+void uvs_charge(struct uvs_ctx *ctx, struct uvs_region *r, int64_t pages);
+int uvs_group_over(struct uvs_ctx *ctx, struct uvs_region *r);
 
 /* uvs_ring.c */
 void uvs_sink_push(struct uvs_ctx *ctx, struct uvs_sink *sink, uint64_t vslot, uint64_t desc);

@@ -350,12 +350,12 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 		return 0;
 	}
 	/* Counted before the move wakes the toucher; what did not move is taken back below. */
-	atomic_fetch_add_explicit(&r->resident, EXT_PAGES, memory_order_relaxed);
+	uvs_charge(s->ctx, r, EXT_PAGES);
 	if (!err)
 		err = uvs_uffd_move(r->uffd, e->base, src, EXT_SIZE, 0, &moved);
 	installed = settle(s->ctx, e, src, err, moved, where);
 	finish(s, e, swapin, where);
-	atomic_fetch_sub_explicit(&r->resident, EXT_PAGES - installed, memory_order_relaxed);
+	uvs_charge(s->ctx, r, -(int64_t)(EXT_PAGES - installed));
 	if (installed < EXT_PAGES) {
 		/* The buffer must be empty for the next extent; whatever stayed in it is a copy. */
 		if (src == (uint64_t)(uintptr_t)s->thp_buf)

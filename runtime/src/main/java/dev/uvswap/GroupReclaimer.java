@@ -1,7 +1,7 @@
 package dev.uvswap;
 
 import dev.uvswap.internal.BackgroundErrors;
-import dev.uvswap.internal.Doorbell;
+import dev.uvswap.internal.FaultServers;
 
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,11 @@ final class GroupReclaimer implements AutoCloseable {
     static final long EXTENT = RegionImpl.EXTENT;
 
     private final List<MemoryGroupImpl> top;
-    private final Doorbell doorbell = new Doorbell();
+    /**
+     * The doorbell is native (an eventfd): a fault held for a group past its hold rings it, and
+     * the fault path counts this thread as working while it waits there, not as stopped.
+     */
+    private final FaultServers doorbell;
     private final Thread thread;
     private volatile boolean stopping;
     /** Failures a check threw; the thread carries on with the next group and the next period. */
@@ -37,16 +41,28 @@ final class GroupReclaimer implements AutoCloseable {
     /** Tests: a failure the next check of a group throws, as a bug in it would (by group: tests share a JVM). */
     private static final Map<MemoryGroupImpl, RuntimeException> INJECTED = new ConcurrentHashMap<>();
 
-    GroupReclaimer(List<MemoryGroupImpl> top) {
+    /**
+     * @param servers the fault path: told which thread makes room (a group's hold lasts only
+     *                while that thread is runnable or waits on its doorbell), and the doorbell
+     */
+    GroupReclaimer(List<MemoryGroupImpl> top, FaultServers servers) {
         this.top = top;
-        this.thread = Thread.ofPlatform().daemon().name("uvswap-group-reclaim").unstarted(this::run);
+        this.doorbell = servers;
+        this.thread = Thread.ofPlatform().daemon().name("uvswap-group-reclaim").unstarted(() -> {
+            try {
+                servers.registerReclaimer();
+            } catch (RuntimeException e) {
+                errors.report(e);   // a VSwap closing as it starts: nothing to hold for
+            }
+            run();
+        });
         thread.start();
     }
 
     /** A limit changed: a group that gave up may succeed now, try at once. */
     void limitChanged(MemoryGroupImpl g) {
         retryNow.add(g);
-        doorbell.ring();
+        doorbell.wakeReclaimer();
     }
 
     private final java.util.Set<MemoryGroupImpl> retryNow = java.util.concurrent.ConcurrentHashMap.newKeySet();
@@ -60,8 +76,12 @@ final class GroupReclaimer implements AutoCloseable {
     private void run() {
         while (!stopping) {
             try {
-                doorbell.await(PERIOD_NANOS);
-            } catch (InterruptedException e) {
+                doorbell.reclaimerWait(PERIOD_NANOS);
+            } catch (RuntimeException e) {
+                errors.report(e);
+                return;
+            }
+            if (stopping) {
                 return;
             }
             for (MemoryGroupImpl g : top) {
@@ -100,6 +120,7 @@ final class GroupReclaimer implements AutoCloseable {
         long now = System.nanoTime();
         if (retryNow.remove(g)) {
             g.backoffNanos = 0;
+            stuck(g, false);
         }
         if (g.backoffNanos > 0 && now - g.retryAt < 0) {
             return;   // found nothing to take lately; the pages it has cannot leave (pool full, no file)
@@ -136,16 +157,26 @@ final class GroupReclaimer implements AutoCloseable {
         if (got < want && g.memoryCurrent() > limit && stuck) {
             g.reclaimFailures.increment();
             throttle(g, false);   // nothing can leave: waiting would not bring the group under
+            stuck(g, true);
             // Back off, 10 ms doubling to 1 s: every try evicts and brings back what cannot leave.
             g.backoffNanos = Math.min(Math.max(2 * g.backoffNanos, 10_000_000L), 1_000_000_000L);
             g.retryAt = now + g.backoffNanos;
         } else {
             g.backoffNanos = 0;
+            stuck(g, false);
             if (g.memoryCurrent() <= max) {
                 throttle(g, false);
             } else if (g.throttled) {
-                doorbell.ring();   // faults are waiting: check again at once, not a period later
+                doorbell.wakeReclaimer();   // faults are waiting: check again at once, not a period later
             }
+        }
+    }
+
+    /** Tells the fault path whether to hold the group's faults for reclaim (not while nothing can leave). */
+    private void stuck(MemoryGroupImpl g, boolean stuck) {
+        if (g.reclaimStuck != stuck) {
+            g.reclaimStuck = stuck;
+            g.owner().groupPlaced(g);
         }
     }
 
@@ -275,7 +306,7 @@ final class GroupReclaimer implements AutoCloseable {
     @Override
     public void close() {
         stopping = true;
-        doorbell.ring();
+        doorbell.wakeReclaimer();
         try {
             thread.join();
         } catch (InterruptedException e) {

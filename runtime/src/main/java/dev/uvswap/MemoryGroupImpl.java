@@ -25,6 +25,12 @@ final class MemoryGroupImpl implements MemoryGroup {
     /** After a reclaim that found nothing to take: no new try before this time (nanoTime); the reclaimer's thread only. */
     long retryAt;
     long backoffNanos;
+    /**
+     * The reclaimer found nothing it could take (a full pool, no file): the fault path stops
+     * holding this group's faults, which would wait for reclaim that cannot come, until a
+     * reclaim succeeds again or a limit changes. Written by the reclaimer thread.
+     */
+    volatile boolean reclaimStuck;
     /** Over memoryMax by more than the reclaimer's slack: faults wait for reclaim (reclaimer thread only). */
     volatile boolean throttled;
 
@@ -66,6 +72,7 @@ final class MemoryGroupImpl implements MemoryGroup {
         Account a = owner.newAccount(account);
         try {
             MemoryGroupImpl child = new MemoryGroupImpl(owner, childName, this, a);
+            owner.groupPlaced(child);
             children.add(child);
             return child;
         } catch (RuntimeException | Error e) {
@@ -88,7 +95,27 @@ final class MemoryGroupImpl implements MemoryGroup {
     @Override
     public void setMemoryMax(long bytes) {
         max = checkLimit("memoryMax", bytes);
+        owner.groupPlaced(this);
         owner.groupLimitChanged(this);
+    }
+
+    /**
+     * The resident pages past which the fault path makes this group's faults wait for reclaim:
+     * memoryMax plus the reclaimer's slack (what it tolerates before it holds faults too); none
+     * for an unlimited max.
+     */
+    long holdAbovePages() {
+        long m = max;
+        if (m == UNLIMITED || reclaimStuck) {
+            return Long.MAX_VALUE;
+        }
+        long slack = GroupReclaimer.throttleSlack(m);
+        return (m > Long.MAX_VALUE - slack ? Long.MAX_VALUE : m + slack) / RegionImpl.PAGE;
+    }
+
+    /** The fault path's id of the parent group, -1 for a top-level one. */
+    int parentId() {
+        return parent == null ? -1 : parent.account.id();
     }
 
     @Override

@@ -347,8 +347,9 @@ final class VSwapImpl implements VSwap {
             Account account = owners.newAccount(null);
             try {
                 MemoryGroupImpl g = new MemoryGroupImpl(this, name, null, account);
+                servers.setGroup(account.id(), g.parentId(), g.holdAbovePages());
                 if (groupReclaimer == null) {
-                    groupReclaimer = new GroupReclaimer(groups);
+                    groupReclaimer = new GroupReclaimer(groups, servers);
                 }
                 groups.add(g);
                 return g;
@@ -359,12 +360,22 @@ final class VSwapImpl implements VSwap {
         });
     }
 
+    /** Tells the fault path where a group sits in the tree and where its hold starts. */
+    void groupPlaced(MemoryGroupImpl g) {
+        whileOpen(() -> {
+            servers.setGroup(g.account().id(), g.parentId(), g.holdAbovePages());
+            return null;
+        });
+    }
+
     /** A limit changed: check the groups now rather than at the next period. */
     void groupLimitChanged(MemoryGroupImpl g) {
-        GroupReclaimer r = groupReclaimer;
-        if (r != null) {
-            r.limitChanged(g);
-        }
+        whileOpen(() -> {   // its doorbell is native: never rung on a closed VSwap
+            GroupReclaimer r = groupReclaimer;
+            if (r != null) {
+                r.limitChanged(g);
+            }
+        });
     }
 
     @Override
@@ -448,6 +459,7 @@ final class VSwapImpl implements VSwap {
             int flags = (huge ? uvswap_h.UVS_REGION_THP() : 0) | (mode == FaultMode.IN_THREAD ? uvswap_h.UVS_REGION_INTHREAD() : 0)
                     | extraFlags;
             int id = servers.addRegion(memory.address(), size, pagemap.address(), flags);
+            servers.setRegionGroup(id, group.account().id());
             RegionImpl region = new RegionImpl(this, memory, pagemap, id, huge, group, mode);
             regions.add(region);
             group.add(region);

@@ -11,9 +11,10 @@ import java.lang.foreign.ValueLayout;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * memoryMax holds against a writer faster than reclaim: faults of a group past its max (by more
- * than the reclaimer's slack) wait in the fault servers until reclaim brings it back, and a
- * group whose pages cannot leave is never held for good.
+ * memoryMax holds against a writer faster than reclaim: a fault that would install a page in a
+ * group past its max (by more than the reclaimer's slack) waits, on the fault path, until reclaim
+ * brings the group back; a group whose pages cannot leave is never held for good, and a safepoint
+ * is never held up by a held fault.
  */
 class GroupThrottleTest {
     private static final long MIB = 1 << 20;
@@ -78,6 +79,89 @@ class GroupThrottleTest {
         }
     }
 
+    /**
+     * The most a group's charge (resident + parked) may reach: max + the slack the fault path
+     * holds at, plus what is in memory but not resident, aging's parked window and the batches
+     * being compressed (an extent each), and what gets through while the hold lapses because the
+     * reclaimer is stopped at a safepoint (2-3 MiB seen under a load of 20).
+     */
+    private static long peakBound(long max) {
+        return max + GroupReclaimer.throttleSlack(max) + 4 * GroupReclaimer.EXTENT;
+    }
+
+    /**
+     * The issue's promise, under the load it names: two writers in one group, three threads
+     * spinning on the two CPUs and a System.gc() loop; the group's charge, sampled every
+     * millisecond and after every 64 pages, never passes max + slack + one batch, and every word
+     * reads back as written.
+     */
+    @Test
+    void twoWritersThreeSpinnersAndAGcLoopStayUnderMax() throws Exception {
+        loaded(FaultMode.SERVER_THREADS);
+    }
+
+    /**
+     * The same, each fault served (and held) on the writer's own thread. Here the hold is not
+     * yet a hard limit: a System.gc() every 5 ms stops the reclaimer at safepoints, each stop
+     * lapses the hold (it must: the safepoint may be waiting for the held writer), and an
+     * in-thread writer is fast enough to install 30-80 MiB through the lapses before the next
+     * hold. A hard limit needs reclaim that runs on the faulting path itself, in C (direct
+     * reclaim, not built yet); until then this case is held to not running away.
+     */
+    @Test
+    void twoWritersThreeSpinnersAndAGcLoopDoNotRunAwayInThread() throws Exception {
+        loaded(FaultMode.IN_THREAD);
+    }
+
+    private static void loaded(FaultMode mode) throws Exception {
+        try (VSwap vswap = VSwap.builder().faultMode(mode).build()) {
+            MemoryGroup g = vswap.createGroup("loaded");
+            g.setMemoryMax(16 * MIB);
+            Region a = vswap.allocate(64 * MIB, g, RegionOption.SMALL_PAGES);
+            Region b = vswap.allocate(64 * MIB, g, RegionOption.SMALL_PAGES);
+            var stop = new java.util.concurrent.atomic.AtomicBoolean();
+            var peak = new java.util.concurrent.atomic.AtomicLong();
+            java.util.List<Thread> helpers = new java.util.ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                helpers.add(Thread.ofPlatform().daemon().start(() -> {
+                    long x = 0;
+                    while (!stop.get()) {
+                        x += System.nanoTime() & 1;
+                    }
+                    if (x == 42) {
+                        System.out.print("");
+                    }
+                }));
+            }
+            helpers.add(Thread.ofPlatform().daemon().start(() -> {
+                while (!stop.get()) {
+                    System.gc();
+                    java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+                }
+            }));
+            helpers.add(Thread.ofPlatform().daemon().start(() -> {
+                while (!stop.get()) {
+                    peak.accumulateAndGet(g.memoryCurrent(), Math::max);
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                }
+            }));
+            var wa = Thread.ofPlatform().start(() -> peak.accumulateAndGet(writeUsemem(a, g).peak(), Math::max));
+            var wb = Thread.ofPlatform().start(() -> peak.accumulateAndGet(writeUsemem(b, g).peak(), Math::max));
+            wa.join();
+            wb.join();
+            stop.set(true);
+            for (Thread t : helpers) {
+                t.join();
+            }
+            long bound = mode == FaultMode.IN_THREAD ? (a.size() + b.size()) / 2 : peakBound(16 * MIB);
+            System.out.printf("loaded (" + mode + "): peak %d MiB over a 16 MiB max (bound %d MiB); %s%n", peak.get() >> 20, bound >> 20, g.events());
+            assertTrue(peak.get() <= bound, "peak " + (peak.get() >> 20) + " MiB over a 16 MiB max (bound " + (bound >> 20) + " MiB)");
+            checkUsemem(a);
+            checkUsemem(b);
+            assertEquals(0, vswap.stats().faultErrors());
+        }
+    }
+
     @Test
     void aWriterFasterThanReclaimIsHeldNearMemoryMax() {
         // zstd compresses a usemem page in ~16 us, a Java loop writes one in ~2: unthrottled, the
@@ -96,13 +180,11 @@ class GroupThrottleTest {
             assertTrue(run.engaged() > 0, "the writer was held: " + run);
             assertTrue(run.pagesWhileHeld() <= run.allowedWhileHeld(),
                     run.pagesWhileHeld() + " pages got through the hold (at most " + run.allowedWhileHeld() + " may)");
-            // How far past max+slack the writer gets before the throttle engages is not the hold's
-            // doing: the reclaimer thread notices after each batch, and on a loaded machine it may
-            // not run for 100s of ms while the writer does (21-30 MiB peaks under two busy loops,
-            // 62-67 MiB at a load of 10). Holding max+slack exactly needs the charge checked on
-            // the fault path, in C. This bound only says the group does not run away: unthrottled,
-            // the writer ends with most of the 160 MiB resident.
-            long bound = r.size() / 2;
+            // The charge is checked on the fault path, in C, before each page is installed: a
+            // writer gets past max + slack only by what aging keeps parked and the batch in flight
+            // (before, the Java reclaimer noticed after each batch: 21-30 MiB peaks under two
+            // busy loops, 62-67 MiB at a load of 10).
+            long bound = peakBound(16 * MIB);
             assertTrue(run.peak() <= bound, "peak " + (run.peak() >> 20) + " MiB over a 16 MiB max (bound " + (bound >> 20) + " MiB)");
             assertTrue(g.faultPressure() > 0, "the held faults count as the group's stall: " + g.faultPressure());
             checkUsemem(r);

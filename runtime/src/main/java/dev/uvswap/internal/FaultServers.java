@@ -168,6 +168,41 @@ public final class FaultServers implements AutoCloseable {
         NativeErrors.check(uvswap_h.uvs_region_throttle(ctx, region, untilNanos), "uvs_region_throttle");
     }
 
+    /**
+     * Tells the fault path a group's place in the tree and the resident pages above which its
+     * regions' faults wait for reclaim before they install (uvs_group_set); Long.MAX_VALUE: never.
+     */
+    public void setGroup(int id, int parent, long holdAbovePages) {
+        NativeErrors.check(uvswap_h.uvs_group_set(ctx, id, parent, holdAbovePages), "uvs_group_set");
+    }
+
+    /** Resident pages of a group's subtree, as the fault path charges them. */
+    public long groupPages(int id) {
+        return NativeErrors.check(uvswap_h.uvs_group_pages(ctx, id), "uvs_group_pages");
+    }
+
+    /** Charges a new region's pages to group {@code group} from now on. */
+    public void setRegionGroup(int region, int group) {
+        NativeErrors.check(uvswap_h.uvs_region_set_group(ctx, region, group), "uvs_region_set_group");
+    }
+
+    /** The calling thread is the reclaimer: a group's faults wait past its hold only while it is runnable. */
+    public void registerReclaimer() {
+        NativeErrors.check(uvswap_h.uvs_set_reclaimer(ctx), "uvs_set_reclaimer");
+    }
+
+    /**
+     * The reclaimer's idle wait, up to {@code nanos}: true when woken by {@link #wakeReclaimer}
+     * or by a fault held for a group past its hold (which counts a waiting reclaimer as working).
+     */
+    public boolean reclaimerWait(long nanos) {
+        return NativeErrors.check(uvswap_h.uvs_reclaimer_wait(ctx, nanos), "uvs_reclaimer_wait") > 0;
+    }
+
+    public void wakeReclaimer() {
+        NativeErrors.check(uvswap_h.uvs_reclaimer_wake(ctx), "uvs_reclaimer_wake");
+    }
+
     /** Swap-file reads (or decodes) that failed on the fault path. */
     public long readErrors() {
         return sum(uvs_server_stats::read_errors);

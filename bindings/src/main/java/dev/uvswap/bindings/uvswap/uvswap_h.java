@@ -154,6 +154,17 @@ public class uvswap_h {
         return UVS_MAX_SERVERS;
     }
 
+    private static final int UVS_MAX_GROUPS = (int)4096L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_MAX_GROUPS 4096
+     * }
+     */
+    public static int UVS_MAX_GROUPS() {
+        return UVS_MAX_GROUPS;
+    }
+
     private static final int UVS_MAX_REGIONS = (int)4096L;
 
     /**
@@ -783,12 +794,12 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)7L;
+    private static final int UVS_ABI_VERSION = (int)8L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 7
+     * #define UVS_ABI_VERSION 8
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -1793,6 +1804,391 @@ public class uvswap_h {
                 traceDowncall("uvs_region_throttle", ctx, id, until_ns);
             }
             return (long)mh$.invokeExact(ctx, id, until_ns);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_group_set$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT,
+        uvswap_h.C_INT,
+        uvswap_h.C_LONG
+    );
+
+    private static class uvs_group_set {
+        public static final FunctionDescriptor DESC = uvs_group_set$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_group_set");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_group_set(struct uvs_ctx *ctx, int32_t id, int32_t parent, int64_t hold_above_pages)
+     * }
+     */
+    public static FunctionDescriptor uvs_group_set$descriptor() {
+        return uvs_group_set$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_set(struct uvs_ctx *ctx, int32_t id, int32_t parent, int64_t hold_above_pages)
+     * }
+     */
+    public static MethodHandle uvs_group_set$handle() {
+        return requireLinked(uvs_group_set.HANDLE, "uvs_group_set");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_set(struct uvs_ctx *ctx, int32_t id, int32_t parent, int64_t hold_above_pages)
+     * }
+     */
+    public static MemorySegment uvs_group_set$address() {
+        return requireLinked(uvs_group_set.ADDR, "uvs_group_set");
+    }
+
+    /**
+     * Set a memory group's parent and the page count above which its regions' faults wait for reclaim.
+     * {@snippet lang=c :
+     * int64_t uvs_group_set(struct uvs_ctx *ctx, int32_t id, int32_t parent, int64_t hold_above_pages)
+     * }
+     */
+    public static long uvs_group_set(MemorySegment ctx, int id, int parent, long hold_above_pages) {
+        var mh$ = requireLinked(uvs_group_set.HANDLE, "uvs_group_set");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_group_set", ctx, id, parent, hold_above_pages);
+            }
+            return (long)mh$.invokeExact(ctx, id, parent, hold_above_pages);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_group_pages$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_group_pages {
+        public static final FunctionDescriptor DESC = uvs_group_pages$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_group_pages");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_group_pages(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static FunctionDescriptor uvs_group_pages$descriptor() {
+        return uvs_group_pages$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_pages(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static MethodHandle uvs_group_pages$handle() {
+        return requireLinked(uvs_group_pages.HANDLE, "uvs_group_pages");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_pages(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static MemorySegment uvs_group_pages$address() {
+        return requireLinked(uvs_group_pages.ADDR, "uvs_group_pages");
+    }
+
+    /**
+     * Pages installed in the group's subtree, as the fault path counts them.
+     * {@snippet lang=c :
+     * int64_t uvs_group_pages(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static long uvs_group_pages(MemorySegment ctx, int id) {
+        var mh$ = requireLinked(uvs_group_pages.HANDLE, "uvs_group_pages");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_group_pages", ctx, id);
+            }
+            return (long)mh$.invokeExact(ctx, id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_region_set_group$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_region_set_group {
+        public static final FunctionDescriptor DESC = uvs_region_set_group$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_region_set_group");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_region_set_group(struct uvs_ctx *ctx, int32_t region, int32_t group)
+     * }
+     */
+    public static FunctionDescriptor uvs_region_set_group$descriptor() {
+        return uvs_region_set_group$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_set_group(struct uvs_ctx *ctx, int32_t region, int32_t group)
+     * }
+     */
+    public static MethodHandle uvs_region_set_group$handle() {
+        return requireLinked(uvs_region_set_group.HANDLE, "uvs_region_set_group");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_set_group(struct uvs_ctx *ctx, int32_t region, int32_t group)
+     * }
+     */
+    public static MemorySegment uvs_region_set_group$address() {
+        return requireLinked(uvs_region_set_group.ADDR, "uvs_region_set_group");
+    }
+
+    /**
+     * Put a region (with no resident page) in a group.
+     * {@snippet lang=c :
+     * int64_t uvs_region_set_group(struct uvs_ctx *ctx, int32_t region, int32_t group)
+     * }
+     */
+    public static long uvs_region_set_group(MemorySegment ctx, int region, int group) {
+        var mh$ = requireLinked(uvs_region_set_group.HANDLE, "uvs_region_set_group");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_region_set_group", ctx, region, group);
+            }
+            return (long)mh$.invokeExact(ctx, region, group);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_set_reclaimer$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER
+    );
+
+    private static class uvs_set_reclaimer {
+        public static final FunctionDescriptor DESC = uvs_set_reclaimer$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_set_reclaimer");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_set_reclaimer(struct uvs_ctx *ctx)
+     * }
+     */
+    public static FunctionDescriptor uvs_set_reclaimer$descriptor() {
+        return uvs_set_reclaimer$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_set_reclaimer(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MethodHandle uvs_set_reclaimer$handle() {
+        return requireLinked(uvs_set_reclaimer.HANDLE, "uvs_set_reclaimer");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_set_reclaimer(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MemorySegment uvs_set_reclaimer$address() {
+        return requireLinked(uvs_set_reclaimer.ADDR, "uvs_set_reclaimer");
+    }
+
+    /**
+     * The calling thread is the reclaimer whose runnability keeps group holds.
+     * {@snippet lang=c :
+     * int64_t uvs_set_reclaimer(struct uvs_ctx *ctx)
+     * }
+     */
+    public static long uvs_set_reclaimer(MemorySegment ctx) {
+        var mh$ = requireLinked(uvs_set_reclaimer.HANDLE, "uvs_set_reclaimer");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_set_reclaimer", ctx);
+            }
+            return (long)mh$.invokeExact(ctx);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_reclaimer_wait$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_LONG
+    );
+
+    private static class uvs_reclaimer_wait {
+        public static final FunctionDescriptor DESC = uvs_reclaimer_wait$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_reclaimer_wait");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_reclaimer_wait(struct uvs_ctx *ctx, int64_t timeout_ns)
+     * }
+     */
+    public static FunctionDescriptor uvs_reclaimer_wait$descriptor() {
+        return uvs_reclaimer_wait$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_reclaimer_wait(struct uvs_ctx *ctx, int64_t timeout_ns)
+     * }
+     */
+    public static MethodHandle uvs_reclaimer_wait$handle() {
+        return requireLinked(uvs_reclaimer_wait.HANDLE, "uvs_reclaimer_wait");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_reclaimer_wait(struct uvs_ctx *ctx, int64_t timeout_ns)
+     * }
+     */
+    public static MemorySegment uvs_reclaimer_wait$address() {
+        return requireLinked(uvs_reclaimer_wait.ADDR, "uvs_reclaimer_wait");
+    }
+
+    /**
+     * The reclaimer's idle wait: 1 when woken, 0 on timeout.
+     * {@snippet lang=c :
+     * int64_t uvs_reclaimer_wait(struct uvs_ctx *ctx, int64_t timeout_ns)
+     * }
+     */
+    public static long uvs_reclaimer_wait(MemorySegment ctx, long timeout_ns) {
+        var mh$ = requireLinked(uvs_reclaimer_wait.HANDLE, "uvs_reclaimer_wait");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_reclaimer_wait", ctx, timeout_ns);
+            }
+            return (long)mh$.invokeExact(ctx, timeout_ns);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_reclaimer_wake$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER
+    );
+
+    private static class uvs_reclaimer_wake {
+        public static final FunctionDescriptor DESC = uvs_reclaimer_wake$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_reclaimer_wake");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_reclaimer_wake(struct uvs_ctx *ctx)
+     * }
+     */
+    public static FunctionDescriptor uvs_reclaimer_wake$descriptor() {
+        return uvs_reclaimer_wake$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_reclaimer_wake(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MethodHandle uvs_reclaimer_wake$handle() {
+        return requireLinked(uvs_reclaimer_wake.HANDLE, "uvs_reclaimer_wake");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_reclaimer_wake(struct uvs_ctx *ctx)
+     * }
+     */
+    public static MemorySegment uvs_reclaimer_wake$address() {
+        return requireLinked(uvs_reclaimer_wake.ADDR, "uvs_reclaimer_wake");
+    }
+
+    /**
+     * Wakes the reclaimer from uvs_reclaimer_wait.
+     * {@snippet lang=c :
+     * int64_t uvs_reclaimer_wake(struct uvs_ctx *ctx)
+     * }
+     */
+    public static long uvs_reclaimer_wake(MemorySegment ctx) {
+        var mh$ = requireLinked(uvs_reclaimer_wake.HANDLE, "uvs_reclaimer_wake");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_reclaimer_wake", ctx);
+            }
+            return (long)mh$.invokeExact(ctx);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
