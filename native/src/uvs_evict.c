@@ -358,6 +358,27 @@ int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, ui
 	return n;
 }
 
+/*
+ * Resolve one page for uvs_populate.  An error that passes (a page busy for a moment, the kernel
+ * short of memory) is retried, as a fault server would, for at most UVS_RETRY_MAX_MS: the caller
+ * asked for the page, and the data stays where it was meanwhile.
+ */
+static int populate_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, struct uvs_sink *sink, int *kind)
+{
+	long backoff = 1, waited_ms = 0;
+
+	for (;;) {
+		int err = uvs_resolve_page(ctx, r, addr, 1, sink, NULL, kind);
+
+		if (!err || !uvs_err_transient(err) || waited_ms >= UVS_RETRY_MAX_MS)
+			return err;
+		uvs_sleep_ms(backoff);
+		waited_ms += backoff;
+		if (backoff < 100)
+			backoff *= 2;
+	}
+}
+
 int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
 		     struct uvs_completion *out)
 {
@@ -377,8 +398,7 @@ int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, u
 
 		if (vec[i] & 1)
 			continue;
-		int err = uvs_resolve_page(ctx, r, r->base + ((first_page + i) << UVS_PAGE_SHIFT), 1,
-					   &sink, NULL, &kind);
+		int err = populate_page(ctx, r, r->base + ((first_page + i) << UVS_PAGE_SHIFT), &sink, &kind);
 		if (err) {
 			/* Hand what was consumed so far to the drainer, so no slot leaks. */
 			for (uint32_t k = 0; k < sink.n; k++) {

@@ -191,12 +191,6 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 	return err;
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 #define READAHEAD_PAGES 16
 
@@ -280,14 +274,6 @@ static int poison(struct uvs_server *s, struct uvs_region *r, uint64_t addr)
 	return err;
 }
 
-/* How long a fault whose service fails with an error that may pass is retried, in ms. */
-#define RETRY_MAX_MS	10000
-
-/* Errors that may pass: the kernel was short of memory, or a page was busy for a moment. */
-static int transient(int err)
-{
-	return err == -ENOMEM || err == -EAGAIN || err == -EBUSY || err == -EINTR;
-}
 
 /*
  * Serve the missing page at @addr with context @s, on whichever thread runs it: a server, or
@@ -321,12 +307,16 @@ static struct uvs_region *serve_at(struct uvs_server *s, uint64_t addr, int writ
 		 * of memory, a page busy for a moment; a region being closed disappears from the
 		 * table), but never forever: an error that does not pass would hang the toucher, so
 		 * the page is poisoned and the access fails instead.  Slot and page map keep naming
-		 * the data.
+		 * the data.  Only an error that does not pass counts as one: a move refused while
+		 * another thread's copy pins the same staging huge page (EBUSY) is expected.
 		 */
-		uvs_stats_error(s->stats, err);
-		if ((!transient(err) || waited_ms >= RETRY_MAX_MS) && !poison(s, r, addr))
+		int lasting = !uvs_err_transient(err) || waited_ms >= UVS_RETRY_MAX_MS;
+
+		if (lasting)
+			uvs_stats_error(s->stats, err);
+		if (lasting && !poison(s, r, addr))
 			return r;
-		sleep_ms(backoff);
+		uvs_sleep_ms(backoff);
 		waited_ms += backoff;
 		if (backoff < 100)
 			backoff *= 2;
@@ -563,7 +553,7 @@ static void *server_main(void *arg)
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
 				uvs_stats_error(s->stats, errno);
-				sleep_ms(1);
+				uvs_sleep_ms(1);
 			}
 			n = 0;
 		}

@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 #include "uvswap.h"
 #include "uvs_uffd.h"
 
@@ -141,6 +142,23 @@ static inline void *uvs_staging_page(struct uvs_ctx *ctx, uint64_t idx)
 {
 	return (void *)(uintptr_t)(ctx->cfg.staging_base + (idx << UVS_PAGE_SHIFT));
 }
+/* Errors that may pass: the kernel was short of memory, or a page was busy for a moment. */
+static inline int uvs_err_transient(int err)
+{
+	return err == -ENOMEM || err == -EAGAIN || err == -EBUSY || err == -EINTR;
+}
+
+/* How long a page whose service fails with an error that may pass is retried, in ms. */
+#define UVS_RETRY_MAX_MS	10000
+
+/* Sleep @ms milliseconds (nanosleep: async-signal-safe). */
+static inline void uvs_sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
 static inline int uvs_in_staging(struct uvs_ctx *ctx, uint64_t addr)
 {
 	return addr >= ctx->cfg.staging_base &&

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Writers update checksummed 64-byte records in random pages while other threads page the same
- * range out in a loop. At the end every record must hold exactly the last version its writer
+ * range out in a loop and another brings the whole range back. At the end every record must hold exactly the last version its writer
  * wrote: an older one is a lost write, an inconsistent one a torn write. Duration:
  * -Duvswap.stress.seconds (3 in the default suite; raise it for a long run).
  */
@@ -121,6 +121,17 @@ class LostWriteStressTest {
                         long first = rnd.nextInt(PAGES);
                         long n = 1 + rnd.nextInt((int) Math.min(16, PAGES - first));
                         evicted.addAndGet(region.pageOut(first * 4096, n * 4096));
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }));
+            // Brings every page back at once: a swap-out batch can lose all its pages to faults
+            // before it stores them, and its staging chunk must not be handed to the next batch.
+            evictors.add(Thread.ofPlatform().name("prefault-all").start(() -> {
+                try {
+                    while (!stopEvictors.get()) {
+                        region.prefault(0, region.size());
                     }
                 } catch (Throwable e) {
                     failures.add(e);

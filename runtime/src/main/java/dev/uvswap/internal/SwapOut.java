@@ -191,12 +191,20 @@ public final class SwapOut implements AutoCloseable {
                 return 0;   // nothing to move: no chunk needed
             }
             long chunk = chunkForSwapOut();
-            int used = evict(b, region, page, count, chunk);
-            if (used < 0) {
-                throw new VSwapException("swap-out: the slot space is full (" + slots.inUse() + " slots in use)", 0);
+            // Held until the batch is stored: faults may take back every page of it meanwhile, and
+            // a chunk freed then could go to the next batch, whose (slot, staging page) pairs may
+            // repeat ours; our CACHE → ZSWAP CAS would then succeed on its page with our bytes.
+            staging.hold(chunk);
+            try {
+                int used = evict(b, region, page, count, chunk);
+                if (used < 0) {
+                    throw new VSwapException("swap-out: the slot space is full (" + slots.inUse() + " slots in use)", 0);
+                }
+                countWholeExtent(b, page, used);
+                return used == 0 ? 0 : storeBatch(b, region, chunk, used);
+            } finally {
+                staging.unhold(chunk);
             }
-            countWholeExtent(b, page, used);
-            return used == 0 ? 0 : storeBatch(b, region, chunk, used);
         });
     }
 
