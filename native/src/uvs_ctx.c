@@ -154,6 +154,7 @@ int64_t uvs_start(struct uvs_ctx *ctx)
 
 int64_t uvs_destroy(struct uvs_ctx *ctx)
 {
+
 	if (!ctx)
 		return -EINVAL;
 	uvs_sigbus_detach(ctx);		/* no handler may read the context after this */
@@ -379,26 +380,37 @@ int64_t uvs_set_reclaimer(struct uvs_ctx *ctx)
 	return 0;
 }
 
+/*
+ * Wait up to @ts for eventfd @fd to be rung and consume the rings: 1 when it was, 0 on timeout
+ * or a signal (the caller looks again either way), or -errno.
+ */
+static int64_t eventfd_wait(int fd, const struct timespec *ts)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	uint64_t v;
+	int n = ppoll(&pfd, 1, ts, NULL);
+
+	if (n < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (n == 0)
+		return 0;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		return -errno;
+	return 1;
+}
+
 int64_t uvs_reclaimer_wait(struct uvs_ctx *ctx, int64_t timeout_ns)
 {
-	struct pollfd pfd = { .fd = ctx->reclaim_fd, .events = POLLIN };
 	struct timespec ts = { .tv_sec = timeout_ns / 1000000000, .tv_nsec = timeout_ns % 1000000000 };
-	uint64_t v;
-	int n;
+	int64_t rung;
 
 	if (timeout_ns < 0)
 		return -EINVAL;
 	/* seq_cst: a fault that reads 0 here after our store sees us waiting and wakes us */
 	atomic_store(&ctx->reclaimer_waiting, 1);
-	n = ppoll(&pfd, 1, &ts, NULL);
+	rung = eventfd_wait(ctx->reclaim_fd, &ts);
 	atomic_store(&ctx->reclaimer_waiting, 0);
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	if (n == 0)
-		return 0;
-	if (read(ctx->reclaim_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return -errno;
-	return 1;
+	return rung;
 }
 
 /* Async-signal-safe: a held in-thread fault calls it from the SIGBUS handler. */
@@ -428,15 +440,7 @@ struct uvs_server_stats *uvs_server_stats(struct uvs_ctx *ctx, int32_t server)
 
 int64_t uvs_wait_drain(struct uvs_ctx *ctx, int32_t timeout_ms)
 {
-	struct pollfd pfd = { .fd = ctx->drain_fd, .events = POLLIN };
-	uint64_t v;
-	int n = poll(&pfd, 1, timeout_ms);
+	struct timespec ts = { .tv_sec = timeout_ms / 1000, .tv_nsec = (timeout_ms % 1000) * 1000000L };
 
-	if (n < 0)
-		return errno == EINTR ? 0 : -errno;
-	if (n == 0)
-		return 0;
-	if (read(ctx->drain_fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
-		return -errno;
-	return 1;
+	return eventfd_wait(ctx->drain_fd, timeout_ms < 0 ? NULL : &ts);
 }
