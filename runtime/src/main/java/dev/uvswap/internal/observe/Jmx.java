@@ -1,0 +1,98 @@
+package dev.uvswap.internal.observe;
+
+import dev.uvswap.MemoryGroup;
+import dev.uvswap.VSwap;
+
+import javax.management.InstanceAlreadyExistsException;
+import javax.management.MBeanServer;
+import javax.management.ObjectName;
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Predicate;
+
+import static java.lang.System.Logger.Level.DEBUG;
+import static java.lang.System.Logger.Level.WARNING;
+
+/**
+ * A VSwap's MBeans in the platform MBean server: {@code dev.uvswap:type=VSwap,name=NAME} and
+ * {@code dev.uvswap:type=MemoryGroup,vswap=NAME,name=PATH}. A name already taken (two VSwaps
+ * built with the same name) gets a suffix, " (2)", rather than failing the build.
+ * {@code -Duvswap.jmx=false} registers none.
+ */
+final class Jmx {
+    static final String DOMAIN = "dev.uvswap";
+    private static final boolean ENABLED = !"false".equals(System.getProperty("uvswap.jmx"));
+
+    private final String vswap;
+    /** The vswap key as registered: the name, or the name with a suffix if it was taken. */
+    private volatile String vswapKey;
+    private final List<ObjectName> registered = new CopyOnWriteArrayList<>();
+
+    Jmx(String vswap) {
+        this.vswap = vswap;
+        this.vswapKey = vswap;
+    }
+
+    void registerVSwap(VSwap vswapToPublish) {
+        if (!ENABLED) {
+            return;
+        }
+        ObjectName n = register(new VSwapBean(vswapToPublish), "type=VSwap,name=", vswap);
+        if (n != null) {
+            String v = n.getKeyProperty("name");
+            vswapKey = v.startsWith("\"") ? ObjectName.unquote(v) : v;
+        }
+    }
+
+    void registerGroup(MemoryGroup g, Predicate<MemoryGroup> held, Predicate<MemoryGroup> stuck) {
+        if (!ENABLED) {
+            return;
+        }
+        register(new MemoryGroupBean(g, held, stuck), "type=MemoryGroup,vswap=" + quoteIfNeeded(vswapKey) + ",name=",
+                Observed.path(g));
+    }
+
+    /** Registers under {@code prefix + name}, or name (2), (3)... if taken; null if JMX refused it. */
+    private ObjectName register(Object bean, String prefix, String name) {
+        MBeanServer server;
+        try {
+            server = ManagementFactory.getPlatformMBeanServer();
+        } catch (RuntimeException | LinkageError e) {
+            Observed.LOG.log(DEBUG, "uvswap: no MBeans (no platform MBean server)", e);
+            return null;
+        }
+        for (int i = 1; i < 100; i++) {
+            String candidate = i == 1 ? name : name + " (" + i + ")";
+            try {
+                ObjectName n = new ObjectName(DOMAIN + ":" + prefix + quoteIfNeeded(candidate));
+                server.registerMBean(bean, n);
+                registered.add(n);
+                return n;
+            } catch (InstanceAlreadyExistsException taken) {
+                // try the next suffix
+            } catch (javax.management.JMException | RuntimeException e) {
+                Observed.LOG.log(WARNING, () -> "uvswap: could not register the MBean for " + name, e);
+                return null;
+            }
+        }
+        return null;
+    }
+
+    void unregisterAll() {
+        MBeanServer server = ManagementFactory.getPlatformMBeanServer();
+        for (ObjectName n : registered) {
+            try {
+                server.unregisterMBean(n);
+            } catch (javax.management.JMException | RuntimeException gone) {
+                // someone unregistered it already
+            }
+        }
+        registered.clear();
+    }
+
+    /** ObjectName values may not hold , = : " * ? or a newline unquoted. */
+    static String quoteIfNeeded(String v) {
+        return v.matches("[^,=:\"*?\\n]*") ? v : ObjectName.quote(v);
+    }
+}
