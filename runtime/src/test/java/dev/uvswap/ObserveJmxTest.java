@@ -3,6 +3,8 @@ package dev.uvswap;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.uvswap.internal.observe.Observed;
+
 import javax.management.Attribute;
 import javax.management.AttributeList;
 import javax.management.MBeanServer;
@@ -31,6 +33,7 @@ class ObserveJmxTest {
             assertEquals("jmx-test", vswap.name());
             MemoryGroup cache = vswap.createGroup("cache");
             MemoryGroup index = cache.createChild("index");
+            Observed.awaitPublished();   // registered in the background: build() does not wait for JMX
             Set<ObjectName> found = server.queryNames(new ObjectName("dev.uvswap:vswap=jmx-test,*"), null);
             assertEquals(Set.of(groupName, childName), found);
             assertTrue(server.isRegistered(vswapName));
@@ -75,6 +78,7 @@ class ObserveJmxTest {
             assertEquals(32L << 20, vswap.stats().zswapMaxBytes());
             assertFalse((boolean) server.getAttribute(groupName, "Held"));
         }
+        Observed.awaitPublished();
         assertFalse(server.isRegistered(vswapName), "unregistered on close");
         assertTrue(server.queryNames(new ObjectName("dev.uvswap:vswap=jmx-test,*"), null).isEmpty());
     }
@@ -85,15 +89,18 @@ class ObserveJmxTest {
              VSwap b = VSwap.builder().faultThreads(1).build();
              VSwap c = VSwap.builder().name("twin").faultThreads(1).build();
              VSwap d = VSwap.builder().name("twin").faultThreads(1).build()) {
+            Observed.awaitPublished();
             assertTrue(a.name().matches("vswap-\\d+"), a.name());
             assertNotEquals(a.name(), b.name());
             assertTrue(server.isRegistered(new ObjectName("dev.uvswap:type=VSwap,name=" + a.name())));
             assertTrue(server.isRegistered(new ObjectName("dev.uvswap:type=VSwap,name=twin")));
             assertTrue(server.isRegistered(new ObjectName("dev.uvswap:type=VSwap,name=twin (2)")));
             d.createGroup("g");
+            Observed.awaitPublished();
             assertTrue(server.isRegistered(new ObjectName("dev.uvswap:type=MemoryGroup,vswap=twin (2),name=g")));
             assertTrue(a.toString().contains(a.name()));
         }
+        Observed.awaitPublished();
         assertTrue(server.queryNames(new ObjectName("dev.uvswap:name=twin*,*"), null).isEmpty());
     }
 
@@ -101,6 +108,7 @@ class ObserveJmxTest {
     void aNameThatNeedsQuotingIsQuoted() throws Exception {
         try (VSwap v = VSwap.builder().name("a,b=c").faultThreads(1).build()) {
             v.createGroup("x:y");
+            Observed.awaitPublished();
             assertTrue(server.isRegistered(new ObjectName("dev.uvswap:type=VSwap,name=" + ObjectName.quote("a,b=c"))));
             assertTrue(server.isRegistered(new ObjectName("dev.uvswap:type=MemoryGroup,vswap=" + ObjectName.quote("a,b=c")
                     + ",name=" + ObjectName.quote("x:y"))));

@@ -20,7 +20,9 @@ import static java.lang.System.Logger.Level.DEBUG;
  */
 final class JfrHooks {
     private static final Set<Observed> LIVE = ConcurrentHashMap.newKeySet();
-    private static boolean registered;
+    /** CAS, not a monitor: JFR calls our listener holding its own lock, which register() then takes. */
+    private static final java.util.concurrent.atomic.AtomicBoolean REGISTERED = new java.util.concurrent.atomic.AtomicBoolean();
+    private static final java.util.concurrent.atomic.AtomicBoolean HOOKED = new java.util.concurrent.atomic.AtomicBoolean();
 
     private JfrHooks() {
     }
@@ -34,12 +36,36 @@ final class JfrHooks {
         LIVE.remove(o);
     }
 
-    /** Once per JVM; a JVM without jdk.jfr (a jlinked image) just has no events. */
-    private static synchronized void register() {
-        if (registered) {
+    /**
+     * Once per JVM, and only once JFR is up: registering a periodic event starts JFR's metadata
+     * machinery (0.05 s idle, seconds on a loaded machine), which a JVM that never records should
+     * not pay. So until a recording initialises JFR (-XX:StartFlightRecording, jcmd JFR.start, a
+     * new Recording), only a listener waits for it. A JVM without jdk.jfr just has no events.
+     */
+    private static void register() {
+        if (!REGISTERED.compareAndSet(false, true)) {
             return;
         }
-        registered = true;
+        try {
+            if (FlightRecorder.isInitialized()) {
+                addHooks();
+            } else {
+                FlightRecorder.addListener(new jdk.jfr.FlightRecorderListener() {
+                    @Override
+                    public void recorderInitialized(FlightRecorder recorder) {
+                        addHooks();
+                    }
+                });
+            }
+        } catch (RuntimeException | LinkageError e) {
+            Observed.LOG.log(DEBUG, "uvswap: no JFR events (JFR unavailable)", e);
+        }
+    }
+
+    private static void addHooks() {
+        if (!HOOKED.compareAndSet(false, true)) {
+            return;
+        }
         try {
             FlightRecorder.addPeriodicEvent(StatisticsEvent.class, () -> each(JfrHooks::statistics));
             FlightRecorder.addPeriodicEvent(FaultLatencyEvent.class, () -> each(JfrHooks::latency));

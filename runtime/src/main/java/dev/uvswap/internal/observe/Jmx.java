@@ -9,6 +9,12 @@ import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 
 import static java.lang.System.Logger.Level.DEBUG;
@@ -19,8 +25,16 @@ import static java.lang.System.Logger.Level.WARNING;
  * {@code dev.uvswap:type=MemoryGroup,vswap=NAME,name=PATH}. A name already taken (two VSwaps
  * built with the same name) gets a suffix, " (2)", rather than failing the build.
  * {@code -Duvswap.jmx=false} registers none.
+ *
+ * <p>Registration runs on a background thread, in order (a VSwap's bean, its groups', then
+ * their removal): the platform MBean server's first start loads and registers the JVM's own
+ * MXBeans, 0.1 s on an idle machine and seconds on a loaded one, and {@code build()} should not
+ * wait for that. The thread exits when idle.
  */
 final class Jmx {
+    private static final ExecutorService WORK = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), r -> Thread.ofPlatform().daemon().name("uvswap-jmx").unstarted(r));
+
     static final String DOMAIN = "dev.uvswap";
     private static final boolean ENABLED = !"false".equals(System.getProperty("uvswap.jmx"));
 
@@ -34,10 +48,18 @@ final class Jmx {
         this.vswapKey = vswap;
     }
 
+    /** Waits until the registrations (and removals) asked for so far are done. */
+    static void settle() throws InterruptedException, ExecutionException, TimeoutException {
+        WORK.submit(() -> { }).get(1, TimeUnit.MINUTES);
+    }
+
     void registerVSwap(VSwap vswapToPublish) {
-        if (!ENABLED) {
-            return;
+        if (ENABLED) {
+            WORK.execute(() -> doRegisterVSwap(vswapToPublish));
         }
+    }
+
+    private void doRegisterVSwap(VSwap vswapToPublish) {
         ObjectName n = register(new VSwapBean(vswapToPublish), "type=VSwap,name=", vswap);
         if (n != null) {
             String v = n.getKeyProperty("name");
@@ -46,9 +68,12 @@ final class Jmx {
     }
 
     void registerGroup(MemoryGroup g, Predicate<MemoryGroup> held, Predicate<MemoryGroup> stuck) {
-        if (!ENABLED) {
-            return;
+        if (ENABLED) {
+            WORK.execute(() -> doRegisterGroup(g, held, stuck));
         }
+    }
+
+    private void doRegisterGroup(MemoryGroup g, Predicate<MemoryGroup> held, Predicate<MemoryGroup> stuck) {
         register(new MemoryGroupBean(g, held, stuck), "type=MemoryGroup,vswap=" + quoteIfNeeded(vswapKey) + ",name=",
                 Observed.path(g));
     }
@@ -80,6 +105,12 @@ final class Jmx {
     }
 
     void unregisterAll() {
+        if (ENABLED) {
+            WORK.execute(this::doUnregisterAll);
+        }
+    }
+
+    private void doUnregisterAll() {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         for (ObjectName n : registered) {
             try {

@@ -198,6 +198,19 @@ public final class Observed implements AutoCloseable {
         }
     }
 
+    /**
+     * Waits until the MBeans of every VSwap built (or closed) so far are registered (or gone):
+     * registration runs in the background so that {@code build()} never waits for the platform
+     * MBean server to start.
+     */
+    public static void awaitPublished() throws InterruptedException {
+        try {
+            Jmx.settle();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("MBean registration did not finish", e);
+        }
+    }
+
     /** The VSwap is closing: its MBeans go, the samplers drop it. Idempotent. */
     @Override
     public void close() {

@@ -24,6 +24,7 @@ public final class StatTargetMain {
                     throw new AssertionError("page " + p);
                 }
             }
+            Observed.awaitPublished();
             System.out.println("ready " + ProcessHandle.current().pid() + " pswpout=" + v.stats().pswpout());
             System.out.flush();
             while (System.in.read() >= 0) {
