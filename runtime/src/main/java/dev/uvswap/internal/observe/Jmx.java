@@ -8,11 +8,9 @@ import javax.management.MBeanServer;
 import javax.management.ObjectName;
 import java.lang.management.ManagementFactory;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
@@ -26,14 +24,16 @@ import static java.lang.System.Logger.Level.WARNING;
  * built with the same name) gets a suffix, " (2)", rather than failing the build.
  * {@code -Duvswap.jmx=false} registers none.
  *
- * <p>Registration runs on a background thread, in order (a VSwap's bean, its groups', then
- * their removal): the platform MBean server's first start loads and registers the JVM's own
- * MXBeans, 0.1 s on an idle machine and seconds on a loaded one, and {@code build()} should not
- * wait for that. The thread exits when idle.
+ * <p>Registration runs in the background (the common pool), in order: the platform MBean
+ * server's first start loads and registers the JVM's own MXBeans, 0.1 s on an idle machine and
+ * seconds on a loaded one, and {@code build()} should not wait for that. Removal is synchronous:
+ * when close returns the MBeans are gone, and a registration still queued then does nothing.
  */
 final class Jmx {
-    private static final ExecutorService WORK = new ThreadPoolExecutor(0, 1, 1, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), r -> Thread.ofPlatform().daemon().name("uvswap-jmx").unstarted(r));
+    /** The registrations asked for so far, in order, each after the one before. */
+    private static CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
+    /** Guarded by this: close has begun, register nothing more. */
+    private boolean closed;
 
     static final String DOMAIN = "dev.uvswap";
     private static final boolean ENABLED = !"false".equals(System.getProperty("uvswap.jmx"));
@@ -48,14 +48,37 @@ final class Jmx {
         this.vswapKey = vswap;
     }
 
-    /** Waits until the registrations (and removals) asked for so far are done. */
+    /** Waits until the registrations asked for so far are done. */
     static void settle() throws InterruptedException, ExecutionException, TimeoutException {
-        WORK.submit(() -> { }).get(1, TimeUnit.MINUTES);
+        CompletableFuture<Void> t;
+        synchronized (Jmx.class) {
+            t = tail;
+        }
+        t.get(1, TimeUnit.MINUTES);
+    }
+
+    /** Runs {@code r} in the background after every registration asked for before it. */
+    private void later(Runnable r) {
+        Runnable guarded = () -> {
+            synchronized (this) {
+                if (closed) {
+                    return;
+                }
+                try {
+                    r.run();
+                } catch (RuntimeException | LinkageError e) {
+                    Observed.LOG.log(DEBUG, "uvswap: MBean registration failed", e);
+                }
+            }
+        };
+        synchronized (Jmx.class) {
+            tail = tail.thenRunAsync(guarded);
+        }
     }
 
     void registerVSwap(VSwap vswapToPublish) {
         if (ENABLED) {
-            WORK.execute(() -> doRegisterVSwap(vswapToPublish));
+            later(() -> doRegisterVSwap(vswapToPublish));
         }
     }
 
@@ -69,7 +92,7 @@ final class Jmx {
 
     void registerGroup(MemoryGroup g, Predicate<MemoryGroup> held, Predicate<MemoryGroup> stuck) {
         if (ENABLED) {
-            WORK.execute(() -> doRegisterGroup(g, held, stuck));
+            later(() -> doRegisterGroup(g, held, stuck));
         }
     }
 
@@ -104,13 +127,12 @@ final class Jmx {
         return null;
     }
 
-    void unregisterAll() {
-        if (ENABLED) {
-            WORK.execute(this::doUnregisterAll);
+    /** Removes every MBean registered for this VSwap; nothing is registered for it afterwards. */
+    synchronized void unregisterAll() {
+        closed = true;
+        if (registered.isEmpty()) {
+            return;
         }
-    }
-
-    private void doUnregisterAll() {
         MBeanServer server = ManagementFactory.getPlatformMBeanServer();
         for (ObjectName n : registered) {
             try {
