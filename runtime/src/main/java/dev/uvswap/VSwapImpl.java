@@ -231,7 +231,12 @@ final class VSwapImpl implements VSwap {
 
     @Override
     public void retire(Path path) {
-        whileOpen(() -> fileBackend.retire(path));
+        try {
+            whileOpen(() -> fileBackend.retire(path));
+        } catch (VSwapException e) {
+            observed.retireFailed(path, e);
+            throw e;
+        }
         observed.fileRetired(path);
     }
 

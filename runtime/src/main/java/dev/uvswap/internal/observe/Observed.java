@@ -108,7 +108,8 @@ public final class Observed implements AutoCloseable {
             LOG.log(WARNING, () -> "uvswap " + name + ": group " + path(g) + " is over its limit (" + bytes(current)
                     + " resident, high " + bytes(g.memoryHigh()) + ", max " + bytes(g.memoryMax())
                     + ") and reclaim finds nothing it can swap out (pool full, no swap file, or pages that cannot"
-                    + " leave): its faults are no longer held; retrying with backoff");
+                    + " leave); retrying with backoff" + (g.memoryMax() == MemoryGroup.UNLIMITED ? ""
+                    : ", its faults no longer wait for reclaim"));
         } else if (!stuckNow) {
             LOG.log(DEBUG, () -> "uvswap " + name + ": group " + path(g) + " reclaims again (" + bytes(current)
                     + " resident)");
@@ -134,6 +135,11 @@ public final class Observed implements AutoCloseable {
     public void fileRetired(Path path) {
         LOG.log(INFO, () -> "uvswap " + name + ": swap file " + path + " retired, its pages moved out, file removed");
         fileEvent(path, "RETIRED", 0, 0, 0);
+    }
+
+    public void retireFailed(Path path, RuntimeException failure) {
+        LOG.log(WARNING, () -> "uvswap " + name + ": swap file " + path + " could not be retired, it stays in use: "
+                + failure.getMessage());
     }
 
     /** Logs and records each swap-file event, then hands it to the application's listener (if any). */
