@@ -138,15 +138,7 @@ final class VSwapImpl implements VSwap {
                 exit();
             }
         }, g -> ((MemoryGroupImpl) g).throttled, g -> ((MemoryGroupImpl) g).reclaimStuck),
-                config.compressor() + (config.compressor() == Compressor.ZSTD ? " level " + config.zstdLevel() : "")
-                + ", fault servers: " + config.faultThreads() + (config.pinFaultThreads() ? " (pinned)" : "")
-                + ", default fault mode " + defaultFaultMode + ", "
-                + (uffd.kernelFaults() ? "kernel and user faults served" : "user faults only (prefault before I/O)")
-                + ", userfaultfd features 0x" + Long.toHexString(uffd.features())
-                + (uffd.poison() ? " (poison: swap files possible)" : " (no poison: no swap files)")
-                + ", pool max " + dev.uvswap.internal.observe.Observed.bytes(config.poolMaxBytes()) + ", writeback above "
-                + dev.uvswap.internal.observe.Observed.bytes(config.zswapMaxBytes()) + " ("
-                + (config.zswapWriteback() ? "on" : "off") + "), swap files: " + config.swapFiles().size());
+                dev.uvswap.internal.observe.Observed.describe(config, defaultFaultMode, uffd));
     }
 
     /** For group counters: exact as of the call, unless the VSwap is closed (then as they were). */

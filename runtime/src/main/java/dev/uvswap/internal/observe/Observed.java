@@ -3,7 +3,11 @@ package dev.uvswap.internal.observe;
 import dev.uvswap.MemoryGroup;
 import dev.uvswap.SwapFileEvent;
 import dev.uvswap.VSwap;
+import dev.uvswap.Compressor;
+import dev.uvswap.FaultMode;
 import dev.uvswap.internal.FaultHistograms;
+import dev.uvswap.internal.Userfaultfd;
+import dev.uvswap.internal.VSwapConfig;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -227,6 +231,18 @@ public final class Observed implements AutoCloseable {
         JfrHooks.leave(this);
         jmx.unregisterAll();
         LOG.log(DEBUG, () -> "uvswap " + name + " closing");
+    }
+
+    /** The start line: how the VSwap runs, what the kernel offers, its limits. */
+    public static String describe(VSwapConfig config, FaultMode defaultMode, Userfaultfd uffd) {
+        return config.compressor() + (config.compressor() == Compressor.ZSTD ? " level " + config.zstdLevel() : "")
+                + ", fault servers: " + config.faultThreads() + (config.pinFaultThreads() ? " (pinned)" : "")
+                + ", default fault mode " + defaultMode + ", "
+                + (uffd.kernelFaults() ? "kernel and user faults served" : "user faults only (prefault before I/O)")
+                + ", userfaultfd features 0x" + Long.toHexString(uffd.features())
+                + (uffd.poison() ? " (poison: swap files possible)" : " (no poison: no swap files)")
+                + ", pool max " + bytes(config.poolMaxBytes()) + ", writeback above " + bytes(config.zswapMaxBytes())
+                + " (" + (config.zswapWriteback() ? "on" : "off") + "), swap files: " + config.swapFiles().size();
     }
 
     /** A group's path from the top: "cache/index". */
