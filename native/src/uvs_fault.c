@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -589,6 +590,9 @@ int uvs_servers_start(struct uvs_ctx *ctx)
 		if (err)
 			break;
 		s->started = 1;
+		char name[16];	/* the kernel's limit, NUL included: uvswap-fault-63 fits */
+		snprintf(name, sizeof(name), "uvswap-fault-%d", i);
+		pthread_setname_np(s->thread, name);	/* top -H, jstack, /proc/PID/task/TID/comm */
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;

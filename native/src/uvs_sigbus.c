@@ -217,6 +217,7 @@ static int start_watchdog(void)
 	if (err)
 		return -err;
 	pthread_detach(watchdog);
+	pthread_setname_np(watchdog, "uvswap-sigbus");
 	atomic_store(&watchdog_started, 1);
 	return 0;
 }

@@ -74,6 +74,7 @@ final class MemoryGroupImpl implements MemoryGroup {
             MemoryGroupImpl child = new MemoryGroupImpl(owner, childName, this, a);
             owner.groupPlaced(child);
             children.add(child);
+            owner.groupCreated(child);
             return child;
         } catch (RuntimeException | Error e) {
             owner.releaseAccount(a);

@@ -67,6 +67,12 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
     int faultThreads();
 
     /**
+     * The name given to {@link Builder#name} (default {@code vswap-N}): in log lines, JFR events
+     * and the MBean {@code dev.uvswap:type=VSwap,name=NAME}.
+     */
+    String name();
+
+    /**
      * Adds a swap file while running (swapon): created with mode 0600 at {@code path}, which must
      * not exist, sparse, at most {@code maxBytes}; removed when retired or on close. Pages reach
      * it only by writeback (the pool over {@link Builder#zswapMaxBytes}) or when the pool refuses
@@ -128,6 +134,9 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
         private final List<VSwapConfig.SwapFileSpec> swapFiles = new ArrayList<>();
         private Consumer<SwapFileEvent> swapFileEvents;
         private FaultMode faultMode;
+        private String name;
+        /** Numbers the default names, vswap-1, vswap-2, ... */
+        private static final java.util.concurrent.atomic.AtomicInteger UNNAMED = new java.util.concurrent.atomic.AtomicInteger();
 
         private Builder() {
         }
@@ -229,12 +238,26 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
             return this;
         }
 
+        /**
+         * What operators see it as: log lines, JFR events and the MBean
+         * {@code dev.uvswap:type=VSwap,name=NAME} (default {@code vswap-N}, N counting the VSwaps
+         * built in this JVM). See docs/observability.md.
+         */
+        public Builder name(String name) {
+            if (Objects.requireNonNull(name, "name").isBlank()) {
+                throw new IllegalArgumentException("a VSwap's name must not be blank");
+            }
+            this.name = name;
+            return this;
+        }
+
         /** Checks the platform, creates the swap files and starts the fault servers. */
         public VSwap build() {
             long pool = poolMaxBytes > 0 ? poolMaxBytes : VSwapConfig.defaultPoolMaxBytes();
             long zswap = zswapMaxBytes > 0 ? zswapMaxBytes : Math.min(pool, VSwapConfig.defaultZswapMaxBytes());
             return VSwapImpl.create(new VSwapConfig(compressor, zstdLevel, faultThreads, pinFaultThreads, userModeOnly,
-                    pool, zswap, zswapWriteback, swapFiles, swapFileEvents, faultMode));
+                    pool, zswap, zswapWriteback, swapFiles, swapFileEvents, faultMode,
+                    name != null ? name : "vswap-" + UNNAMED.incrementAndGet()));
         }
     }
 }

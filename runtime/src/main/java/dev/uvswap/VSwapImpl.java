@@ -72,9 +72,12 @@ final class VSwapImpl implements VSwap {
     private volatile boolean closing;
     /** close() has finished: the servers, the userfaultfd and every mapping are gone. */
     private volatile boolean released;
+    /** Log lines, MBeans and JFR events (docs/observability.md); never on a fault or a pageOut. */
+    private final dev.uvswap.internal.observe.Observed observed;
 
     private VSwapImpl(VSwapConfig config, Deque<AutoCloseable> opened) {
         this.config = config;
+        this.observed = new dev.uvswap.internal.observe.Observed(config.name());
         this.uffd = push(opened, Userfaultfd.open(config.userModeOnly()));
         this.inThreadUffd = push(opened, Userfaultfd.openInThread());
         // Where faults inside system calls fail anyway (user-mode-only), in-thread costs nothing.
@@ -112,13 +115,30 @@ final class VSwapImpl implements VSwap {
         this.pool = new CompressedPool(poolArea.segment(), poolArea, config.poolMaxBytes());
         this.staging = new StagingArea(stagingArea.size() / RegionImpl.PAGE, stagingArea);
         this.fileBackend = push(opened, new FileBackend(servers, slots, pool, this::drainCompletions,
-                config.swapFileEvents(), owners, config.zswapMaxBytes(), config.zswapWriteback()));
+                observed.swapFileListener(config.swapFileEvents()), owners, config.zswapMaxBytes(), config.zswapWriteback()));
         this.reclaimer = push(opened, new SlotReclaimer(servers, slots, pool, staging, fileBackend.files(), owners));
         this.swapOut = push(opened, new SwapOut(servers, slots, pool, staging, reclaimer, fileBackend, owners,
                 config.compressor() == Compressor.ZSTD));
         for (VSwapConfig.SwapFileSpec f : config.swapFiles()) {
             addFile(f.path(), f.maxBytes(), f.priority(), f.temporary());
         }
+        startObserving();
+    }
+
+    /** Logs how this VSwap runs and publishes it (MBeans, JFR); the histograms are read only while it is up. */
+    private void startObserving() {
+        FaultHistograms histograms = new FaultHistograms(servers);
+        observed.start(new dev.uvswap.internal.observe.Observed.Source(this, () -> {
+            if (!enterIfAlive()) {
+                return null;
+            }
+            try {
+                return histograms.read();
+            } finally {
+                exit();
+            }
+        }, g -> ((MemoryGroupImpl) g).throttled, g -> ((MemoryGroupImpl) g).reclaimStuck),
+                dev.uvswap.internal.observe.Observed.describe(config, defaultFaultMode, uffd));
     }
 
     /** For group counters: exact as of the call, unless the VSwap is closed (then as they were). */
@@ -193,6 +213,7 @@ final class VSwapImpl implements VSwap {
                     + " could only hang the thread that touched it");
         }
         fileBackend.add(path, maxBytes, priority, temporary);
+        observed.fileAdded(path, maxBytes, priority, temporary);
     }
 
     @Override
@@ -202,7 +223,13 @@ final class VSwapImpl implements VSwap {
 
     @Override
     public void retire(Path path) {
-        whileOpen(() -> fileBackend.retire(path));
+        try {
+            whileOpen(() -> fileBackend.retire(path));
+        } catch (VSwapException e) {
+            observed.retireFailed(path, e);
+            throw e;
+        }
+        observed.fileRetired(path);
     }
 
     @Override
@@ -352,6 +379,7 @@ final class VSwapImpl implements VSwap {
                     groupReclaimer = new GroupReclaimer(groups, servers);
                 }
                 groups.add(g);
+                observed.groupCreated(g);
                 return g;
             } catch (RuntimeException | Error e) {
                 owners.release(account);   // nothing was recorded to it
@@ -366,6 +394,12 @@ final class VSwapImpl implements VSwap {
             servers.setGroup(g.account().id(), g.parentId(), g.holdAbovePages());
             return null;
         });
+        observed.groupPlaced(g, g.reclaimStuck);   // a warning when reclaim gets stuck
+    }
+
+    /** A child group was made: its MBean, and the JFR samplers include it. */
+    void groupCreated(MemoryGroupImpl g) {
+        observed.groupCreated(g);
     }
 
     /** A limit changed: check the groups now rather than at the next period. */
@@ -587,6 +621,11 @@ final class VSwapImpl implements VSwap {
         return config.faultThreads();
     }
 
+    @Override
+    public String name() {
+        return config.name();
+    }
+
     /**
      * See {@link VSwap#close}. The background threads stop first (the group reclaimer enters the
      * gate, so it must be gone before close holds it), then close waits for the calls in flight,
@@ -598,6 +637,7 @@ final class VSwapImpl implements VSwap {
             return;
         }
         closing = true;
+        observed.close();   // its MBeans go first: nothing reaches a VSwap that takes no more calls
         stopBackgroundThreads();
         gate.writeLock().lock();
         try {
@@ -665,7 +705,7 @@ final class VSwapImpl implements VSwap {
 
     @Override
     public String toString() {
-        return "VSwap[" + config.compressor() + ", " + config.faultThreads() + " fault threads, "
+        return "VSwap[" + config.name() + ", " + config.compressor() + ", " + config.faultThreads() + " fault threads, "
                 + (uffd.kernelFaults() ? "kernel and user faults" : "user faults only") + ", " + regions.size() + " regions]";
     }
 }

@@ -98,4 +98,95 @@ public record VSwapStats(
     public long faults(FaultKind kind) {
         return faults.getOrDefault(kind, 0L);
     }
+    /**
+     * The counters for a person: one line per subsystem, sizes in KiB/MiB/GiB and fault latencies
+     * in ns/µs/ms with three significant digits, and only the fault kinds that were served.
+     */
+    @Override
+    public String toString() {
+        StringBuilder b = new StringBuilder("VSwapStats\n");
+        line(b, "swap out", count(pswpout) + " pages: pool " + count(zswpout) + " (zero " + count(swpoutZero)
+                + "), file " + count(swpoutFile) + ", refused by the pool " + count(poolRejects)
+                + "; whole extents " + count(thpSwpout));
+        line(b, "swap in", count(pswpin) + " pages: pool " + count(zswpin) + ", zero " + count(swpinZero)
+                + ", swap cache " + count(cacheHits) + ", file " + count(swpinFile) + "; readahead "
+                + count(readaheadPages) + ", first-touch ahead " + count(firstTouchAheadPages));
+        line(b, "pool", bytes(poolCompressedBytes) + " in " + count(poolStoredPages) + " pages, ratio "
+                + String.format(java.util.Locale.ROOT, "%.2f", compressionRatio()) + "; holds " + bytes(poolTotalBytes)
+                + " of " + bytes(poolMaxBytes) + ", writeback above " + bytes(zswapMaxBytes));
+        line(b, "slots", count(slotsInUse) + " in use in " + count(slotClusters) + " clusters; staging "
+                + count(stagingPages) + " pages");
+        line(b, "files", count(fileSlotsUsed) + " slots, " + bytes(fileBytes) + "; written back " + count(zswpwb)
+                + " in " + count(writebackBatches) + " writes; swapoff moved " + count(swapoffPages));
+        if (thpSwpinFallbacks() > 0) {
+            StringBuilder reasons = new StringBuilder();
+            thpSwpinFallback.entrySet().stream().filter(e -> e.getValue() > 0)
+                    .sorted(Map.Entry.comparingByKey())
+                    .forEach(e -> reasons.append(reasons.isEmpty() ? "" : ", ").append(e.getKey()).append(' ')
+                            .append(count(e.getValue())));
+            line(b, "thp fallback", count(thpSwpinFallbacks()) + " (" + reasons + ")");
+        }
+        line(b, "faults", String.format(java.util.Locale.ROOT, "%-16s %12s %9s %9s %9s %9s %9s",
+                "kind", "count", "mean", "p50", "p90", "p99", "max"));
+        for (FaultKind k : FaultKind.values()) {
+            LatencyPercentiles l = faultLatency.getOrDefault(k, LatencyPercentiles.EMPTY);
+            if (faults(k) == 0 && l.count() == 0) {
+                continue;
+            }
+            line(b, "", String.format(java.util.Locale.ROOT, "%-16s %12s %9s %9s %9s %9s %9s", k, count(faults(k)),
+                    nanos(Math.round(l.meanNanos())), nanos(l.p50Nanos()), nanos(l.p90Nanos()), nanos(l.p99Nanos()),
+                    nanos(l.maxNanos())));
+        }
+        line(b, "errors", "fault " + count(faultErrors) + (faultErrors > 0 ? " (last errno " + faultLastErrno + ")" : "")
+                + ", background " + count(backgroundErrors) + ", file write " + count(fileWriteErrors) + ", no space "
+                + count(fileNoSpace) + ", file read " + count(fileReadErrors) + ", bad slots " + count(fileBadSlots)
+                + ", poisoned pages " + count(poisonedPages) + ", move mismatches " + count(moveMismatches)
+                + ", eviction refused " + count(evictRefusedPages));
+        line(b, "kernel faults", kernelFaultsHandled ? "served (faults inside system calls too)"
+                : "not served: user faults only, prefault before I/O");
+        return b.toString();
+    }
+
+    private static void line(StringBuilder b, String label, String text) {
+        b.append(String.format(java.util.Locale.ROOT, "  %-14s %s%n", label, text));
+    }
+
+    /** 1234567 as "1,234,567". */
+    static String count(long n) {
+        return String.format(java.util.Locale.ROOT, "%,d", n);
+    }
+
+    /** Bytes in B, KiB, MiB, GiB or TiB, three significant digits. */
+    static String bytes(long n) {
+        if (n == Long.MAX_VALUE) {
+            return "unlimited";
+        }
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = n;
+        int u = 0;
+        while (Math.abs(v) >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? n + " B" : significant(v) + " " + units[u];
+    }
+
+    /** Nanoseconds in ns, µs, ms or s, three significant digits: 37748 ns is "37.7 µs". */
+    static String nanos(long ns) {
+        if (ns < 1_000) {
+            return ns + " ns";
+        }
+        if (ns < 1_000_000) {
+            return significant(ns / 1e3) + " µs";
+        }
+        if (ns < 1_000_000_000) {
+            return significant(ns / 1e6) + " ms";
+        }
+        return significant(ns / 1e9) + " s";
+    }
+
+    private static String significant(double v) {
+        String f = Math.abs(v) >= 100 ? "%.0f" : Math.abs(v) >= 10 ? "%.1f" : "%.2f";
+        return String.format(java.util.Locale.ROOT, f, v);
+    }
 }

@@ -78,7 +78,8 @@ class RegionCloseTest {
     void vswapCloseDuringKernelIoClosesTheRestAndASecondCloseFinishes() throws Exception {
         Set<Thread> threadsBefore = uvswapThreads();
         int uffdsBefore = userfaultfds();
-        // The fault servers are pthreads: they inherit the name of the thread that starts them.
+        // The fault servers are pthreads named uvswap-fault-N: count them before and after.
+        long serversBefore = faultServers();
         String builderName = "uvs-lc-builder";
         CompletableFuture<VSwap> built = new CompletableFuture<>();
         Thread builder = Thread.ofPlatform().name(builderName).start(() -> {
@@ -94,7 +95,7 @@ class RegionCloseTest {
         try {
             assumeTrue(vswap.kernelFaultsHandled(), "a read(2) into region memory needs kernel-mode faults");
             // Java threads the builder started take their own names as they start: wait for that.
-            Await.until(() -> tasksNamed(builderName) == 2, () -> "two fault servers: " + tasksNamed(builderName));
+            Await.until(() -> faultServers() - serversBefore == 2, () -> "two fault servers: " + (faultServers() - serversBefore));
             assertEquals(uffdsBefore + 2, userfaultfds(), "the VSwap's two userfaultfds (server and in-thread)");
             MemoryGroup g = vswap.createGroup("g");   // starts the group reclaimer
             Region busy = vswap.allocate(4 * MIB, g, RegionOption.SMALL_PAGES);
@@ -121,7 +122,7 @@ class RegionCloseTest {
             assertFalse(busy.isClosed(), "the busy region stays open");
             assertFalse(started.stream().anyMatch(t -> t.isAlive() && t.getName().matches("uvswap-(group-reclaim|prefetch)")),
                     "the threads the busy region does not need are stopped");
-            assertEquals(2, tasksNamed(builderName), "the busy region's memory is still served");
+            assertEquals(2, faultServers() - serversBefore, "the busy region's memory is still served");
             assertEquals(uffdsBefore + 2, userfaultfds(), "the VSwap's two userfaultfds (server and in-thread)");
             IllegalStateException closed = assertThrows(IllegalStateException.class, vswap::stats);
             assertEquals("VSwap closed", closed.getMessage());
@@ -139,7 +140,7 @@ class RegionCloseTest {
             Set<Thread> left = uvswapThreads();
             left.removeAll(threadsBefore);
             assertEquals(Set.of(), left, "every uvswap thread ended");
-            assertEquals(0, tasksNamed(builderName), "the fault servers ended");
+            assertEquals(0, faultServers() - serversBefore, "the fault servers ended");
             assertEquals(uffdsBefore, userfaultfds(), "the userfaultfd is closed");
             vswap.close();   // idempotent
         } finally {
@@ -176,6 +177,21 @@ class RegionCloseTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().startsWith("uvswap-") && t.isAlive())
                 .collect(Collectors.toCollection(java.util.HashSet::new));
+    }
+
+    /** Native fault-server threads of this process (every VSwap's). */
+    static long faultServers() {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            return tasks.filter(t -> {
+                try {
+                    return Files.readString(t.resolve("comm")).strip().matches("uvswap-fault-\\d+");
+                } catch (IOException gone) {
+                    return false;
+                }
+            }).count();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     /** Threads of this process whose kernel name (comm) is {@code name}. */
