@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Keeps every memory group under its limits (DESIGN.md §6): a daemon thread checks the group
+ * Keeps every memory group under its limits (architecture.md §6): a daemon thread checks the group
  * tree every few milliseconds, or at once when a limit changes, and swaps pages out of a group
  * that is over its high or max limit, round robin over the regions of its subtree, each from
  * where its clock hand stopped, one 2 MiB extent at a time (so extents leave whole). It reclaims

@@ -268,7 +268,7 @@ final class RegionImpl implements Region {
     }
 
     /**
-     * One step of reclaim in this region (DESIGN.md §6), up to {@code bytes} (whole extents):
+     * One step of reclaim in this region (architecture.md §6), up to {@code bytes} (whole extents):
      * ranges advised {@linkplain #cold cold} go first, swapped out at once. Then aging, a clock
      * with second chance: the hand parks the next extent's resident pages that are neither
      * active nor pinned in the swap cache (a move, no compression), and once the region holds

@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.*;
 
 /**
  * Faults under forced GCs, on G1 and ZGC, in a child JVM with -Xlog:safepoint. A Java fault
- * handler deadlocks at the first safepoint (DESIGN.md §2); ours must finish, and faults must not
+ * handler deadlocks at the first safepoint (architecture.md §2); ours must finish, and faults must not
  * make safepoints slower to reach than the same loops over memory that never faults, run at the
  * same time (a control child JVM): a thread blocked in a fault delays a safepoint by one native
  * service time, tens of microseconds. What the machine adds (two vCPUs shared with busy loops:

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * Aging and the working set (DESIGN.md §6): a hot set that fits under the group's limit stays
+ * Aging and the working set (architecture.md §6): a hot set that fits under the group's limit stays
  * resident while cold data cycles through; usemem-style runs over budgets converge and lose
  * nothing; refaults and their distance are counted; nesting two levels deep.
  */

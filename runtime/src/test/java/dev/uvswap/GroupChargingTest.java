@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The vswap charging rules per group (DESIGN.md §6): pool bytes charged to zswap, file slots to
+ * The vswap charging rules per group (architecture.md §6): pool bytes charged to zswap, file slots to
  * swap, limits on each, writeback switched per group; every charge goes back with its slot.
  */
 class GroupChargingTest {

@@ -5,7 +5,7 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One memory group's swap charges and swap limits (the memcg's zswap and swap page counters,
- * DESIGN.md §6). Charges are hierarchical the way the kernel's page_counter is: a charge adds to
+ * architecture.md §6). Charges are hierarchical the way the kernel's page_counter is: a charge adds to
  * this account and every ancestor, so {@link #zswapBytes()} of a parent is its whole subtree at
  * no cost to read, and a limit anywhere up the chain binds every account below it.
  *

@@ -26,7 +26,7 @@ import java.util.function.BooleanSupplier;
 import java.util.function.LongConsumer;
 
 /**
- * The swap-out path (DESIGN.md §5.1), one batch of up to 512 pages at a time:
+ * The swap-out path (architecture.md §5.1), one batch of up to 512 pages at a time:
  * allocate slots → uvs_evict (claim, publish CACHE, MOVE into staging) → uvs_compress
  * (classify and compress under a claim) → store each result in the pool and replace CACHE with
  * a CAS. A fault may take a parked page back at any point before that CAS; then the CAS fails
@@ -99,7 +99,7 @@ public final class SwapOut implements AutoCloseable {
     }
 
     /**
-     * Pages parked by aging (DESIGN.md §6): entry i used slot {@code vslots[i]} (0: unused) for
+     * Pages parked by aging (architecture.md §6): entry i used slot {@code vslots[i]} (0: unused) for
      * region page {@code pages[i]} and staging page {@code chunk + i}. The batch holds its staging
      * chunk (one extra live page) until it is compressed or dropped, so no other batch can publish
      * CACHE(chunk + i) meanwhile: an exact CACHE match at compression time is still this page.

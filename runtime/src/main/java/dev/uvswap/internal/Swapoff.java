@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Retiring a swap file (DESIGN.md §5.4, the kernel's try_to_unuse under vswap): walk the
+ * Retiring a swap file (architecture.md §5.4, the kernel's try_to_unuse under vswap): walk the
  * file's allocated slots through the reverse map, read each cluster once, and move every page
  * back to the pool (or to another file when the pool is full) by flipping its descriptor. No
  * region's page map is read, so the time depends on the file's pages alone.

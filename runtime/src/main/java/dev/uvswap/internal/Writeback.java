@@ -12,7 +12,7 @@ import dev.uvswap.internal.slot.SlotSpace;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * zswap writeback (DESIGN.md §5.3): when the pool holds more than its limit, the coldest pool
+ * zswap writeback (architecture.md §5.3): when the pool holds more than its limit, the coldest pool
  * objects go to swap-file slots, allocated only now, contiguous, and written in batches with
  * one {@code pwritev} a run; each descriptor flips ZSWAP → FILE and no region is touched.
  *
