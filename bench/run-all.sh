@@ -48,14 +48,14 @@ grep -E '^[A-Za-z]+Bench[A-Za-z.]*(:p0.50)? ' "$out/jmh.log" | grep -v ':p0\.[0-
 # A run that read back wrong data fails the whole command, after the report (which flags it) is written.
 status=0
 # Both fault modes: server threads (backend "uvswap") and the faulting thread itself ("uvswap-inthread").
-for mode in servers in-thread; do for codec in lz4 zstd; do
-  say "usemem over uvswap ($codec, faults: $mode), budget $budget MiB"
-  "$java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$jar" dev.uvswap.bench.Usemem --fault-mode "$mode" \
+for faults in servers in-thread; do for codec in lz4 zstd; do
+  say "usemem over uvswap ($codec, faults: $faults), budget $budget MiB"
+  "$java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$jar" dev.uvswap.bench.Usemem --fault-mode "$faults" \
     --budget-mib "$budget" --codec "$codec" --rounds "$rounds" --out "$out/usemem.csv" "${combos[@]}" || status=1
 done; done
-for mode in servers in-thread; do
-  say "usemem over uvswap with huge pages (lz4, faults: $mode), budget $budget MiB"
-  "$java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$jar" dev.uvswap.bench.Usemem --fault-mode "$mode" --huge-pages \
+for faults in servers in-thread; do
+  say "usemem over uvswap with huge pages (lz4, faults: $faults), budget $budget MiB"
+  "$java" --enable-native-access=ALL-UNNAMED -Xmx1g -cp "$jar" dev.uvswap.bench.Usemem --fault-mode "$faults" --huge-pages \
     --budget-mib "$budget" --codec lz4 --rounds "$rounds" --out "$out/usemem.csv" "${huge_combos[@]}" || status=1
 done
 
