@@ -14,6 +14,7 @@ import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
 import org.apache.arrow.memory.OutOfMemoryException;
 import org.apache.arrow.memory.ReferenceManager;
+import org.apache.arrow.memory.util.MemoryUtil;
 
 /**
  * Arrow's {@link AllocationManager.Factory} over uvswap: give it to an allocator with
@@ -38,9 +39,24 @@ public final class UvswapAllocationFactory implements AllocationManager.Factory,
     /** Half a slab: a larger buffer would waste more in a slab than in a region of its own. */
     public static final long MAX_SLOT_BYTES = SLAB_BYTES / 2;
 
-    /** Arrow's empty buffer: never read or written, it only needs an address that is not 0. */
-    private static final ArrowBuf EMPTY =
-            new ArrowBuf(ReferenceManager.NO_OP, null, 0, Arena.global().allocate(8, 8).address());
+    /**
+     * Arrow's empty buffer: never read or written, it only needs an address that is not 0. Made on
+     * first use (by an allocator's constructor), not with the factory: creating an ArrowBuf
+     * initialises Arrow's BaseAllocator, which resolves Arrow's default factory, and this factory
+     * may be about to become that default.
+     */
+    private static final class Empty {
+        static final ArrowBuf BUF;
+
+        static {
+            long address = Arena.global().allocate(8, 8).address();
+            // Arrow reads and writes all memory through MemoryUtil; when it cannot (java.nio not
+            // opened to it) this fails here, in the allocator's constructor, with Arrow's own
+            // message, as Arrow's Netty and Unsafe managers do, rather than at the first vector write.
+            MemoryUtil.getByte(address);
+            BUF = new ArrowBuf(ReferenceManager.NO_OP, null, 0, address);
+        }
+    }
 
     private final VSwap vswap;
     private final MemoryGroup group;
@@ -88,7 +104,7 @@ public final class UvswapAllocationFactory implements AllocationManager.Factory,
 
     @Override
     public ArrowBuf empty() {
-        return EMPTY;
+        return Empty.BUF;
     }
 
     private Backing allocateSlot(long size) {

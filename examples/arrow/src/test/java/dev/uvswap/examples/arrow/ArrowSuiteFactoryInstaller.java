@@ -1,5 +1,6 @@
 package dev.uvswap.examples.arrow;
 
+import dev.uvswap.FaultMode;
 import dev.uvswap.MemoryGroup;
 import dev.uvswap.VSwap;
 import java.lang.reflect.Field;
@@ -24,20 +25,26 @@ import org.junit.platform.launcher.LauncherSessionListener;
  */
 public final class ArrowSuiteFactoryInstaller implements LauncherSessionListener {
 
+    /** Who serves the suite's faults: a {@link FaultMode} name (default SERVER_THREADS). */
+    static final String FAULT_MODE_PROPERTY = "uvswap.arrow.suite.faultMode";
+
     private static volatile VSwap vswap;
+    private static volatile FaultMode faultMode;
     private static volatile UvswapAllocationFactory factory;
     private static volatile Throwable failure;
 
     @Override
     public void launcherSessionOpened(LauncherSession session) {
         try {
-            VSwap v = VSwap.builder().faultThreads(1).build();
+            FaultMode mode = FaultMode.valueOf(System.getProperty(FAULT_MODE_PROPERTY, FaultMode.SERVER_THREADS.name()));
+            VSwap v = VSwap.builder().faultMode(mode).faultThreads(1).build();
             MemoryGroup group = v.createGroup("arrow-suite");
             UvswapAllocationFactory f = UvswapAllocationManager.factory(v, group);
             Field cache = DefaultAllocationManagerOption.class.getDeclaredField("DEFAULT_ALLOCATION_MANAGER_FACTORY");
             cache.setAccessible(true);
             cache.set(null, f);
             vswap = v;
+            faultMode = mode;
             factory = f;
         } catch (Throwable t) {   // reported by ArrowDefaultIsUvswapTest, which then fails
             failure = t;
@@ -48,6 +55,8 @@ public final class ArrowSuiteFactoryInstaller implements LauncherSessionListener
     public void launcherSessionClosed(LauncherSession session) {
         VSwap v = vswap;
         if (v != null) {
+            // What the tests of this JVM allocated through uvswap (the README's suite table cites it).
+            System.out.println("uvswap as Arrow's default allocation manager (" + faultMode + "): " + factory.usage());
             v.close();
         }
     }
