@@ -1,10 +1,9 @@
 package dev.uvswap.examples.arrow;
 
+import dev.uvswap.Region;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
-
-import dev.uvswap.Region;
 
 /**
  * The slabs of one slot size. A slab whose last slot is freed is closed (its memory returns to

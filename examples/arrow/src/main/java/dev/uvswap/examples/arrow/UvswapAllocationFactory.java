@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.apache.arrow.memory.AllocationManager;
 import org.apache.arrow.memory.ArrowBuf;
 import org.apache.arrow.memory.BufferAllocator;
@@ -60,20 +61,20 @@ public final class UvswapAllocationFactory implements AllocationManager.Factory,
 
     private final VSwap vswap;
     private final MemoryGroup group;
-    private final RegionOption[] largeRegionOptions;
+    private final RegionOption[] regionOptions;
     private final SizeClass[] sizeClasses;
     private final Set<Region> dedicated = ConcurrentHashMap.newKeySet();
     private final AtomicLong slotAllocations = new AtomicLong();
     private final AtomicLong regionAllocations = new AtomicLong();
     private final AtomicLong slabsMade = new AtomicLong();
 
-    UvswapAllocationFactory(VSwap vswap, MemoryGroup group, RegionOption... largeRegionOptions) {
-        this.vswap = vswap;
+    UvswapAllocationFactory(VSwap vswap, MemoryGroup group, RegionOption... regionOptions) {
+        this.vswap = java.util.Objects.requireNonNull(vswap, "vswap");
         this.group = group;
-        this.largeRegionOptions = largeRegionOptions.clone();
+        this.regionOptions = regionOptions.clone();
         int classes = Long.numberOfTrailingZeros(MAX_SLOT_BYTES) - Long.numberOfTrailingZeros(MIN_SLOT_BYTES) + 1;
         this.sizeClasses = new SizeClass[classes];
-        RegionOption[] slabOptions = slabOptions(largeRegionOptions);
+        RegionOption[] slabOptions = slabOptions(regionOptions);
         for (int i = 0; i < classes; i++) {
             sizeClasses[i] = new SizeClass(MIN_SLOT_BYTES << i, () -> {
                 Region slab = allocateRegion(SLAB_BYTES, slabOptions);
@@ -85,7 +86,7 @@ public final class UvswapAllocationFactory implements AllocationManager.Factory,
 
     /** SMALL_PAGES plus whatever fault-mode choice the caller made for its regions. */
     private static RegionOption[] slabOptions(RegionOption[] large) {
-        return java.util.stream.Stream.concat(Arrays.stream(large), java.util.stream.Stream.of(RegionOption.SMALL_PAGES))
+        return Stream.concat(Arrays.stream(large), Stream.of(RegionOption.SMALL_PAGES))
                 .filter(o -> o != RegionOption.FIRST_TOUCH_WINDOWS)
                 .distinct()
                 .toArray(RegionOption[]::new);
@@ -116,7 +117,7 @@ public final class UvswapAllocationFactory implements AllocationManager.Factory,
     }
 
     private Backing allocateDedicated(long size) {
-        Region region = allocateRegion(size, largeRegionOptions);
+        Region region = allocateRegion(size, regionOptions);
         dedicated.add(region);
         regionAllocations.incrementAndGet();
         return new Backing.DedicatedRegion(region, this);

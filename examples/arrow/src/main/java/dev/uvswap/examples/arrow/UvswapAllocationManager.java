@@ -37,8 +37,8 @@ public final class UvswapAllocationManager extends AllocationManager {
      * from {@code vswap}. Close it after the allocators that use it; closing the VSwap frees its
      * regions as well.
      */
-    public static UvswapAllocationFactory factory(VSwap vswap, MemoryGroup group, RegionOption... largeRegionOptions) {
-        return new UvswapAllocationFactory(vswap, group, largeRegionOptions);
+    public static UvswapAllocationFactory factory(VSwap vswap, MemoryGroup group, RegionOption... regionOptions) {
+        return new UvswapAllocationFactory(vswap, group, regionOptions);
     }
 
     /** The size Arrow asked for: the allocator's accounting releases exactly this much. */
