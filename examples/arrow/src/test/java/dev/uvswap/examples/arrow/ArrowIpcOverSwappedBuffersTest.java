@@ -1,18 +1,24 @@
 package dev.uvswap.examples.arrow;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.uvswap.FaultMode;
 import dev.uvswap.MemoryGroup;
+import dev.uvswap.Region;
 import dev.uvswap.RegionOption;
 import dev.uvswap.VSwap;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.apache.arrow.memory.BufferAllocator;
+import org.apache.arrow.memory.BufferLedger;
 import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.vector.BigIntVector;
 import org.apache.arrow.vector.Float8Vector;
@@ -20,6 +26,7 @@ import org.apache.arrow.vector.VectorSchemaRoot;
 import org.apache.arrow.vector.ipc.ArrowStreamReader;
 import org.apache.arrow.vector.ipc.ArrowStreamWriter;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -33,6 +40,48 @@ import org.junit.jupiter.params.provider.EnumSource;
 class ArrowIpcOverSwappedBuffersTest {
 
     private static final int ROWS = 2_000_000;   // 32 MB of values
+
+    /**
+     * Without FAULTS_ON_SERVERS an in-thread region cannot feed write(2) while its pages are out
+     * (EFAULT, FaultMode.IN_THREAD's documented limit); prefaulting the region first is the way.
+     */
+    @Test
+    void inThreadRegionsNeedAPrefaultBeforeTheKernelReadsThem(@TempDir Path dir) throws Exception {
+        try (VSwap vswap = VSwap.builder().faultMode(FaultMode.IN_THREAD).faultThreads(1).build()) {
+            MemoryGroup group = vswap.createGroup("ipc-in-thread");
+            try (UvswapAllocationFactory factory = UvswapAllocationManager.factory(vswap, group);
+                 BufferAllocator root = new RootAllocator(RootAllocator.configBuilder().allocationManagerFactory(factory).build());
+                 BigIntVector id = new BigIntVector("id", root)) {
+                id.allocateNew(ROWS);
+                for (int i = 0; i < ROWS; i++) {
+                    id.set(i, Rows.id(i));
+                }
+                id.setValueCount(ROWS);
+                vswap.reclaim(group, Long.MAX_VALUE);
+                Region region = ((Backing.DedicatedRegion) ((UvswapAllocationManager)
+                        ((BufferLedger) id.getDataBuffer().getReferenceManager()).getAllocationManager()).backing()).region();
+                assertTrue(region.residentBytes() < region.size() / 4, "swapped out: " + region.residentBytes());
+
+                try (FileChannel out = FileChannel.open(dir.resolve("a"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    IOException e = assertThrows(IOException.class, () -> out.write(id.getDataBuffer().nioBuffer(0, ROWS * 8)));
+                    assertTrue(String.valueOf(e.getMessage()).contains("Bad address"), e.toString());
+                }
+                region.prefault(0, region.size());
+                try (FileChannel out = FileChannel.open(dir.resolve("b"), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        StandardOpenOption.READ)) {
+                    ByteBuffer src = id.getDataBuffer().nioBuffer(0, ROWS * 8);
+                    while (src.hasRemaining()) {
+                        out.write(src);
+                    }
+                    ByteBuffer back = ByteBuffer.allocate(ROWS * 8).order(ByteOrder.LITTLE_ENDIAN);
+                    out.read(back, 0);
+                    for (int i = 0; i < ROWS; i++) {
+                        assertEquals(Rows.id(i), back.getLong(i * 8), "row " + i);
+                    }
+                }
+            }
+        }
+    }
 
     @ParameterizedTest
     @EnumSource(FaultMode.class)
