@@ -300,7 +300,7 @@ UVS_API int64_t uvs_sigbus_counters(int64_t *out, int32_t n);
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		8
+#define UVS_ABI_VERSION		9
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -349,7 +349,7 @@ UVS_API int64_t uvs_evict_refused(struct uvs_ctx *ctx);
 /* Summed time, in ns, the servers spent serving the region's faults (its threads' stall time). */
 UVS_API int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id);
 /*
- * Hold the region's faults while its group is over its memory limit, as the kernel makes a task
+ * Hold the faults of every region in group @id's subtree while the group is over its memory limit, as the kernel makes a task
  * that charges a page to a full memcg wait for reclaim: a server sets such a fault aside (it goes
  * on serving others) and serves it when the throttle is lifted, when until_ns (CLOCK_MONOTONIC,
  * Java's System.nanoTime) passes while the calling thread is not runnable, or after
@@ -359,7 +359,7 @@ UVS_API int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id);
  * waiting on it.  A reclaimer that is only descheduled or slow (a loaded machine) stays runnable
  * and keeps the hold.  0 lifts the throttle.
  */
-UVS_API int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns);
+UVS_API int64_t uvs_group_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns);
 
 /*
  * Memory groups as the fault path sees them: each counts the pages installed in its regions

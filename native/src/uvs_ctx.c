@@ -255,17 +255,16 @@ int64_t uvs_region_stall_ns(struct uvs_ctx *ctx, int32_t id)
 	return (int64_t)(atomic_load_explicit(&r->stall_ns, memory_order_relaxed) & INT64_MAX);
 }
 
-int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
+int64_t uvs_group_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
 {
-	struct uvs_region *r = uvs_region_get(ctx, id);
+	struct uvs_group *grp;
 
-	if (!r)
-		return -ENOENT;
-	if (until_ns < 0)
+	if (id < 0 || id >= UVS_MAX_GROUPS || until_ns < 0)
 		return -EINVAL;
-	atomic_store_explicit(&r->throttle_tid, gettid(), memory_order_relaxed);
+	grp = &ctx->groups[id];
+	atomic_store_explicit(&grp->throttle_tid, gettid(), memory_order_relaxed);
 	/* release: a server that sees 0 may serve at once; the renewer's tid goes with the lease */
-	atomic_store_explicit(&r->throttle_until, until_ns, memory_order_release);
+	atomic_store_explicit(&grp->throttle_until, until_ns, memory_order_release);
 	return 0;
 }
 
@@ -311,7 +310,6 @@ int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id)
 }
 
 /* A group chain is walked at most this deep: Java builds trees, this only bounds a bad one. */
-#define GROUP_DEPTH_MAX	64
 
 /* Charge (or with @pages < 0 uncharge) the region and every group above it. */
 void uvs_charge(struct uvs_ctx *ctx, struct uvs_region *r, int64_t pages)
@@ -319,7 +317,7 @@ void uvs_charge(struct uvs_ctx *ctx, struct uvs_region *r, int64_t pages)
 	int32_t g = atomic_load_explicit(&r->group, memory_order_relaxed);
 
 	atomic_fetch_add_explicit(&r->resident, pages, memory_order_relaxed);
-	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < GROUP_DEPTH_MAX; depth++) {
+	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < UVS_GROUP_DEPTH_MAX; depth++) {
 		atomic_fetch_add_explicit(&ctx->groups[g].pages, pages, memory_order_relaxed);
 		g = atomic_load_explicit(&ctx->groups[g].parent, memory_order_relaxed);
 	}
@@ -330,7 +328,7 @@ int uvs_group_over(struct uvs_ctx *ctx, struct uvs_region *r)
 {
 	int32_t g = atomic_load_explicit(&r->group, memory_order_relaxed);
 
-	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < GROUP_DEPTH_MAX; depth++) {
+	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < UVS_GROUP_DEPTH_MAX; depth++) {
 		struct uvs_group *grp = &ctx->groups[g];
 
 		if (atomic_load_explicit(&grp->pages, memory_order_relaxed) >

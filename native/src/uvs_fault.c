@@ -445,8 +445,29 @@ static int renewer_runnable(struct uvs_renewer_view *v, pid_t tid, uint64_t now)
 }
 
 /*
+ * Whether a group above @r holds its subtree's faults (uvs_group_throttle): its lease runs, or
+ * lapsed while its renewer is runnable.
+ */
+static int group_throttled(struct uvs_ctx *ctx, struct uvs_region *r, struct uvs_renewer_view *v, uint64_t now)
+{
+	int32_t g = atomic_load_explicit(&r->group, memory_order_relaxed);
+
+	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < UVS_GROUP_DEPTH_MAX; depth++) {
+		struct uvs_group *grp = &ctx->groups[g];
+		/* acquire: pairs with uvs_group_throttle's release; the renewer's tid came before it */
+		int64_t until = atomic_load_explicit(&grp->throttle_until, memory_order_acquire);
+
+		if (until > 0 && (now < (uint64_t)until ||
+				  renewer_runnable(v, atomic_load_explicit(&grp->throttle_tid, memory_order_relaxed), now)))
+			return 1;
+		g = atomic_load_explicit(&grp->parent, memory_order_relaxed);
+	}
+	return 0;
+}
+
+/*
  * Whether a fault on region @r that arrived at @since is still held, at most UVS_THROTTLE_MAX_NS:
- * by the region's throttle (its lease runs, or lapsed while its renewer is runnable), or by a
+ * by a group's throttle (its lease runs, or lapsed while its renewer is runnable), or by a
  * group above it past its hold (uvs_group_set), while the reclaimer that makes room is runnable.
  * The group check is what makes memoryMax hold when the reclaimer is slow to notice: the charge
  * is looked at here, before the page is installed, as memcg's try_charge does.
@@ -454,12 +475,9 @@ static int renewer_runnable(struct uvs_renewer_view *v, pid_t tid, uint64_t now)
 static int throttle_holds(struct uvs_ctx *ctx, struct uvs_region *r, struct uvs_renewer_view *v,
 			  uint64_t since, uint64_t now)
 {
-	int64_t until = atomic_load_explicit(&r->throttle_until, memory_order_acquire);
-
 	if (now - since >= UVS_THROTTLE_MAX_NS)
 		return 0;
-	if (until > 0 && (now < (uint64_t)until ||
-			  renewer_runnable(v, atomic_load_explicit(&r->throttle_tid, memory_order_relaxed), now)))
+	if (group_throttled(ctx, r, v, now))
 		return 1;
 	if (!uvs_group_over(ctx, r))
 		return 0;

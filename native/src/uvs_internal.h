@@ -41,16 +41,19 @@ struct uvs_region {
 	_Atomic uint32_t recent_next;
 	_Atomic int64_t resident;	/* pages we installed minus pages we moved out (relaxed) */
 	_Atomic uint64_t stall_ns;	/* summed service time of the region's faults (relaxed) */
-	_Atomic int64_t throttle_until;	/* > 0: hold faults until this time (uvs_region_throttle) */
-	_Atomic int32_t throttle_tid;	/* the thread that set it: a lapsed lease holds while it is runnable */
 	_Atomic int32_t group;		/* the group charged for its pages, or -1 */
 };
+
+/* How deep a group tree the fault path walks (a cycle set by mistake cannot loop it). */
+#define UVS_GROUP_DEPTH_MAX	64
 
 /* A memory group's charge and hold (uvs_group_set). */
 struct uvs_group {
 	_Atomic int64_t pages;		/* installed in the subtree (relaxed: a count) */
 	_Atomic int64_t hold_above;	/* faults wait while pages is above this */
 	_Atomic int32_t parent;		/* -1: top level */
+	_Atomic int64_t throttle_until;	/* > 0: hold the subtree's faults until this time (uvs_group_throttle) */
+	_Atomic int32_t throttle_tid;	/* the thread that set it: a lapsed lease holds while it is runnable */
 };
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */

@@ -19,7 +19,7 @@ final class GroupReclaimer implements AutoCloseable {
     /**
      * How long a throttle holds faults unless renewed. Reclaim renews it after each batch it
      * parks or compresses; past it the servers hold on only while this thread is runnable
-     * (uvs_region_throttle), so it lapses when this thread is stopped: at a safepoint, which may
+     * (uvs_group_throttle), so it lapses when this thread is stopped: at a safepoint, which may
      * be waiting for the very thread whose fault is held (C2 polls only every ~1000 iterations of
      * a counted loop, a fault each), or in a GC. A lapsed lease lets the faults through; the hold
      * never waits on a JVM waiting on it. A thread that is merely descheduled or slow (a batch
@@ -207,18 +207,10 @@ final class GroupReclaimer implements AutoCloseable {
         if (!on && !g.throttled) {
             return;
         }
-        long until = System.nanoTime() + THROTTLE_LEASE_NANOS;   // CLOCK_MONOTONIC, as the servers read it
-        if (on) {
-            for (RegionImpl r : g.regionsOfSubtree()) {
-                r.throttle(until);
-            }
-            g.throttled = true;
-            return;
-        }
-        g.throttled = false;
-        for (RegionImpl r : g.regionsOfSubtree()) {
-            r.throttle(r.group().throttledFromAbove() ? until : 0);
-        }
+        // One lease for the group: the fault path looks at every group above a region, so a
+        // subtree's thousand regions cost one call here, not a thousand per batch.
+        g.owner().throttle(g, on ? System.nanoTime() + THROTTLE_LEASE_NANOS : 0);   // CLOCK_MONOTONIC, as the servers read it
+        g.throttled = on;
     }
 
     private static long agedPagesOfSubtree(MemoryGroupImpl g) {

@@ -269,16 +269,6 @@ final class MemoryGroupImpl implements MemoryGroup {
         return all;
     }
 
-    /** Whether this group or one above it holds its regions' faults (GroupReclaimer's throttle). */
-    boolean throttledFromAbove() {
-        for (MemoryGroupImpl g = this; g != null; g = g.parent) {
-            if (g.throttled) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private void collect(List<RegionImpl> out) {
         out.addAll(regions);
         for (MemoryGroupImpl c : children) {

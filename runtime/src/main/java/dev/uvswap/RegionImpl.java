@@ -13,7 +13,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * the write side, so it never overlaps a pageOut or prefault in progress.
  */
 final class RegionImpl implements Region {
-    static final long PAGE = 4096;
+    static final long PAGE = Pages.BYTES;
     static final long EXTENT = 2L << 20;
 
     private final VSwapImpl owner;
@@ -253,18 +253,6 @@ final class RegionImpl implements Region {
 
     MemoryGroupImpl group() {
         return group;
-    }
-
-    /** Holds this region's faults until {@code untilNanos} (System.nanoTime) while its group is over max; 0 lifts it. */
-    void throttle(long untilNanos) {
-        if (closed) {
-            return;
-        }
-        try {
-            owner.throttle(id, untilNanos);
-        } catch (RuntimeException closedMeanwhile) {
-            // gone from the servers: nothing left to hold
-        }
     }
 
     /**

@@ -264,10 +264,11 @@ final class VSwapImpl implements VSwap {
         }
     }
 
-    void throttle(int region, long untilNanos) {
+    /** Holds the faults of a group's subtree until {@code untilNanos} (a lease); 0 lifts it. A closed VSwap holds nothing. */
+    void throttle(MemoryGroupImpl g, long untilNanos) {
         if (enterIfAlive()) {
             try {
-                servers.throttle(region, untilNanos);
+                servers.throttleGroup(g.account().id(), untilNanos);
             } finally {
                 exit();
             }
@@ -379,6 +380,7 @@ final class VSwapImpl implements VSwap {
                     groupReclaimer = new GroupReclaimer(groups, servers);
                 }
                 groups.add(g);
+                throttle(g, 0);   // its id may be a released group's: no lease of that one carries over
                 observed.groupCreated(g);
                 return g;
             } catch (RuntimeException | Error e) {
@@ -399,6 +401,7 @@ final class VSwapImpl implements VSwap {
 
     /** A child group was made: its MBean, and the JFR samplers include it. */
     void groupCreated(MemoryGroupImpl g) {
+        throttle(g, 0);   // its id may be a released group's: no lease of that one carries over
         observed.groupCreated(g);
     }
 

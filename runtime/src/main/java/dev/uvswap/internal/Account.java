@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class Account {
     /** Ids fit the 12 bits the slot owner table gives them. */
     public static final int MAX_ACCOUNTS = 1 << SlotOwners.ACCOUNT_BITS;
-    private static final long FILE_SLOT = 4096;
+    private static final long FILE_SLOT = Pages.BYTES;
 
     private final int id;
     private final Account parent;

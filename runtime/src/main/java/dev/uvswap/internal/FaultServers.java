@@ -115,7 +115,7 @@ public final class FaultServers implements AutoCloseable {
             return true;
         }
         NativeErrors.checkLibc(dev.uvswap.bindings.libc.libc_h.mincore(MemorySegment.ofAddress(base + firstPage * 4096),
-                pages * 4096L, vec), "mincore on a region");
+                pages * Pages.BYTES, vec), "mincore on a region");
         for (int i = 0; i < pages; i++) {
             if ((vec.get(ValueLayout.JAVA_BYTE, i) & 1) != 0) {
                 return true;
@@ -163,9 +163,13 @@ public final class FaultServers implements AutoCloseable {
         return NativeErrors.check(uvswap_h.uvs_region_stall_ns(ctx, region), "uvs_region_stall_ns");
     }
 
-    /** Holds a region's faults until {@code untilNanos} (System.nanoTime, CLOCK_MONOTONIC: a lease); 0 lifts it. */
-    public void throttle(int region, long untilNanos) {
-        NativeErrors.check(uvswap_h.uvs_region_throttle(ctx, region, untilNanos), "uvs_region_throttle");
+    /**
+     * Holds the faults of every region in group {@code group}'s subtree until {@code untilNanos}
+     * (System.nanoTime, CLOCK_MONOTONIC: a lease); 0 lifts it. One call a group, however many
+     * regions it has: the fault path walks a region's groups upward.
+     */
+    public void throttleGroup(int group, long untilNanos) {
+        NativeErrors.check(uvswap_h.uvs_group_throttle(ctx, group, untilNanos), "uvs_group_throttle");
     }
 
     /**

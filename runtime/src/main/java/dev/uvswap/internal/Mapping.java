@@ -92,7 +92,7 @@ public final class Mapping implements Discarder {
             MemorySegment vec = arena.allocate(window);
             for (long first = 0; first < pages; first += window) {
                 int n = (int) Math.min(window, pages - first);
-                NativeErrors.checkLibc(libc_h.mincore(MemorySegment.ofAddress(address + first * 4096), n * 4096L, vec),
+                NativeErrors.checkLibc(libc_h.mincore(MemorySegment.ofAddress(address + first * Pages.BYTES), n * Pages.BYTES, vec),
                         "mincore on " + what);
                 for (int i = 0; i < n; i++) {
                     if ((vec.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 1) != 0) {

@@ -42,7 +42,7 @@ import java.util.function.LongConsumer;
  */
 public final class SwapOut implements AutoCloseable {
     static final int BATCH = 512;
-    private static final long PAGE = 4096;
+    private static final long PAGE = Pages.BYTES;
 
     private final FaultServers servers;
     private final SlotSpace slots;

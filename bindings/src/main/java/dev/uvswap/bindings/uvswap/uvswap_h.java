@@ -794,12 +794,12 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)8L;
+    private static final int UVS_ABI_VERSION = (int)9L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 8
+     * #define UVS_ABI_VERSION 9
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -1746,17 +1746,17 @@ public class uvswap_h {
         }
     }
 
-    private static final FunctionDescriptor uvs_region_throttle$DESC = FunctionDescriptor.of(
+    private static final FunctionDescriptor uvs_group_throttle$DESC = FunctionDescriptor.of(
         uvswap_h.C_LONG,
         uvswap_h.C_POINTER,
         uvswap_h.C_INT,
         uvswap_h.C_LONG
     );
 
-    private static class uvs_region_throttle {
-        public static final FunctionDescriptor DESC = uvs_region_throttle$DESC;
+    private static class uvs_group_throttle {
+        public static final FunctionDescriptor DESC = uvs_group_throttle$DESC;
 
-        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_region_throttle");
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_group_throttle");
 
         public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
     }
@@ -1764,44 +1764,44 @@ public class uvswap_h {
     /**
      * Function descriptor for (does not load the library):
      * {@snippet lang=c :
-     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
+     * int64_t uvs_group_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
      * }
      */
-    public static FunctionDescriptor uvs_region_throttle$descriptor() {
-        return uvs_region_throttle$DESC;
+    public static FunctionDescriptor uvs_group_throttle$descriptor() {
+        return uvs_group_throttle$DESC;
     }
 
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
+     * int64_t uvs_group_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
      * }
      */
-    public static MethodHandle uvs_region_throttle$handle() {
-        return requireLinked(uvs_region_throttle.HANDLE, "uvs_region_throttle");
+    public static MethodHandle uvs_group_throttle$handle() {
+        return requireLinked(uvs_group_throttle.HANDLE, "uvs_group_throttle");
     }
 
     /**
      * Address for:
      * {@snippet lang=c :
-     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
+     * int64_t uvs_group_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
      * }
      */
-    public static MemorySegment uvs_region_throttle$address() {
-        return requireLinked(uvs_region_throttle.ADDR, "uvs_region_throttle");
+    public static MemorySegment uvs_group_throttle$address() {
+        return requireLinked(uvs_group_throttle.ADDR, "uvs_group_throttle");
     }
 
     /**
-     * Hold the region's faults until until_ns (a lease; CLOCK_MONOTONIC) while its group is over its limit; 0 lifts it.
+     * Hold the faults of group id's subtree until until_ns (a lease; CLOCK_MONOTONIC) while it is over its limit; 0 lifts it.
      * {@snippet lang=c :
-     * int64_t uvs_region_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
+     * int64_t uvs_group_throttle(struct uvs_ctx *ctx, int32_t id, int64_t until_ns)
      * }
      */
-    public static long uvs_region_throttle(MemorySegment ctx, int id, long until_ns) {
-        var mh$ = requireLinked(uvs_region_throttle.HANDLE, "uvs_region_throttle");
+    public static long uvs_group_throttle(MemorySegment ctx, int id, long until_ns) {
+        var mh$ = requireLinked(uvs_group_throttle.HANDLE, "uvs_group_throttle");
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("uvs_region_throttle", ctx, id, until_ns);
+                traceDowncall("uvs_group_throttle", ctx, id, until_ns);
             }
             return (long)mh$.invokeExact(ctx, id, until_ns);
         } catch (Error | RuntimeException ex) {

@@ -27,7 +27,7 @@ import java.util.Objects;
  * clusters; writes run outside it.
  */
 public final class SwapFile implements AutoCloseable {
-    public static final long SLOT_BYTES = 4096;
+    public static final long SLOT_BYTES = dev.uvswap.internal.Pages.BYTES;   // one page a slot
     /** The largest file: what a file handle's 41-bit offset can address. */
     public static final long MAX_BYTES = (FileHandle.MAX_OFFSET + 1) & -SLOT_BYTES;
     static final long CLUSTER_BYTES = FileCluster.SLOTS * SLOT_BYTES;

@@ -27,7 +27,7 @@ public final class CompressedPool {
 
     public static final int SPAN_BYTES = 64 * 1024;
     public static final int SPAN_SHIFT = 16;
-    public static final int MAX_OBJECT_BYTES = 4096;
+    public static final int MAX_OBJECT_BYTES = (int) dev.uvswap.internal.Pages.BYTES;   // a stored page is never larger than the page
     public static final int SIZE_CLASSES = MAX_OBJECT_BYTES / SizeClass.GRANULE;
 
     private final MemorySegment area;

@@ -29,7 +29,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class StagingArea {
 
     public static final int CHUNK_PAGES = 512;
-    public static final long PAGE_BYTES = 4096;
+    public static final long PAGE_BYTES = dev.uvswap.internal.Pages.BYTES;
     public static final long CHUNK_BYTES = CHUNK_PAGES * PAGE_BYTES;
 
     /** On the free list. */
