@@ -1,0 +1,39 @@
+package dev.uvswap.examples;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Larger than RAM, for real: the demo's default run, in its own JVM inside a memory cgroup of
+ * {@value #LIMIT_MIB} MiB (the 1 GiB of `./uvs demo` in a 1 GiB container, scaled down to keep the
+ * suite short), picks 3 times that much data from the cgroup's limit, streams it through, reads
+ * every page back, and says how it fitted. The kernel's OOM killer is the referee.
+ */
+class DemoInCgroupTest {
+    private static final long LIMIT_MIB = 512;
+
+    @Test
+    void threeTimesTheCgroupsLimitGoesThroughAndComesBack() throws Exception {
+        try (TestCgroup cg = TestCgroup.create("uvswap-demo-" + ProcessHandle.current().pid(), LIMIT_MIB << 20)) {
+            DemoProcess demo = DemoProcess.of(cg.start(DemoProcess.command()));
+            System.out.println(demo.out());
+            System.err.println(demo.err());
+            assertEquals(0, cg.oomKills(), "the demo was OOM-killed in its cgroup");
+            assertEquals(0, demo.exit(), demo.err());
+            assertTrue(demo.out().contains("this process may use 512.0 MiB (the limit of memory cgroup " + cg.dir()), demo.out());
+            assertTrue(demo.out().contains("uvswap demo: 1.50 GiB of data through a memory group of max 64.0 MiB"), demo.out());
+            assertTrue(demo.out().contains("3.0x the memory this process may use"), demo.out());
+            assertTrue(demo.out().contains("OK: every one of 393,216 pages came back byte for byte"), demo.out());
+            assertTrue(demo.out().contains("larger than RAM: 1.50 GiB of data went through a process allowed 512.0 MiB"), demo.out());
+            Matcher rss = Pattern.compile("process peak RSS +([0-9.]+) MiB").matcher(demo.out());
+            assertTrue(rss.find(), demo.out());
+            assertTrue(Double.parseDouble(rss.group(1)) < LIMIT_MIB, "peak RSS inside the cgroup's limit: " + rss.group());
+            assertFalse(demo.out().contains("\u001b"), "no escape bytes on stdout");
+            assertEquals("", demo.err().strip(), "nothing on stderr");
+        }
+    }
+}
