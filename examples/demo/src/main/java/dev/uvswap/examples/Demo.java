@@ -210,7 +210,7 @@ public final class Demo {
     }
 
     private static void row(String what, String value, String note) {
-        System.out.printf(Locale.ROOT, "  %-22s %12s  %s%n", what, value, note).flush();
+        System.out.println(String.format(Locale.ROOT, "  %-22s %12s  %s", what, value, note).stripTrailing());
     }
 
     /** Samples the group's resident bytes every 50 ms in the background, for the summary's peak. */
