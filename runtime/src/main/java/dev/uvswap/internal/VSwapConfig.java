@@ -46,11 +46,20 @@ public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads
      * (the tightest over its ancestors, v1 or v2; see {@link MemoryBudget}).
      */
     public static long defaultPoolMaxBytes() {
-        return MemoryBudget.ofThisProcess().bytes() / 2;
+        return chosen("pool limit", 2);
     }
 
     /** A fifth of the memory this process may use (as for the pool), zswap's max_pool_percent default. */
     public static long defaultZswapMaxBytes() {
-        return MemoryBudget.ofThisProcess().bytes() / 5;
+        return chosen("zswap limit (pool writeback above it)", 5);
+    }
+
+    /** {@code 1/divisor} of the budget, with a DEBUG line on logger "dev.uvswap" saying what it came from. */
+    private static long chosen(String what, int divisor) {
+        MemoryBudget budget = MemoryBudget.ofThisProcess();
+        long bytes = budget.bytes() / divisor;
+        System.getLogger("dev.uvswap").log(System.Logger.Level.DEBUG, () -> "default " + what + " " + (bytes >> 20)
+                + " MiB: 1/" + divisor + " of " + (budget.bytes() >> 20) + " MiB, from " + budget.source());
+        return bytes;
     }
 }
