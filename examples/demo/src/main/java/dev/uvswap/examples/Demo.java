@@ -81,6 +81,14 @@ public final class Demo {
         }
         switch (parsed) {
             case DemoArgs.Help() -> System.out.print(DemoArgs.USAGE);
+            case DemoArgs.Run run when run.cgroupBytes() > 0 -> {
+                try {
+                    System.exit(OwnCgroup.rerun(run.cgroupBytes(), List.of(args)));
+                } catch (java.io.IOException e) {
+                    System.err.println("demo: " + e.getMessage());
+                    System.exit(1);
+                }
+            }
             case DemoArgs.Run run -> System.exit(runAndReport(Plan.of(run, MemoryLimit.ofThisProcess())) ? 0 : 1);
         }
     }

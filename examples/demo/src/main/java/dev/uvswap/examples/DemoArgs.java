@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 sealed interface DemoArgs {
 
     String USAGE = """
-            usage: ./uvs demo [--size=N] [--max=N] [--lz4] [--out=90]
+            usage: ./uvs demo [--size=N] [--max=N] [--lz4] [--out=90] [--cgroup=N]
             Streams N bytes of store-like data through a memory group whose resident limit is far
             smaller, swaps most of it out, then reads every page back and checks it: a data set
             larger than the memory the process may use (its cgroup's limit, or RAM).
@@ -26,6 +26,8 @@ sealed interface DemoArgs {
                          the process may use, between 32m and 512m
               --lz4      compress with lz4 instead of zstd
               --out=P    after the fill, swap out this percentage of the pages (0 to 100); default 90
+              --cgroup=N run in a memory cgroup of N bytes made for the run and removed after it
+                         (needs root; kernel swap off in it), e.g. --cgroup=1g
               --help     this text
             Exit status: 0 when every page came back byte for byte, 1 when not or the run failed,
             2 for a bad option.
@@ -43,10 +45,10 @@ sealed interface DemoArgs {
      * Run the demo over a region of {@code sizeBytes} in a group of resident limit {@code maxBytes}
      * (either 0: chosen from the memory budget), swapping out {@code outPercent}% of its pages after the fill.
      */
-    record Run(long sizeBytes, long maxBytes, Compressor codec, int outPercent) implements DemoArgs {
+    record Run(long sizeBytes, long maxBytes, Compressor codec, int outPercent, long cgroupBytes) implements DemoArgs {
         public Run {
-            if (sizeBytes < 0 || maxBytes < 0) {
-                throw new IllegalArgumentException("sizes cannot be negative: " + sizeBytes + ", " + maxBytes);
+            if (sizeBytes < 0 || maxBytes < 0 || cgroupBytes < 0) {
+                throw new IllegalArgumentException("sizes cannot be negative: " + sizeBytes + ", " + maxBytes + ", " + cgroupBytes);
             }
             if (outPercent < 0 || outPercent > 100) {
                 throw new IllegalArgumentException("swap-out share must be 0 to 100 percent: " + outPercent);
@@ -61,6 +63,7 @@ sealed interface DemoArgs {
         }
         long size = AUTO;
         long max = AUTO;
+        long cgroup = 0;
         Compressor codec = Compressor.ZSTD;
         int out = DEFAULT_OUT_PERCENT;
         for (String arg : args) {
@@ -70,6 +73,7 @@ sealed interface DemoArgs {
             switch (name) {
                 case "--size" -> size = size(arg, required(arg, value));
                 case "--max" -> max = size(arg, required(arg, value));
+                case "--cgroup" -> cgroup = size(arg, required(arg, value));
                 case "--out" -> out = percent(arg, required(arg, value));
                 case "--lz4" -> {
                     if (value != null) {
@@ -80,12 +84,12 @@ sealed interface DemoArgs {
                 default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
             }
         }
-        return new Run(size, max, codec, out);
+        return new Run(size, max, codec, out, cgroup);
     }
 
     private static String required(String arg, String value) {
         if (value == null || value.isEmpty()) {
-            throw new IllegalArgumentException(arg + ": needs a value, as in " + (arg.startsWith("--size") ? "--size=256m" : arg.startsWith("--max") ? "--max=128m" : "--out=90"));
+            throw new IllegalArgumentException(arg + ": needs a value, as in " + (arg.startsWith("--out") ? "--out=90" : arg.replaceFirst("=.*", "") + "=256m"));
         }
         return value;
     }

@@ -36,4 +36,23 @@ class DemoInCgroupTest {
             assertEquals("", demo.err().strip(), "nothing on stderr");
         }
     }
+
+    /** {@code --cgroup=N}: the demo makes its own cgroup, runs itself in it, and removes it. */
+    @Test
+    void theDemoRunsItselfInACgroupItMakesAndRemoves() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "--cgroup needs root");
+        boolean v2 = java.nio.file.Files.exists(java.nio.file.Path.of("/sys/fs/cgroup/cgroup.controllers"));
+        org.junit.jupiter.api.Assumptions.assumeTrue(v2 || java.nio.file.Files.exists(java.nio.file.Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes")),
+                "no memory cgroup hierarchy here");
+        DemoProcess demo = DemoProcess.run("--cgroup=384m", "--size=512m");
+        System.out.println(demo.out());
+        System.err.println(demo.err());
+        assertEquals(0, demo.exit(), demo.err());
+        Matcher made = Pattern.compile("demo: running in memory cgroup (\\S+), limit 384.0 MiB, made for this run").matcher(demo.out());
+        assertTrue(made.find(), demo.out());
+        assertTrue(demo.out().contains("this process may use 384.0 MiB (the limit of memory cgroup " + made.group(1) + ")"), demo.out());
+        assertTrue(demo.out().contains("OK: every one of 131,072 pages came back byte for byte"), demo.out());
+        assertTrue(demo.out().contains("larger than RAM: 512.0 MiB of data went through a process allowed 384.0 MiB"), demo.out());
+        assertFalse(java.nio.file.Files.exists(java.nio.file.Path.of(made.group(1))), "the cgroup was removed");
+    }
 }
