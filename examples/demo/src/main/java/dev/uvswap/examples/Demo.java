@@ -214,6 +214,9 @@ public final class Demo {
         if (data > budget && (rss <= 0 || rss < data)) {
             System.out.printf("  larger than RAM: %s of data went through a process allowed %s%s.%n", Units.bytes(data),
                     Units.bytes(budget), rss > 0 ? ", whose resident set never passed " + Units.bytes(rss) : "");
+        } else if (data <= budget) {
+            System.out.printf("  the data fits in the %s this process may use; to see it go through less memory than it needs,"
+                    + " run ./uvs demo --cgroup=1g (as root) or in a container with a memory limit.%n", Units.bytes(budget));
         }
     }
 
