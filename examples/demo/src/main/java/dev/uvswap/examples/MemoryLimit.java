@@ -27,7 +27,7 @@ record MemoryLimit(long bytes, Optional<Path> cgroup) {
                 continue;
             }
             if (f[0].equals("0") && Files.exists(V2.resolve("cgroup.controllers"))) {
-                for (Path d = V2.resolve(f[2].substring(1)); d.startsWith(V2) && !d.equals(V2); d = d.getParent()) {
+                for (Path d = V2.resolve(f[2].substring(1)); d != null && d.startsWith(V2); d = d.getParent()) {
                     long limit = number(d.resolve("memory.max"));
                     if (limit > 0 && limit < best.bytes()) {
                         best = new MemoryLimit(limit, Optional.of(d));
