@@ -114,7 +114,8 @@ public final class Demo {
     private boolean run() throws InterruptedException {
         VSwap.Builder builder = VSwap.builder().compressor(plan.codec());
         if (plan.poolMaxBytes() > 0) {
-            builder.poolMaxBytes(plan.poolMaxBytes());
+            // No swap file here: the whole pool is the store, so nothing is to be written back below its max.
+            builder.poolMaxBytes(plan.poolMaxBytes()).zswapMaxBytes(plan.poolMaxBytes());
         }
         try (VSwap vswap = builder.build()) {
             MemoryGroup group = vswap.createGroup("demo");
