@@ -3,7 +3,8 @@
  * uvs_codec.c - zstd and lz4 through the entry points Java handed over (CompressionCodec).
  *
  * Java resolves the entry points (lz4 from lz4-java's library, zstd from the system's
- * libzstd.so.1, since zstd-jni keeps its ZSTD_* symbols local), so C and Java share one build.
+ * libzstd.so.1; zstd-jni's library keeps its ZSTD_* symbols local and Debian's libzstd.a is not
+ * position-independent, so neither can be used), so C and Java share one build.
  * Contexts are per thread: servers decompress, pageOut callers compress, and neither ever
  * shares a context.
  */

@@ -334,6 +334,7 @@ final class VSwapImpl implements VSwap {
     }
 
     public static VSwapImpl create(VSwapConfig config) {
+        NativeAccess.require();   // before any binding class: a denied JVM gets one error naming the flag
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         try {
             return new VSwapImpl(config, opened);

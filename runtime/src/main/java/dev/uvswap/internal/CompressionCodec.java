@@ -16,10 +16,11 @@ import java.util.Optional;
  * <p>lz4 comes from lz4-java's bundled library, which exports {@code LZ4_compress_default} and
  * {@code LZ4_decompress_safe}; it is loaded by its own Java class, and
  * {@link SymbolLookup#loaderLookup()} then sees it because it shares our class loader.
- * zstd-jni's bundled library (1.5.5 to 1.5.7-9 checked) keeps every {@code ZSTD_*} symbol local
- * and exports only JNI entry points, so zstd comes from the system's {@code libzstd.so.1}
- * (on Debian a dependency of systemd and dpkg, so always there) unless a zstd-jni build that
- * exports them is loaded.
+ * zstd comes from the system's {@code libzstd.so.1} (package libzstd1 on Debian and Ubuntu, a
+ * dependency of systemd and dpkg there). uvswap does not depend on zstd-jni: its bundled library
+ * (1.5.5 to 1.5.7-9 checked) keeps every {@code ZSTD_*} symbol local and exports only JNI entry
+ * points, so it could not serve libuvswap; and Debian's {@code libzstd.a} is not built
+ * position-independent, so zstd cannot be linked into {@code libuvswap.so} either.
  */
 public final class CompressionCodec {
     private CompressionCodec() {
@@ -29,8 +30,8 @@ public final class CompressionCodec {
     public static void resolve(MemorySegment codec, Compressor wanted, int zstdLevel) {
         String lz4Error = loadLz4();
         SymbolLookup lookup = SymbolLookup.loaderLookup();
-        SymbolLookup zstd = zstdLookup();
-        String zstdError = zstd == null ? "neither a loaded zstd-jni nor " + SYSTEM_ZSTD + " exports ZSTD_compress2" : null;
+        String[] zstdError = new String[1];
+        SymbolLookup zstd = zstdLookup(zstdError);
         if (zstd != null) {
             uvs_codec.zstd_create_dctx(codec, find(zstd, "ZSTD_createDCtx"));
             uvs_codec.zstd_free_dctx(codec, find(zstd, "ZSTD_freeDCtx"));
@@ -47,8 +48,8 @@ public final class CompressionCodec {
         }
         // Every swapped-in page may need either codec (objects remember theirs), so both are
         // wanted; only the chosen one is required.
-        if (wanted == Compressor.ZSTD && zstdError != null) {
-            throw new UnsupportedPlatformException("zstd codec unavailable: " + zstdError);
+        if (wanted == Compressor.ZSTD && zstd == null) {
+            throw new UnsupportedPlatformException("zstd codec unavailable: " + zstdError[0] + "; " + ZSTD_REMEDY);
         }
         if (wanted == Compressor.LZ4 && lz4Error != null) {
             throw new UnsupportedPlatformException("lz4 codec unavailable: " + lz4Error);
@@ -63,23 +64,23 @@ public final class CompressionCodec {
 
     static final String SYSTEM_ZSTD = "libzstd.so.1";
 
-    /** The first library that exports the zstd API: a loaded zstd-jni, else the system's. */
-    private static SymbolLookup zstdLookup() {
+    /** What to do when zstd is missing, as the error says it. */
+    static final String ZSTD_REMEDY = "install libzstd1 (Debian/Ubuntu: apt-get install libzstd1), or use Compressor.LZ4";
+
+    /** The system's libzstd, or null with the reason in {@code why[0]}. */
+    private static SymbolLookup zstdLookup(String[] why) {
+        SymbolLookup sys;
         try {
-            com.github.luben.zstd.util.Native.load();
-            SymbolLookup jni = SymbolLookup.loaderLookup();
-            if (jni.find("ZSTD_compress2").isPresent()) {
-                return jni;
-            }
-        } catch (LinkageError | RuntimeException e) {
-            // fall through to the system library
-        }
-        try {
-            SymbolLookup sys = SymbolLookup.libraryLookup(SYSTEM_ZSTD, Arena.global());
-            return sys.find("ZSTD_compress2").isPresent() ? sys : null;
+            sys = SymbolLookup.libraryLookup(SYSTEM_ZSTD, Arena.global());
         } catch (IllegalArgumentException e) {
+            why[0] = SYSTEM_ZSTD + " could not be loaded (" + e.getMessage() + ")";
             return null;
         }
+        if (sys.find("ZSTD_compress2").isEmpty()) {
+            why[0] = SYSTEM_ZSTD + " has no ZSTD_compress2 (zstd 1.4 or newer is needed)";
+            return null;
+        }
+        return sys;
     }
 
     private static String loadLz4() {

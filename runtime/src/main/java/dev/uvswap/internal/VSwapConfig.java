@@ -4,8 +4,6 @@ import dev.uvswap.Compressor;
 import dev.uvswap.FaultMode;
 import dev.uvswap.SwapFileEvent;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.function.Consumer;
@@ -43,26 +41,25 @@ public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads
         return bytes;
     }
 
-    /** Half of physical memory. */
+    /**
+     * Half of the memory this process may use: MemTotal, or its memory cgroup's limit when tighter
+     * (the tightest over its ancestors, v1 or v2; see {@link MemoryBudget}).
+     */
     public static long defaultPoolMaxBytes() {
-        return memTotal() / 2;
+        return chosen("pool limit", 2);
     }
 
-    /** A fifth of physical memory, zswap's max_pool_percent default. */
+    /** A fifth of the memory this process may use (as for the pool), zswap's max_pool_percent default. */
     public static long defaultZswapMaxBytes() {
-        return memTotal() / 5;
+        return chosen("zswap limit (pool writeback above it)", 5);
     }
 
-    private static long memTotal() {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            // fall through to a fixed default
-        }
-        return 8L << 30;
+    /** {@code 1/divisor} of the budget, with a DEBUG line on logger "dev.uvswap" saying what it came from. */
+    private static long chosen(String what, int divisor) {
+        MemoryBudget budget = MemoryBudget.ofThisProcess();
+        long bytes = budget.bytes() / divisor;
+        System.getLogger("dev.uvswap").log(System.Logger.Level.DEBUG, () -> "default " + what + " " + (bytes >> 20)
+                + " MiB: 1/" + divisor + " of " + (budget.bytes() >> 20) + " MiB, from " + budget.source());
+        return bytes;
     }
 }

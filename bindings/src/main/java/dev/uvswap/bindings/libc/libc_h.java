@@ -324,7 +324,7 @@ public class libc_h {
     private static final int FALLOC_FL_KEEP_SIZE = (int)0x01L;
 
     /**
-     * fallocate mode (<linux/falloc.h>, through <fcntl.h> with _GNU_SOURCE).
+     * fallocate mode ({@code <linux/falloc.h>}, through {@code <fcntl.h>} with _GNU_SOURCE).
      * {@snippet lang=c :
      * #define FALLOC_FL_KEEP_SIZE 0x01
      * }
@@ -370,7 +370,7 @@ public class libc_h {
     private static final int IOV_MAX = (int)1024L;
 
     /**
-     * Most iovec entries one preadv/pwritev call takes (<limits.h>; __IOV_MAX = 1024 on Linux).
+     * Most iovec entries one preadv/pwritev call takes ({@code <limits.h>}; __IOV_MAX = 1024 on Linux).
      * {@snippet lang=c :
      * #define IOV_MAX __IOV_MAX
      * }

@@ -3,6 +3,7 @@ package dev.uvswap.examples;
 import dev.uvswap.Compressor;
 import dev.uvswap.FaultKind;
 import dev.uvswap.LatencyPercentiles;
+import dev.uvswap.MemoryGroup;
 import dev.uvswap.Region;
 import dev.uvswap.UnsupportedPlatformException;
 import dev.uvswap.VSwap;
@@ -13,15 +14,20 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The main demo: a region much larger than what we keep resident, filled like an off-heap
- * store, most of it swapped out to the vswap layer, then every page touched back and checked.
+ * The main demo: a data set larger than the memory the process may use, streamed through a
+ * memory group whose resident limit is a fraction of it. The fill writes every page; the group's
+ * reclaimer swaps pages out behind it (and the fault path holds a writer that outruns it), so
+ * resident memory stays near the group's max while the data grows past the cgroup's limit or
+ * RAM. Then most pages are swapped out, every page is read back and checked, and a summary says
+ * how large the data was next to the memory it ran in.
  *
  * <pre>
- *   ./uvs demo                      4 GiB region, zstd, 90% swapped out
+ *   ./uvs demo                      4 GiB of data, or 3x the memory cgroup's limit when smaller
  *   ./uvs demo --size=1g --lz4 --out=75
  *   ./uvs demo --help
  * </pre>
@@ -30,16 +36,38 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 public final class Demo {
     private static final long PAGE = 4096;
+    private static final long MIB = 1L << 20;
 
-    private final long size;
-    private final Compressor codec;
-    private final int outPercent;
+    private final Plan plan;
     private final int threads = Math.max(2, Runtime.getRuntime().availableProcessors());
 
-    private Demo(long size, Compressor codec, int outPercent) {
-        this.size = size;
-        this.codec = codec;
-        this.outPercent = outPercent;
+    private Demo(Plan plan) {
+        this.plan = plan;
+    }
+
+    /**
+     * What to run, chosen from the options and the memory the process may use.
+     *
+     * @param poolMaxBytes the compressed pool's limit, 0 for uvswap's default
+     */
+    record Plan(long sizeBytes, long groupMaxBytes, long poolMaxBytes, Compressor codec, int outPercent,
+                MemoryLimit limit) {
+
+        static Plan of(DemoArgs.Run run, MemoryLimit limit) {
+            boolean cgroup = limit.cgroup().isPresent();
+            long budget = limit.bytes();
+            // zstd stores this data about 5:1, lz4 about 2.6:1: the pool must hold it inside the cgroup too.
+            long fits = run.codec() == Compressor.ZSTD ? budget * 3 : budget * 3 / 2;
+            long size = run.sizeBytes() > 0 ? run.sizeBytes() : cgroup ? Math.min(4L << 30, fits) : 4L << 30;
+            long max = run.maxBytes() > 0 ? run.maxBytes() : Math.clamp(budget / 8, 32 * MIB, 512 * MIB);
+            long pool = cgroup ? budget * 5 / 8 : 0;
+            return new Plan(size, max, pool, run.codec(), run.outPercent(), limit);
+        }
+
+        String budgetText() {
+            return limit.cgroup().map(d -> Units.bytes(limit.bytes()) + " (the limit of memory cgroup " + d + ")")
+                    .orElse(Units.bytes(limit.bytes()) + " (this machine's RAM; no memory cgroup limit)");
+        }
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -53,75 +81,182 @@ public final class Demo {
         }
         switch (parsed) {
             case DemoArgs.Help() -> System.out.print(DemoArgs.USAGE);
-            case DemoArgs.Run(long size, Compressor codec, int out) -> {
-                boolean ok;
+            case DemoArgs.Run run when run.cgroupBytes() > 0 -> {
                 try {
-                    ok = new Demo(size, codec, out).run();
-                } catch (UnsupportedPlatformException | VSwapException | IllegalArgumentException e) {
-                    // The platform or the size the runtime refused (e.g. past the largest region): one line says why.
-                    System.err.println("demo: FAILED: " + e.getMessage());
-                    ok = false;
+                    System.exit(OwnCgroup.rerun(run.cgroupBytes(), List.of(args)));
+                } catch (java.io.IOException e) {
+                    System.err.println("demo: " + e.getMessage());
+                    System.exit(1);
                 }
-                System.exit(ok ? 0 : 1);
             }
+            case DemoArgs.Run run -> System.exit(runAndReport(Plan.of(run, MemoryLimit.ofThisProcess())) ? 0 : 1);
+        }
+    }
+
+    /** Runs {@code plan}; false (after one line saying why) when a page came back wrong or the run failed. */
+    static boolean runAndReport(Plan plan) throws InterruptedException {
+        if (plan.limit().cgroup().isPresent() && plan.sizeBytes() > 4 * plan.limit().bytes()) {
+            System.err.printf("demo: note: %s of data in %s; if it compresses worse than 5:1 the pool will not fit%n",
+                    Units.bytes(plan.sizeBytes()), plan.budgetText());
+        }
+        try {
+            return new Demo(plan).run();
+        } catch (UnsupportedPlatformException | VSwapException | IllegalArgumentException | IllegalStateException e) {
+            // The platform or a size the runtime refused (e.g. past the largest region): one line says why.
+            System.err.println("demo: FAILED: " + e.getMessage());
+            return false;
+        } catch (InternalError e) {
+            System.err.println("demo: FAILED: a page could not be read back: " + e.getMessage());
+            return false;
         }
     }
 
     private boolean run() throws InterruptedException {
-        try (VSwap vswap = VSwap.builder().compressor(codec).build(); Region region = vswap.allocate(size)) {
-            long pages = region.size() / PAGE;
-            long outPages = pages * outPercent / 100;
-            System.out.printf("uvswap demo: %s region, %s, %d fault threads, %s%n", Units.bytes(region.size()), codec,
-                    vswap.faultThreads(), vswap.kernelFaultsHandled() ? "kernel and user faults served"
-                            : "user-mode faults only (prefault before I/O into the region)");
+        VSwap.Builder builder = VSwap.builder().compressor(plan.codec());
+        if (plan.poolMaxBytes() > 0) {
+            // No swap file here: the whole pool is the store, so nothing is to be written back below its max.
+            builder.poolMaxBytes(plan.poolMaxBytes()).zswapMaxBytes(plan.poolMaxBytes());
+        }
+        try (VSwap vswap = builder.build()) {
+            MemoryGroup group = vswap.createGroup("demo");
+            group.setMemoryMax(plan.groupMaxBytes());
+            group.setMemoryHigh(plan.groupMaxBytes() - plan.groupMaxBytes() / 8);
+            try (Region region = vswap.allocate(plan.sizeBytes(), group);
+                 PeakSampler peak = new PeakSampler(group)) {
+                return run(vswap, group, region, peak);
+            }
+        }
+    }
 
-            MemorySegment seg = region.segment();
-            long t0 = System.nanoTime();
-            parallel("fill   ", pages, (p) -> StoreData.fill(seg, p));
-            report("filled", pages, t0);
-            System.out.printf("  resident: %s%n", Units.bytes(region.residentBytes()));
+    private boolean run(VSwap vswap, MemoryGroup group, Region region, PeakSampler peak) throws InterruptedException {
+        long pages = region.size() / PAGE;
+        long outPages = pages * plan.outPercent() / 100;
+        System.out.printf("uvswap demo: %s of data through a memory group of max %s, %s, %d fault threads%n",
+                Units.bytes(region.size()), Units.bytes(plan.groupMaxBytes()), plan.codec(), vswap.faultThreads());
+        System.out.printf("  this process may use %s%n", plan.budgetText());
 
-            t0 = System.nanoTime();
-            long[] swapped = new long[1];
-            parallelRanges("swap out", outPages, (first, n) -> {
-                long got = region.pageOut(first * PAGE, n * PAGE);
-                synchronized (swapped) {
-                    swapped[0] += got;
+        MemorySegment seg = region.segment();
+        long t0 = System.nanoTime();
+        parallel("fill   ", pages, (p) -> StoreData.fill(seg, p));
+        long fillNanos = System.nanoTime() - t0;
+        report("filled", pages * PAGE, fillNanos);
+        System.out.printf("  resident in the group: %s (max %s); swapped out behind the writer so far: %s%n",
+                Units.bytes(group.memoryCurrent()), Units.bytes(plan.groupMaxBytes()),
+                Units.bytes(vswap.stats().pswpout() * PAGE));
+
+        t0 = System.nanoTime();
+        long[] swapped = new long[1];
+        parallelRanges("swap out", outPages, (first, n) -> {
+            long got = region.pageOut(first * PAGE, n * PAGE);
+            synchronized (swapped) {
+                swapped[0] += got;
+            }
+        });
+        long outNanos = System.nanoTime() - t0;
+        System.out.printf("  swap out %d%% of the pages: %,d were still resident and left in %s%s%n", plan.outPercent(),
+                swapped[0], Units.nanos(outNanos), swapped[0] > 0 ? ", " + Units.rate(swapped[0] * PAGE, outNanos) : "");
+        VSwapStats s = vswap.stats();
+        System.out.printf("  resident: %s; pool holds %s for %,d pages (%s compressed, ratio %.2f:1); %,d zero pages stored as nothing%n",
+                Units.bytes(region.residentBytes()), Units.bytes(s.poolTotalBytes()), s.poolStoredPages(),
+                Units.bytes(s.poolCompressedBytes()), s.compressionRatio(), s.swpoutZero());
+
+        AtomicLong bad = new AtomicLong();
+        t0 = System.nanoTime();
+        parallel("verify ", pages, (p) -> {
+            if (!StoreData.check(seg, p)) {
+                bad.incrementAndGet();
+            }
+        });
+        long verifyNanos = System.nanoTime() - t0;
+        report("read back and verified", pages * PAGE, verifyNanos);
+        s = vswap.stats();
+        System.out.printf("  swap-ins: %,d pages (zswap %,d, zero %,d, cache %,d); %,d extents came back as one 2 MiB huge page, %,d pages read ahead%n",
+                s.pswpin(), s.zswpin(), s.swpinZero(), s.cacheHits(), s.thpSwpin(), s.readaheadPages());
+        for (FaultKind k : List.of(FaultKind.THP_SWAPIN, FaultKind.THP_FIRST_TOUCH, FaultKind.ZSWAP, FaultKind.ZERO, FaultKind.CACHE)) {
+            LatencyPercentiles l = s.faultLatency().get(k);
+            if (l.count() > 0) {
+                System.out.printf("  %-15s fault service time: p50 %s, p90 %s, p99 %s (%,d faults)%n",
+                        k, Units.nanos(l.p50Nanos()), Units.nanos(l.p90Nanos()), Units.nanos(l.p99Nanos()), l.count());
+            }
+        }
+        System.out.printf("  group: found over its max %,d times; its faults took %.2f s per second of the run"
+                + " (threads waiting at once add up); fault-server errors: %d%n",
+                group.events().max(), group.faultPressure(), s.faultErrors());
+        peak.sample();
+        summary(region.size(), s, peak.groupPeak(), fillNanos, verifyNanos, bad.get());
+        if (bad.get() != 0) {
+            System.out.printf("FAILED: %,d pages came back wrong%n", bad.get());
+            return false;
+        }
+        System.out.printf("OK: every one of %,d pages came back byte for byte%n", pages);
+        return true;
+    }
+
+    /** The table at the end: the data next to every memory figure it ran in. */
+    private void summary(long data, VSwapStats s, long groupPeak, long fillNanos, long verifyNanos, long bad) {
+        long rss = MemoryLimit.peakRssBytes();
+        long cgroupPeak = MemoryLimit.cgroupPeakBytes();
+        long budget = plan.limit().bytes();
+        System.out.println();
+        System.out.println("  summary");
+        row("data", Units.bytes(data), data >= budget
+                ? String.format(Locale.ROOT, "%.1fx the memory this process may use", data / (double) budget)
+                : String.format(Locale.ROOT, "%.0f%% of the memory this process may use", 100.0 * data / budget));
+        boolean cgroup = plan.limit().cgroup().isPresent();
+        row(cgroup ? "memory cgroup limit" : "RAM (no cgroup limit)", Units.bytes(budget),
+                cgroup && cgroupPeak > 0 ? "peak use of the cgroup " + Units.bytes(cgroupPeak) : "");
+        row("memory group max", Units.bytes(plan.groupMaxBytes()), "peak resident in the group " + Units.bytes(groupPeak)
+                + " (sampled every 50 ms)");
+        row("process peak RSS", rss > 0 ? Units.bytes(rss) : "?", "JVM, compressed pool and the group's pages together");
+        row("compressed pool", Units.bytes(s.poolTotalBytes()), String.format(Locale.ROOT, "ratio %.2f:1", s.compressionRatio()));
+        row("fill", Units.nanos(fillNanos), Units.rate(data, fillNanos));
+        row("read back, verify", Units.nanos(verifyNanos), Units.rate(data, verifyNanos));
+        row("pages wrong", String.format(Locale.ROOT, "%,d", bad), "");
+        if (data > budget && (rss <= 0 || rss < data)) {
+            System.out.printf("  larger than RAM: %s of data went through a process allowed %s%s.%n", Units.bytes(data),
+                    Units.bytes(budget), rss > 0 ? ", whose resident set never passed " + Units.bytes(rss) : "");
+        } else if (data <= budget) {
+            System.out.printf("  the data fits in the %s this process may use; to see it go through less memory than it needs,"
+                    + " run ./uvs demo --cgroup=1g (as root) or in a container with a memory limit.%n", Units.bytes(budget));
+        }
+    }
+
+    private static void row(String what, String value, String note) {
+        System.out.println(String.format(Locale.ROOT, "  %-22s %12s  %s", what, value, note).stripTrailing());
+    }
+
+    /** Samples the group's resident bytes every 50 ms in the background, for the summary's peak. */
+    private static final class PeakSampler implements AutoCloseable {
+        private final MemoryGroup group;
+        private final AtomicLong peak = new AtomicLong();
+        private final Thread thread;
+
+        PeakSampler(MemoryGroup group) {
+            this.group = group;
+            this.thread = Thread.ofPlatform().daemon().name("demo-peak-sampler").start(() -> {
+                try {
+                    while (!Thread.currentThread().isInterrupted()) {
+                        sample();
+                        Thread.sleep(50);
+                    }
+                } catch (InterruptedException | IllegalStateException e) {
+                    // closed
                 }
             });
-            report(String.format("swapped out %,d pages (%d%%)", swapped[0], outPercent), outPages, t0);
-            VSwapStats s = vswap.stats();
-            System.out.printf("  resident: %s; pool holds %s for %,d pages (%s compressed, ratio %.2f:1); %,d zero pages stored as nothing%n",
-                    Units.bytes(region.residentBytes()), Units.bytes(s.poolTotalBytes()), s.poolStoredPages(),
-                    Units.bytes(s.poolCompressedBytes()), s.compressionRatio(), s.swpoutZero());
+        }
 
-            AtomicLong bad = new AtomicLong();
-            t0 = System.nanoTime();
-            parallel("touch  ", pages, (p) -> {
-                if (!StoreData.check(seg, p)) {
-                    bad.incrementAndGet();
-                }
-            });
-            report("touched and verified", pages, t0);
-            s = vswap.stats();
-            System.out.printf("  swap-ins: %,d pages (zswap %,d, zero %,d, cache %,d); %,d extents came back as one 2 MiB huge page, %,d pages read ahead%n",
-                    s.pswpin(), s.zswpin(), s.swpinZero(), s.cacheHits(), s.thpSwpin(), s.readaheadPages());
-            System.out.printf("  first touches: %,d extents as huge pages, %,d single pages; %,d extents went out whole%n",
-                    s.thpFirstTouch(), s.faults(FaultKind.FIRST_TOUCH), s.thpSwpout());
-            for (FaultKind k : List.of(FaultKind.THP_SWAPIN, FaultKind.THP_FIRST_TOUCH, FaultKind.ZSWAP, FaultKind.ZERO, FaultKind.CACHE)) {
-                LatencyPercentiles l = s.faultLatency().get(k);
-                if (l.count() > 0) {
-                    System.out.printf("  %-15s fault service time: p50 %s, p90 %s, p99 %s (%,d faults)%n",
-                            k, Units.nanos(l.p50Nanos()), Units.nanos(l.p90Nanos()), Units.nanos(l.p99Nanos()), l.count());
-                }
-            }
-            System.out.printf("  slots in use: %,d; fault-server errors: %d%n", s.slotsInUse(), s.faultErrors());
-            if (bad.get() != 0) {
-                System.out.printf("FAILED: %,d pages came back wrong%n", bad.get());
-                return false;
-            }
-            System.out.printf("OK: every one of %,d pages came back byte for byte%n", pages);
-            return true;
+        void sample() {
+            peak.accumulateAndGet(group.memoryCurrent(), Math::max);
+        }
+
+        long groupPeak() {
+            return peak.get();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            thread.interrupt();
+            thread.join();
         }
     }
 
@@ -186,9 +321,8 @@ public final class Demo {
         });
     }
 
-    private static void report(String what, long pages, long t0) {
-        long nanos = System.nanoTime() - t0;
-        System.out.printf("  %s: %s in %s, %s%n", what, Units.bytes(pages * PAGE), Units.nanos(nanos), Units.rate(pages * PAGE, nanos));
+    private static void report(String what, long bytes, long nanos) {
+        System.out.printf("  %s: %s in %s, %s%n", what, Units.bytes(bytes), Units.nanos(nanos), Units.rate(bytes, nanos));
     }
 
     /** A one-line progress bar on a terminal; a line every 25% otherwise (CI logs). */

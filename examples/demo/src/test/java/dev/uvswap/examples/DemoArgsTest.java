@@ -19,17 +19,18 @@ class DemoArgsTest {
     }
 
     @Test
-    void defaultsAreFourGibZstdNinetyPercent() {
-        assertEquals(new DemoArgs.Run(4L << 30, Compressor.ZSTD, 90), parse());
+    void defaultsAreChosenFromTheBudgetWithZstdAndNinetyPercent() {
+        assertEquals(new DemoArgs.Run(DemoArgs.AUTO, DemoArgs.AUTO, Compressor.ZSTD, 90, 0), parse());
     }
 
     @Test
     void optionsAreRead() {
-        assertEquals(new DemoArgs.Run(1L << 30, Compressor.LZ4, 75), parse("--size=1g", "--lz4", "--out=75"));
-        assertEquals(new DemoArgs.Run(256L << 20, Compressor.ZSTD, 0), parse("--size=256M", "--out=0"));
-        assertEquals(new DemoArgs.Run(2L << 30, Compressor.ZSTD, 100), parse("--size=2GiB", "--out=100"));
-        assertEquals(new DemoArgs.Run(8192, Compressor.ZSTD, 90), parse("--size=8192"));
-        assertEquals(new DemoArgs.Run(64L << 40, Compressor.ZSTD, 90), parse("--size=64t"));
+        assertEquals(new DemoArgs.Run(1L << 30, 0, Compressor.LZ4, 75, 0), parse("--size=1g", "--lz4", "--out=75"));
+        assertEquals(new DemoArgs.Run(256L << 20, 0, Compressor.ZSTD, 0, 0), parse("--size=256M", "--out=0"));
+        assertEquals(new DemoArgs.Run(2L << 30, 64L << 20, Compressor.ZSTD, 100, 0), parse("--size=2GiB", "--max=64m", "--out=100"));
+        assertEquals(new DemoArgs.Run(8192, 0, Compressor.ZSTD, 90, 0), parse("--size=8192"));
+        assertEquals(new DemoArgs.Run(64L << 40, 0, Compressor.ZSTD, 90, 0), parse("--size=64t"));
+        assertEquals(new DemoArgs.Run(0, 0, Compressor.ZSTD, 90, 1L << 30), parse("--cgroup=1g"));
     }
 
     @Test
@@ -58,6 +59,11 @@ class DemoArgsTest {
         refused("--size=9999999999t", "too large");
         refused("--size=99999999999999999999", "too large");
         refused("--size", "--size");
+        refused("--max=0", "--max=0");
+        refused("--max=-1m", "--max=-1m");
+        refused("--max=lots", "--max=lots");
+        refused("--cgroup=0", "--cgroup=0");
+        refused("--cgroup", "--cgroup");
     }
 
     @Test

@@ -1,0 +1,10 @@
+package dev.uvswap.internal;
+
+/** Run in a child JVM by {@link MemoryBudgetTest}: prints the defaults as this process sees them. */
+public final class MemoryBudgetMain {
+    public static void main(String[] args) {
+        MemoryBudget b = MemoryBudget.ofThisProcess();
+        System.out.println("budget=" + b.bytes() + " pool=" + VSwapConfig.defaultPoolMaxBytes()
+                + " zswap=" + VSwapConfig.defaultZswapMaxBytes() + " source=" + b.source());
+    }
+}
