@@ -8,7 +8,7 @@ import java.util.List;
 
 /** CacheBench's command line. */
 record BenchArgs(StoreKind store, String label, long budgetMib, long dataMib, int valueBytes, int threads,
-                 int seconds, List<Workload> workloads, FaultMode faultMode, Path csv) {
+                 int seconds, List<Workload> workloads, FaultMode faultMode, Path csv, boolean cgroupBudget) {
 
     /** Where the cache lives: a uvswap region with the group limit at the budget, or lifted, or kernel memory. */
     enum StoreKind { UVSWAP, RESIDENT, ANON }
@@ -16,10 +16,12 @@ record BenchArgs(StoreKind store, String label, long budgetMib, long dataMib, in
     static final String USAGE = """
             usage: CacheBench --store uvswap|resident|anon [--label NAME] [--budget-mib 128] [--data-mib 384]
                               [--value-bytes 1024] [--threads 2] [--seconds 30] [--workloads A,B,C]
-                              [--fault-mode servers|in-thread] [--csv FILE]
+                              [--fault-mode servers|in-thread] [--csv FILE] [--cgroup-budget yes]
               uvswap:   the cache in a uvswap region, its group's memoryMax = the budget
               resident: the same with no limit (all resident: the control)
               anon:     the cache on plain mmap'd memory, no uvswap (run it in a memory cgroup with kernel swap)
+              --cgroup-budget yes: (anon) before the cache is made, set the process's own memory cgroup
+                        limit to its charge then (the JVM's footprint) + the budget
               workloads: A = 50% read / 50% update, B = 95/5, C = 100% read; keys scrambled Zipfian 0.99
             """;
 
@@ -34,6 +36,7 @@ record BenchArgs(StoreKind store, String label, long budgetMib, long dataMib, in
         List<Workload> workloads = List.of(Workload.A, Workload.B, Workload.C);
         FaultMode mode = FaultMode.SERVER_THREADS;
         Path csv = null;
+        boolean cgroupBudget = false;
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             if (a.equals("-h") || a.equals("--help")) {
@@ -64,6 +67,7 @@ record BenchArgs(StoreKind store, String label, long budgetMib, long dataMib, in
                     default -> throw new IllegalArgumentException("--fault-mode: servers or in-thread, not " + v);
                 };
                 case "--csv" -> csv = Path.of(v);
+                case "--cgroup-budget" -> cgroupBudget = v.equals("yes");
                 default -> throw new IllegalArgumentException("unknown option " + a + "\n" + USAGE);
             }
         }
@@ -74,7 +78,7 @@ record BenchArgs(StoreKind store, String label, long budgetMib, long dataMib, in
             throw new IllegalArgumentException("--value-bytes must be at least " + Ycsb.HEADER);
         }
         return new BenchArgs(store, label != null ? label : store.name().toLowerCase(), budget, data, value, threads,
-                seconds, workloads, mode, csv);
+                seconds, workloads, mode, csv, cgroupBudget);
     }
 
     private static long positive(String opt, String v) {

@@ -25,7 +25,7 @@ import java.util.function.IntFunction;
 public final class CacheBench {
     static final String CSV_HEADER = "label,store,fault_mode,workload,threads,records,value_bytes,budget_mib,data_mib,"
             + "seconds,ops,ops_per_s,read_p50_us,read_p99_us,update_p50_us,update_p99_us,p50_us,p99_us,p999_us,"
-            + "resident_mib,compressed_mib,rss_mib,cgroup_mib,swapins,errors";
+            + "resident_mib,compressed_mib,rss_mib,cgroup_mib,limit_mib,swapins,errors";
 
     private final BenchArgs args;
     private final long records;
@@ -100,7 +100,7 @@ public final class CacheBench {
                 us(all.reads(), 50), us(all.reads(), 99), us(all.updates(), 50), us(all.updates(), 99),
                 us(all.both(), 50), us(all.both(), 99), us(all.both(), 99.9),
                 mib(m.residentBytes()), mib(m.compressedBytes()), mib(m.rssBytes()), mib(m.cgroupBytes()),
-                str(swapIns), str(all.errors()));
+                mib(store.limitBytes()), str(swapIns), str(all.errors()));
         say("%s %s: %.0f ops/s, p50 %s us, p99 %s us; resident %s MiB, compressed %s MiB, RSS %s MiB, %d swap-ins%s",
                 args.label(), name, all.ops() / seconds, us(all.both(), 50), us(all.both(), 99),
                 mib(m.residentBytes()), mib(m.compressedBytes()), mib(m.rssBytes()), swapIns,

@@ -91,8 +91,8 @@ public final class CacheReport {
     /** Per configuration and workload: throughput, p50/p99 and memory; the load phase is left out. */
     static String markdown(List<Map<String, String>> rows) {
         StringBuilder sb = new StringBuilder("""
-                | config | workload | ops/s | p50 µs | p99 µs | read p99 µs | update p99 µs | cache resident MiB | compressed MiB | process RSS MiB | cgroup MiB | swap-ins | bad reads |
-                | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+                | config | workload | ops/s | p50 µs | p99 µs | read p99 µs | update p99 µs | cache resident MiB | compressed MiB | process RSS MiB | cgroup MiB | limit MiB | swap-ins | bad reads |
+                | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
                 """);
         for (Map<String, String> r : rows) {
             if (r.get("workload").equals("load")) {
@@ -101,7 +101,7 @@ public final class CacheReport {
             sb.append("| ").append(String.join(" | ", r.get("label"), r.get("workload"),
                     String.format(Locale.ROOT, "%,.0f", Double.parseDouble(r.get("ops_per_s"))), dash(r.get("p50_us")), dash(r.get("p99_us")),
                     dash(r.get("read_p99_us")), dash(r.get("update_p99_us")), dash(r.get("resident_mib")),
-                    dash(r.get("compressed_mib")), dash(r.get("rss_mib")), dash(r.get("cgroup_mib")), r.get("swapins"),
+                    dash(r.get("compressed_mib")), dash(r.get("rss_mib")), dash(r.get("cgroup_mib")), dash(r.get("limit_mib")), r.get("swapins"),
                     r.get("errors"))).append(" |\n");
         }
         return sb.toString();

@@ -41,21 +41,39 @@ final class ProcMemory {
      * bytes; -1 in the root cgroup or none.
      */
     static long cgroupCharge() {
+        Path dir = cgroupDir();
+        if (dir == null) {
+            return -1;
+        }
+        long v2 = number(dir.resolve("memory.current"));
+        return v2 >= 0 ? v2 : number(dir.resolve("memory.usage_in_bytes"));
+    }
+
+    /** Sets this process's memory cgroup limit (v2 memory.max, v1 memory.limit_in_bytes). */
+    static void setCgroupLimit(long bytes) throws IOException {
+        Path dir = cgroupDir();
+        if (dir == null) {
+            throw new IOException("not in a memory cgroup of its own");
+        }
+        Path v2 = dir.resolve("memory.max");
+        Files.writeString(Files.exists(v2) ? v2 : dir.resolve("memory.limit_in_bytes"), Long.toString(bytes));
+    }
+
+    /** This process's memory cgroup directory, or null in the root cgroup (whose charge is the whole machine's). */
+    private static Path cgroupDir() {
         for (String line : lines(Path.of("/proc/self/cgroup"))) {
             String[] f = line.split(":", 3);
             if (f.length < 3 || f[2].equals("/")) {
-                continue;   // the root cgroup's charge is the whole machine's, not this process's
+                continue;
             }
-            if (f[0].equals("0") && f[1].isEmpty()) {
-                long v = number(Path.of("/sys/fs/cgroup" + f[2], "memory.current"));
-                if (v >= 0) {
-                    return v;
-                }
-            } else if (List.of(f[1].split(",")).contains("memory")) {
-                return number(Path.of("/sys/fs/cgroup/memory" + f[2], "memory.usage_in_bytes"));
+            if (f[0].equals("0") && f[1].isEmpty() && Files.exists(Path.of("/sys/fs/cgroup" + f[2], "memory.current"))) {
+                return Path.of("/sys/fs/cgroup" + f[2]);
+            }
+            if (List.of(f[1].split(",")).contains("memory")) {
+                return Path.of("/sys/fs/cgroup/memory" + f[2]);
             }
         }
-        return -1;
+        return null;
     }
 
     /** Memory (mm_stat mem_used_total) of the zram devices swapped on, in bytes; -1 if none is. */

@@ -7,6 +7,9 @@ import dev.uvswap.VSwapStats;
 import dev.uvswap.examples.cache.CacheSpec;
 import dev.uvswap.examples.cache.OffHeapCache;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
 /** The cache and the memory under it, for one configuration; says how much memory it uses. */
 sealed interface Store extends AutoCloseable {
 
@@ -25,15 +28,18 @@ sealed interface Store extends AutoCloseable {
      *                        kernel: the mapping's Rss)
      * @param compressedBytes memory the swapped-out pages take (uvswap's pool; the zram device)
      * @param rssBytes        the process's VmRSS
-     * @param cgroupBytes     the memory cgroup's charge (the whole process), -1 if not in one
+     * @param cgroupBytes     the memory cgroup's charge (the whole process), -1 where no cgroup limits it
      */
     record Memory(long residentBytes, long compressedBytes, long rssBytes, long cgroupBytes) {
     }
 
+    /** The memory limit this configuration runs under (bytes), -1 for none. */
+    long limitBytes();
+
     static Store open(BenchArgs args, CacheSpec spec) {
         return switch (args.store()) {
             case UVSWAP, RESIDENT -> Uvswap.open(args, spec);
-            case ANON -> Kernel.open(spec);
+            case ANON -> Kernel.open(args, spec);
         };
     }
 
@@ -50,8 +56,12 @@ sealed interface Store extends AutoCloseable {
         @Override
         public Memory memory() {
             VSwapStats s = vswap.stats();
-            return new Memory(group.memoryCurrent(), s.poolTotalBytes(), ProcMemory.status("VmRSS"),
-                    ProcMemory.cgroupCharge());
+            return new Memory(group.memoryCurrent(), s.poolTotalBytes(), ProcMemory.status("VmRSS"), -1);
+        }
+
+        @Override
+        public long limitBytes() {
+            return group.memoryMax() == MemoryGroup.UNLIMITED ? -1 : group.memoryMax();
         }
 
         @Override
@@ -66,10 +76,31 @@ sealed interface Store extends AutoCloseable {
         }
     }
 
-    record Kernel(AnonymousMemory memory0, OffHeapCache cache) implements Store {
-        static Kernel open(CacheSpec spec) {
+    record Kernel(AnonymousMemory memory0, OffHeapCache cache, long limitBytes) implements Store {
+        /**
+         * With --cgroup-budget, first limits the process's own memory cgroup to what it is charged
+         * now (the JVM, its heap pretouched) plus the budget, so the cache's pages get about the
+         * budget, as the uvswap group gives them.
+         */
+        static Kernel open(BenchArgs args, CacheSpec spec) {
+            long limit = -1;
+            if (args.cgroupBudget()) {
+                System.gc();
+                long jvm = ProcMemory.cgroupCharge();
+                if (jvm < 0) {
+                    throw new IllegalStateException("--cgroup-budget: this process is not in a memory cgroup of its own");
+                }
+                limit = jvm + (args.budgetMib() << 20);
+                try {
+                    ProcMemory.setCgroupLimit(limit);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot set the cgroup limit to " + limit, e);
+                }
+                System.err.printf("cgroup: the JVM is charged %d MiB; limit set to %d MiB (+ the %d MiB budget)%n",
+                        jvm >> 20, limit >> 20, args.budgetMib());
+            }
             AnonymousMemory mem = AnonymousMemory.map(OffHeapCache.requiredBytes(spec));
-            return new Kernel(mem, OffHeapCache.over(mem.segment(), spec));
+            return new Kernel(mem, OffHeapCache.over(mem.segment(), spec), limit);
         }
 
         @Override
