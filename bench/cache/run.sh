@@ -7,7 +7,7 @@
 #   zram             the cache on plain mmap'd memory in a child JVM inside a memory cgroup with a
 #                    zram swap device (lz4); the JVM sets the limit to its own charge + the budget
 #                    just before it maps the cache, so the cache's pages get the budget
-# Writes cache.csv, cache.json, cache.md and cache-throughput.png / cache-p99.png to --out
+# Writes cache.csv, cache.json, cache.md, run.log and cache-throughput.png / cache-p99.png to --out
 # (default bench/results/cache). ~2 minutes per configuration at the defaults.
 #
 #   run.sh [--budget-mib 128] [--data-mib 384] [--threads 2] [--seconds 30] [--value-bytes 1024]
@@ -50,7 +50,8 @@ bench=(dev.uvswap.examples.cache.bench.CacheBench --budget-mib "$budget" --data-
 
 mkdir -p "$out"
 csv=$out/cache.csv
-rm -f "$csv"
+rm -f "$csv" "$out/run.log"
+exec 2> >(tee -a "$out/run.log" >&2)   # the log (with uvswap's fault counters) next to the results
 status=0
 {
 	echo "date: $(date -u +%FT%TZ)"

@@ -3,8 +3,10 @@ package dev.uvswap.examples.cache;
 /**
  * The fixed capacity of an {@link OffHeapCache}, chosen at construction.
  *
- * @param dataBytes      bytes for records (key + value + an 8-byte header each, rounded up to a
- *                       size class); the data area never grows
+ * @param dataBytes      bytes for records (key + value + an 8-byte header each, in chunks of
+ *                       their size class; a chunk of up to 4 KiB never crosses a page, so 1 KiB
+ *                       values take a third of a page each: see {@link #forRecords}); the data
+ *                       area never grows
  * @param maxEntries     keys the index is sized for; a shard refuses new keys once its table is
  *                       7/8 full, which, with the index laid out for {@code maxEntries} at 70%,
  *                       leaves room for an uneven spread of keys over the shards
@@ -28,6 +30,18 @@ public record CacheSpec(long dataBytes, long maxEntries, int maxRecordBytes, int
         if (shards < 1 || shards > 4096 || Integer.bitCount(shards) != 1) {
             throw new IllegalArgumentException("shards must be a power of two in 1..4096: " + shards);
         }
+    }
+
+    /**
+     * Room for {@code records} records of {@code recordBytes} each (8 + key + value bytes), their
+     * size class's packing included, plus a slab per class; records up to {@code recordBytes}, at
+     * least 4 KiB.
+     */
+    public static CacheSpec forRecords(long records, int recordBytes) {
+        int maxRecord = Math.max(4096, recordBytes);
+        CacheLayout probe = CacheLayout.of(new CacheSpec(1, records, maxRecord, DEFAULT_SHARDS));
+        long bytes = probe.classes().bytesFor(records, recordBytes) + (long) probe.classes().count() * probe.slabBytes();
+        return new CacheSpec(bytes, records, maxRecord, DEFAULT_SHARDS);
     }
 
     /** {@code dataBytes} of records, an index for {@code maxEntries} keys, 64 KiB records, 64 shards. */

@@ -7,6 +7,7 @@ import java.util.Arrays;
  * current slab; new slabs come from the {@link SlabSource}. Shared by the shards (with one small
  * lock per class, held for a few heap operations and never over cache memory, so never across a
  * fault) so that each class has at most one partly used slab, whatever the number of shards.
+ * Chunks of up to a page are carved page by page: none crosses a page boundary ({@link SizeClasses}).
  */
 final class ChunkAllocator {
     private final SizeClasses classes;
@@ -51,6 +52,9 @@ final class ChunkAllocator {
         synchronized long allocate(int recordBytes) {
             if (freeCount > 0) {
                 return free[--freeCount];
+            }
+            if (size <= SizeClasses.PAGE && cursor / SizeClasses.PAGE != (cursor + size - 1) / SizeClasses.PAGE) {
+                cursor = (cursor / SizeClasses.PAGE + 1) * SizeClasses.PAGE;   // small chunks stay inside a page
             }
             if (cursor + size > cursorEnd) {
                 long slab = slabs.take();

@@ -51,11 +51,9 @@ public final class CacheBench {
     }
 
     private long run() throws InterruptedException {
-        int keyBytes = Ycsb.key(records - 1).length + 1;
+        int keyBytes = "user".length() + 19;   // the longest key: "user" + a 63-bit hash in decimal
         int record = 8 + keyBytes + args.valueBytes();
-        // Room for every record in its size class (at most ~6% over) plus a partly used slab per class.
-        CacheSpec spec = new CacheSpec(records * record * 107 / 100 + (8L << 20), records,
-                Math.max(4096, record), CacheSpec.DEFAULT_SHARDS);
+        CacheSpec spec = CacheSpec.forRecords(records, record);
         long errors = 0;
         try (Store store = Store.open(args, spec)) {
             say("%s: %d records of %d B (%d MiB of values, %d MiB of cache memory), budget %d MiB, %d threads",
@@ -105,6 +103,10 @@ public final class CacheBench {
                 args.label(), name, all.ops() / seconds, us(all.both(), 50), us(all.both(), 99),
                 mib(m.residentBytes()), mib(m.compressedBytes()), mib(m.rssBytes()), swapIns,
                 all.errors() == 0 ? "" : ", " + all.errors() + " VALUES READ BACK WRONG");
+        String detail = store.swapDetail();
+        if (!detail.isEmpty()) {
+            say("  %s (totals so far)", detail);
+        }
         if (args.csv() != null) {
             appendCsv(row);
         } else {

@@ -9,6 +9,7 @@ import dev.uvswap.examples.cache.OffHeapCache;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Locale;
 
 /** The cache and the memory under it, for one configuration; says how much memory it uses. */
 sealed interface Store extends AutoCloseable {
@@ -35,6 +36,11 @@ sealed interface Store extends AutoCloseable {
 
     /** The memory limit this configuration runs under (bytes), -1 for none. */
     long limitBytes();
+
+    /** Counters that explain the swap-ins (for the log; "" when there are none to give). */
+    default String swapDetail() {
+        return "";
+    }
 
     static Store open(BenchArgs args, CacheSpec spec) {
         return switch (args.store()) {
@@ -67,6 +73,16 @@ sealed interface Store extends AutoCloseable {
         @Override
         public long swapIns() {
             return vswap.stats().pswpin();
+        }
+
+        @Override
+        public String swapDetail() {
+            VSwapStats s = vswap.stats();
+            MemoryGroup.Events e = group.events();
+            return "faults " + s.faults() + ", readahead pages " + s.readaheadPages() + ", cache hits " + s.cacheHits()
+                    + "; group: refaults " + e.refaults() + " (working set " + e.workingsetRefaults() + "), reclaimed "
+                    + (e.reclaimedBytes() >> 20) + " MiB, max events " + e.max() + ", fault pressure "
+                    + String.format(Locale.ROOT, "%.2f", group.faultPressure());
         }
 
         @Override
