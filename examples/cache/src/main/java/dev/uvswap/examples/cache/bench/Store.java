@@ -79,7 +79,10 @@ sealed interface Store extends AutoCloseable {
         public String swapDetail() {
             VSwapStats s = vswap.stats();
             MemoryGroup.Events e = group.events();
-            return "faults " + s.faults() + ", readahead pages " + s.readaheadPages() + ", cache hits " + s.cacheHits()
+            return "pool: " + s.poolStoredPages() + " pages in " + (s.poolCompressedBytes() >> 20) + " MiB of objects, "
+                    + (s.poolTotalBytes() >> 20) + " MiB of spans (ratio " + String.format(Locale.ROOT, "%.2f",
+                    s.compressionRatio()) + "), staging " + s.stagingPages() + " pages; "
+                    + "faults " + s.faults() + ", readahead pages " + s.readaheadPages() + ", cache hits " + s.cacheHits()
                     + "; group: refaults " + e.refaults() + " (working set " + e.workingsetRefaults() + "), reclaimed "
                     + (e.reclaimedBytes() >> 20) + " MiB, max events " + e.max() + ", fault pressure "
                     + String.format(Locale.ROOT, "%.2f", group.faultPressure());
