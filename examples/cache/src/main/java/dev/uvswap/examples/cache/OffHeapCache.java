@@ -151,7 +151,10 @@ public final class OffHeapCache implements AutoCloseable {
         return layout.spec();
     }
 
-    /** Closes the region (for a cache made by {@link #allocate}); idempotent. */
+    /**
+     * Closes the region (for a cache made by {@link #allocate}); idempotent. Calls after it throw
+     * IllegalStateException; it must not race calls still running on other threads.
+     */
     @Override
     public void close() {
         if (closed.compareAndSet(false, true) && region != null) {

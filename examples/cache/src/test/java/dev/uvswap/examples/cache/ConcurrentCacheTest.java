@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -81,7 +82,7 @@ class ConcurrentCacheTest {
                     int last = done.get(k);
                     byte[] v = cache.get(TestValues.key(k));
                     if (last < 0 || isDelete(last)) {
-                        assertEquals(null, v, "key " + k + " ended deleted at step " + last);
+                        assertNull(v, "key " + k + " ended deleted at step " + last);
                     } else {
                         TestValues.check(v, k, last, MAX_VALUE);
                         present++;
