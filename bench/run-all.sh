@@ -66,6 +66,14 @@ say "usemem under the kernel with huge pages (zram)"
 bash "$here/kernel/kernel-baseline.sh" --budget-mib "$budget" --usemem "$usemem_bin" --out "$out/usemem.csv" \
   --rounds "$rounds" --swap-dir "$out" --backends zram --huge "${huge_combos[@]}" || status=1
 
+# ---- Optional: the off-heap cache's YCSB-style benchmark (examples/cache; ~10 minutes) ------------
+# Off by default; UVSWAP_BENCH_CACHE=1 runs it. Its results (CSV, JSON, table, PNGs) go to $out/cache.
+if [ "${UVSWAP_BENCH_CACHE:-0}" = 1 ]; then
+  say "off-heap cache, YCSB workloads A/B/C: uvswap vs resident vs zram (bench/cache/run.sh)"
+  bash "$here/cache/run.sh" --budget-mib "$budget" --out "$out/cache" || status=1
+fi
+# ------------------------------------------------------------------------------------------------
+
 say "report and plots"
 "$java" -cp "$jar" dev.uvswap.bench.report.Report --jmh "$out/jmh.json" --usemem "$out/usemem.csv" --out "$out"
 exit $status
