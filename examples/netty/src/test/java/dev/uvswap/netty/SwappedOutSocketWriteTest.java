@@ -26,6 +26,8 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.channels.ServerSocketChannel;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -89,6 +91,64 @@ class SwappedOutSocketWriteTest {
                 group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
             }
             assertEquals(0, alloc.metric().usedDirectMemory(), "every buffer was released");
+        }
+    }
+
+    /**
+     * No pageOut by the test: the allocator's regions are in a memory group whose max is a
+     * quarter of the buffers, so its reclaimer swaps most of them out while they are written;
+     * then Netty writes them all (SERVER_THREADS) and the receiver checks every byte.
+     */
+    @Test
+    @Timeout(120)
+    void groupReclaimerSwapsBuffersOutAndNettyWritesThem() throws Exception {
+        try (VSwap vswap = VSwap.builder().faultThreads(2).build()) {
+            assumeTrue(vswap.kernelFaultsHandled(), "this userfaultfd cannot serve faults inside system calls");
+            var group = vswap.createGroup("netty");
+            group.setMemoryMax(SIZE / 4);
+            try (UvswapByteBufAllocator alloc = UvswapByteBufAllocator.builder(vswap).group(group).build()) {
+                EventLoopGroup loops = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+                try {
+                    Checker checker = new Checker();
+                    Channel server = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+                            .childHandler(new ChannelInitializer<SocketChannel>() {
+                                @Override
+                                protected void initChannel(SocketChannel ch) {
+                                    ch.pipeline().addLast(checker);
+                                }
+                            })
+                            .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                    Channel client = new Bootstrap().group(loops).channel(NioSocketChannel.class)
+                            .option(ChannelOption.ALLOCATOR, alloc)
+                            .handler(new ChannelInboundHandlerAdapter())
+                            .connect(server.localAddress()).sync().channel();
+                    int part = 4 << 20;
+                    List<ByteBuf> parts = new ArrayList<>();
+                    for (int at = 0; at < SIZE; at += part) {
+                        ByteBuf b = alloc.directBuffer(part, part);
+                        for (int i = 0; i < part; i++) {
+                            b.writeByte(Pattern.at(at + i));
+                        }
+                        parts.add(b);
+                    }
+                    long swappedOut = vswap.stats().pswpout();
+                    assertTrue(swappedOut > 0, "the group's reclaimer swapped nothing out: " + vswap.stats());
+                    assertTrue(group.memoryCurrent() < SIZE, "resident " + group.memoryCurrent() + " of " + SIZE);
+                    for (ByteBuf b : parts) {
+                        client.write(b);
+                    }
+                    client.flush();
+                    assertEquals(-1L, checker.done.get(60, TimeUnit.SECONDS), "first wrong byte (-1: none)");
+                    assertEquals(SIZE, checker.received.get());
+                    System.out.printf("[netty group] %d MiB written under memoryMax %d MiB: %d pages swapped out, %d in, max events %s%n",
+                            SIZE >> 20, (SIZE / 4) >> 20, swappedOut, vswap.stats().pswpin(), group.events());
+                    client.close().sync();
+                    server.close().sync();
+                } finally {
+                    loops.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
+                }
+                assertEquals(0, alloc.metric().usedDirectMemory(), "every buffer was released");
+            }
         }
     }
 
