@@ -3,6 +3,7 @@ package dev.uvswap.netty;
 import dev.uvswap.FaultMode;
 import dev.uvswap.Region;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.UnpooledDirectByteBuf;
 import io.netty.util.internal.CleanableDirectBuffer;
 
@@ -92,6 +93,37 @@ public class UvswapByteBuf extends UnpooledDirectByteBuf {
     protected void deallocate() {
         super.deallocate();   // frees the block through RegionBlock.clean()
         block = null;
+    }
+
+    /**
+     * The uvswap buffer under {@code buf}: itself, or what a leak-detection wrapper, a slice or a
+     * duplicate wraps; null if there is none (a heap buffer, a composite, another allocator's).
+     */
+    public static UvswapByteBuf find(ByteBuf buf) {
+        for (ByteBuf b = buf; b != null; b = b.unwrap()) {
+            if (b instanceof UvswapByteBuf u) {
+                return u;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Makes present, where the kernel needs it ({@link #kernelNeedsPresentPages()}), the memory
+     * of every uvswap buffer under {@code buf} (each component of a composite): what a transport
+     * that hands {@code nioBuffer()}s to write(2) needs in {@link FaultMode#IN_THREAD}. Returns
+     * how many pages were swapped back in.
+     */
+    public static long prefaultForKernel(ByteBuf buf) {
+        if (buf instanceof CompositeByteBuf c) {
+            long n = 0;
+            for (ByteBuf component : c) {
+                n += prefaultForKernel(component);
+            }
+            return n;
+        }
+        UvswapByteBuf u = find(buf);
+        return u != null && u.refCnt() > 0 && u.kernelNeedsPresentPages() ? u.prefault() : 0;
     }
 
     /** The region the buffer's memory is in now (it changes when the buffer grows); null at capacity 0. */

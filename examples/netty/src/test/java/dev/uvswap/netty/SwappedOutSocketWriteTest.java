@@ -67,9 +67,10 @@ class SwappedOutSocketWriteTest {
                             }
                         })
                         .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                // IN_THREAD: the documented prefault before kernel I/O, done by the handler as each buffer is written.
                 Channel client = new Bootstrap().group(group).channel(NioSocketChannel.class)
                         .option(ChannelOption.ALLOCATOR, alloc)
-                        .handler(new ChannelInboundHandlerAdapter())
+                        .handler(mode == FaultMode.IN_THREAD ? new PrefaultOnWriteHandler() : new ChannelInboundHandlerAdapter())
                         .connect(server.localAddress()).sync().channel();
 
                 UvswapByteBuf buf = UvswapByteBufTest.unwrap(alloc.directBuffer(SIZE, SIZE));
@@ -77,11 +78,10 @@ class SwappedOutSocketWriteTest {
                 buf.writerIndex(SIZE);
                 long out = buf.pageOut();
                 assertEquals(SIZE / 4096, out, "the whole buffer left memory before the write");
+                assertEquals(mode == FaultMode.IN_THREAD, buf.kernelNeedsPresentPages());
                 long pswpin0 = vswap.stats().pswpin();
-                if (buf.kernelNeedsPresentPages()) {
-                    assertEquals(SIZE / 4096, buf.prefault(), "IN_THREAD: the documented prefault before kernel I/O");
-                }
-                client.writeAndFlush(buf).sync();
+                // A slice of a duplicate: the handler finds the uvswap buffer under any derived one.
+                client.writeAndFlush(buf.duplicate().slice(0, SIZE)).sync();
                 assertEquals(-1L, checker.done.get(60, TimeUnit.SECONDS), "first wrong byte (-1: none)");
                 assertEquals(SIZE, checker.received.get());
                 assertTrue(vswap.stats().pswpin() - pswpin0 >= SIZE / 4096, "the pages came back from swap for the write");

@@ -153,6 +153,33 @@ class UvswapByteBufTest {
     }
 
     @Test
+    void prefaultForKernelFindsUvswapBuffersUnderWrappersAndComposites() {
+        try (UvswapByteBufAllocator inThread = allocator(FaultMode.IN_THREAD);
+             UvswapByteBufAllocator servers = allocator(FaultMode.SERVER_THREADS)) {
+            ByteBuf a = inThread.directBuffer(64 << 10);
+            ByteBuf b = inThread.directBuffer(3 << 20);
+            ByteBuf c = servers.directBuffer(64 << 10);
+            for (ByteBuf x : List.of(a, b, c)) {
+                Pattern.fill(x, 0, x.capacity());
+                x.writerIndex(x.capacity());
+                assertTrue(unwrap(x).pageOut() > 0);
+            }
+            ByteBuf slice = b.retainedSlice(100, 200);
+            assertSame(unwrap(b), UvswapByteBuf.find(slice));
+            slice.release();
+            var composite = inThread.compositeDirectBuffer().addComponents(true, a, b.duplicate(), c, inThread.heapBuffer(10).writeZero(10));
+            long pages = UvswapByteBuf.prefaultForKernel(composite);
+            assertEquals((64 << 10) / 4096 + (3 << 20) / 4096, pages, "the IN_THREAD buffers' pages; not the server-mode one's");
+            assertEquals(0, UvswapByteBuf.prefaultForKernel(composite), "present now");
+            assertEquals(-1, Pattern.firstMismatch(composite, 0, 0, 64 << 10));
+            assertEquals(-1, Pattern.firstMismatch(composite, 64 << 10, 0, 3 << 20));
+            assertEquals(-1, Pattern.firstMismatch(composite, (64 << 10) + (3 << 20), 0, 64 << 10));
+            composite.release();
+            assertEquals(0, inThread.metric().usedDirectMemory() + servers.metric().usedDirectMemory());
+        }
+    }
+
+    @Test
     void zeroCapacityBufferGrows() {
         try (UvswapByteBufAllocator alloc = allocator(FaultMode.SERVER_THREADS)) {
             UvswapByteBuf buf = unwrap(alloc.directBuffer(0));
