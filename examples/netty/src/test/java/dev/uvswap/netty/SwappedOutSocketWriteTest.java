@@ -125,11 +125,11 @@ class SwappedOutSocketWriteTest {
                     int part = 4 << 20;
                     List<ByteBuf> parts = new ArrayList<>();
                     for (int at = 0; at < SIZE; at += part) {
-                        ByteBuf b = alloc.directBuffer(part, part);
+                        byte[] bytes = new byte[part];
                         for (int i = 0; i < part; i++) {
-                            b.writeByte(Pattern.at(at + i));
+                            bytes[i] = Pattern.at(at + i);
                         }
-                        parts.add(b);
+                        parts.add(alloc.directBuffer(part, part).writeBytes(bytes));
                     }
                     long swappedOut = vswap.stats().pswpout();
                     assertTrue(swappedOut > 0, "the group's reclaimer swapped nothing out: " + vswap.stats());
