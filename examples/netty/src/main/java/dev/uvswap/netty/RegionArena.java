@@ -55,7 +55,7 @@ final class RegionArena implements AutoCloseable {
     RegionBlock allocate(int capacity) {
         int cls = sizeClass(capacity);
         if (cls < 0) {
-            Region r = allocate(capacity, ownOptions);
+            Region r = allocate(Math.max(1, capacity), ownOptions);   // a region is never empty
             own.add(r);
             heldBytes.add(r.size());
             return new RegionBlock(this, r, null, 0, 0, capacity);
