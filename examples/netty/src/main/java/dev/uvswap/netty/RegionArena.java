@@ -31,6 +31,7 @@ final class RegionArena implements AutoCloseable {
     private final SizeClass[] classes;
     private final Set<Region> own = ConcurrentHashMap.newKeySet();
     private final LongAdder heldBytes = new LongAdder();
+    private final LongAdder efaultRetries = new LongAdder();
     private final boolean kernelFaultsHandled;
 
     RegionArena(VSwap vswap, MemoryGroup group, RegionOption[] options, int maxSlot) {
@@ -81,6 +82,14 @@ final class RegionArena implements AutoCloseable {
     /** Bytes of region memory held by live buffers: their slots, or their own regions. */
     long heldBytes() {
         return heldBytes.sum();
+    }
+
+    void countEfaultRetry() {
+        efaultRetries.increment();
+    }
+
+    long efaultRetries() {
+        return efaultRetries.sum();
     }
 
     /** Regions open now: slabs (live or the one kept empty per size) and buffers' own regions. */

@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.ScatteringByteChannel;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A direct {@link ByteBuf} whose memory is in a uvswap region: Netty's own unpooled direct buffer
@@ -32,7 +31,6 @@ import java.util.concurrent.atomic.LongAdder;
 public class UvswapByteBuf extends UnpooledDirectByteBuf {
     private static final ByteBuffer NO_MEMORY = ByteBuffer.allocateDirect(0);
     private static final int KERNEL_IO_ATTEMPTS = 8;
-    private static final LongAdder EFAULT_RETRIES = new LongAdder();
 
     private final RegionArena arena;
     private RegionBlock block;    // the memory now; null while the capacity is 0 from the start
@@ -191,18 +189,13 @@ public class UvswapByteBuf extends UnpooledDirectByteBuf {
                 if (attempt == KERNEL_IO_ATTEMPTS || !isBadAddress(e)) {
                     throw e;
                 }
-                EFAULT_RETRIES.increment();
+                arena.countEfaultRetry();
             }
         }
     }
 
     static boolean isBadAddress(IOException e) {
         return "Bad address".equals(e.getMessage());   // strerror(EFAULT), as the JDK reports it
-    }
-
-    /** System calls retried after EFAULT (see {@link #kernelIo}), in this JVM. */
-    public static long efaultRetries() {
-        return EFAULT_RETRIES.sum();
     }
 
     @FunctionalInterface

@@ -107,6 +107,14 @@ public class UvswapByteBufAllocator extends AbstractByteBufAllocator
     }
 
     /**
+     * System calls on this allocator's buffers (their channel methods) that failed with EFAULT
+     * after a prefault, because a page left again before the call, and were made again.
+     */
+    public long efaultRetries() {
+        return arena.efaultRetries();
+    }
+
+    /**
      * Closes every region this allocator made. Release the buffers first: one still live fails
      * on its next access with an IllegalStateException (its region is closed).
      */

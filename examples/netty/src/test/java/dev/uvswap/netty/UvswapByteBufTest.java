@@ -179,6 +179,77 @@ class UvswapByteBufTest {
         }
     }
 
+    /**
+     * IN_THREAD: a page that leaves between the channel method's prefault and its system call (as
+     * a reclaimer or a slab neighbour could make it) gives EFAULT with no byte moved; the call is
+     * prefaulted and made again. A channel that pages out before every call exhausts the retries
+     * and the EFAULT reaches the caller.
+     */
+    @Test
+    void channelReadRetriedAfterAPageLeftBetweenPrefaultAndSystemCall() throws IOException {
+        Path file = Files.createTempFile("uvswap-netty", ".bin");
+        try (UvswapByteBufAllocator alloc = allocator(FaultMode.IN_THREAD);
+             FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            int size = 64 << 10;
+            ByteBuf src = alloc.heapBuffer(size);
+            Pattern.fill(src, 0, size);
+            assertEquals(size, ch.write(src.nioBuffer(0, size), 0));
+            src.release();
+            UvswapByteBuf dst = unwrap(alloc.directBuffer(size));
+            dst.setZero(0, size);                      // resident, so that pageOut has something to take
+
+            long before = alloc.efaultRetries();
+            int[] pageOutsLeft = {1};
+            int read = dst.setBytes(0, reclaimingBeforeRead(ch, dst, pageOutsLeft), size);
+            assertEquals(size, read);
+            assertEquals(0, pageOutsLeft[0], "the channel paged the buffer out after the prefault");
+            assertEquals(1, alloc.efaultRetries() - before, "one EFAULT, one retry");
+            assertEquals(-1, Pattern.firstMismatch(dst, 0, 0, size));
+
+            pageOutsLeft[0] = Integer.MAX_VALUE;
+            IOException e = org.junit.jupiter.api.Assertions.assertThrows(IOException.class,
+                    () -> dst.setBytes(0, reclaimingBeforeRead(ch, dst, pageOutsLeft), size));
+            assertEquals("Bad address", e.getMessage());
+            assertEquals(Integer.MAX_VALUE - 8, pageOutsLeft[0], "8 attempts, then the error");
+            dst.release();
+        } finally {
+            Files.delete(file);
+        }
+    }
+
+    /** A channel over {@code ch} from position 0 that pages {@code buf} out before each read while {@code left[0] > 0}. */
+    private static java.nio.channels.ScatteringByteChannel reclaimingBeforeRead(FileChannel ch, UvswapByteBuf buf, int[] left) {
+        return new java.nio.channels.ScatteringByteChannel() {
+            @Override
+            public int read(java.nio.ByteBuffer dst) throws IOException {
+                if (left[0] > 0) {
+                    left[0]--;
+                    assertTrue(buf.pageOut() > 0);
+                }
+                return ch.read(dst, 0);
+            }
+
+            @Override
+            public long read(java.nio.ByteBuffer[] dsts, int offset, int length) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public long read(java.nio.ByteBuffer[] dsts) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public boolean isOpen() {
+                return ch.isOpen();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
     @Test
     void zeroCapacityBufferGrows() {
         try (UvswapByteBufAllocator alloc = allocator(FaultMode.SERVER_THREADS)) {

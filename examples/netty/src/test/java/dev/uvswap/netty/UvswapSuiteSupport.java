@@ -31,9 +31,9 @@ final class UvswapSuiteSupport {
             return null;
         }
         VSwapStats s = vswap.stats();
-        System.out.printf("[netty suite %s] pageOut calls %d, pages out %d, pswpin %d, pswpout %d, EFAULT retries %d (JVM total), faults %s%n",
+        System.out.printf("[netty suite %s] pageOut calls %d, pages out %d, pswpin %d, pswpout %d, EFAULT retries %d, faults %s%n",
                 variant, SwappingByteBuf.PAGE_OUTS.sum(), SwappingByteBuf.PAGES_OUT.sum(), s.pswpin(), s.pswpout(),
-                UvswapByteBuf.efaultRetries(), s.faults());
+                alloc.efaultRetries(), s.faults());
         alloc.close();
         vswap.close();
         alloc = null;
