@@ -10,6 +10,8 @@ import javax.management.remote.JMXConnectorFactory;
 import javax.management.remote.JMXServiceURL;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 
@@ -17,7 +19,9 @@ import java.util.Locale;
  * {@code ./uvs stat PID [SECONDS]}: a running JVM's uvswap counters, read from its MBeans. It
  * attaches (the Attach API, as jcmd does: same user, or root), starts the JVM's local JMX agent
  * (jcmd's ManagementAgent.start_local; nothing listens on a port) and prints each VSwap's
- * {@code Summary} and a line per memory group; with SECONDS, again every SECONDS until killed.
+ * {@code Summary} and a line per memory group; with SECONDS, then a vmstat-style line per VSwap
+ * every SECONDS until it closes or the command is killed: pool size and ratio, swap-in/out and
+ * faults per interval by backend, the zswap fault p50/p99 since start, each group's current/max.
  * Uses only the JDK, so the launcher runs it from source with no build.
  */
 public final class UvsStat {
@@ -51,17 +55,86 @@ public final class UvsStat {
         }
         try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
             MBeanServerConnection server = c.getMBeanServerConnection();
-            for (;;) {
-                if (!print(server, pid, out)) {
-                    return 1;
-                }
-                if (seconds == 0) {
-                    return 0;
-                }
+            if (!print(server, pid, out)) {
+                return 1;
+            }
+            if (seconds == 0) {
+                return 0;
+            }
+            // Then vmstat's way: a line per interval, rates over the interval, a header every 20 lines.
+            Map<ObjectName, long[]> last = new HashMap<>();
+            sample(server, last, null);   // the baseline of the first interval
+            for (int line = 0; ; line++) {
                 Thread.sleep(seconds * 1000L);
-                out.println();
+                if (line % 20 == 0) {
+                    out.printf(Locale.ROOT, "%-8s %-12s %9s %6s %9s %9s %8s %8s %8s %8s %9s %9s  %s%n", "time", "vswap", "pool",
+                            "ratio", "si", "so", "zswap", "cache", "file", "first", "zswap-p50", "zswap-p99",
+                            "groups (current/max)   [si, so, faults: per interval]");
+                }
+                if (!sample(server, last, out)) {
+                    return 0;   // every VSwap closed
+                }
             }
         }
+    }
+
+    /** The counters an interval line is made of, in this order. */
+    private static final String[] RATES = {"Pswpin", "Pswpout", "FaultsZswap", "FaultsCache", "FaultsFile", "FaultsFirstTouch"};
+
+    /**
+     * Reads each VSwap's counters into {@code last} and, unless {@code out} is null, prints a line
+     * for each that had a reading before: the counters' change since then. False when none is open.
+     */
+    private static boolean sample(MBeanServerConnection server, Map<ObjectName, long[]> last, PrintStream out)
+            throws Exception {
+        List<ObjectName> vswaps = new ArrayList<>(server.queryNames(new ObjectName("dev.uvswap:type=VSwap,*"), null));
+        vswaps.sort(null);
+        for (ObjectName v : vswaps) {
+            long[] now = new long[RATES.length];
+            try {
+                javax.management.AttributeList got = server.getAttributes(v, RATES);
+                for (int i = 0; i < RATES.length; i++) {
+                    now[i] = (long) ((javax.management.Attribute) got.get(i)).getValue();
+                }
+                long[] before = last.put(v, now);
+                if (out == null || before == null) {
+                    continue;
+                }
+                long pool = (long) server.getAttribute(v, "PoolTotalBytes");
+                double ratio = (double) server.getAttribute(v, "CompressionRatio");
+                long p50 = (long) server.getAttribute(v, "FaultLatencyZswapP50Nanos");
+                long p99 = (long) server.getAttribute(v, "FaultLatencyZswapP99Nanos");
+                StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-8s %-12s %9s %6.2f",
+                        java.time.LocalTime.now().withNano(0), v.getKeyProperty("name"), bytes(pool), ratio));
+                for (int i = 0; i < RATES.length; i++) {
+                    line.append(String.format(Locale.ROOT, i < 2 ? " %9d" : " %8d", now[i] - before[i]));
+                }
+                line.append(String.format(Locale.ROOT, " %9s %9s  %s", micros(p50), micros(p99), groups(server, v)));
+                out.println(line);
+            } catch (javax.management.JMException closed) {
+                last.remove(v);   // closed meanwhile
+            }
+        }
+        return !vswaps.isEmpty();
+    }
+
+    private static String groups(MBeanServerConnection server, ObjectName vswap) throws Exception {
+        List<ObjectName> groups = new ArrayList<>(server.queryNames(
+                new ObjectName("dev.uvswap:type=MemoryGroup,vswap=" + vswap.getKeyProperty("name") + ",*"), null));
+        groups.sort((a, b) -> a.getKeyProperty("name").compareTo(b.getKeyProperty("name")));
+        StringBuilder b = new StringBuilder();
+        for (ObjectName g : groups) {
+            b.append(b.isEmpty() ? "" : ", ").append(server.getAttribute(g, "Path")).append(' ')
+                    .append(bytes((long) server.getAttribute(g, "MemoryCurrent"))).append('/')
+                    .append(bytes((long) server.getAttribute(g, "MemoryMax")));
+        }
+        return b.toString();
+    }
+
+    /** Since start, cumulative: "7.4us". */
+    private static String micros(long nanos) {
+        return nanos >= 10_000_000 ? String.format(Locale.ROOT, "%.0fms", nanos / 1e6)
+                : String.format(Locale.ROOT, "%.1fus", nanos / 1e3);
     }
 
     private static boolean print(MBeanServerConnection server, String pid, PrintStream out) throws Exception {
