@@ -93,7 +93,13 @@ final class JmhResults {
             return Optional.empty();
         }
         NavigableMap<Double, Double> percentiles = new TreeMap<>();
-        metric.scorePercentiles().forEach((k, v) -> percentiles.put(Double.parseDouble(k), v * toMicros));
+        metric.scorePercentiles().forEach((k, v) -> {
+            try {
+                percentiles.put(Double.parseDouble(k), v * toMicros);
+            } catch (NumberFormatException ignored) {
+                // Not a percentile key; JMH writes none, so nothing to keep.
+            }
+        });
         return Optional.of(new JmhResult(name, entry.mode(), Collections.unmodifiableMap(new LinkedHashMap<>(entry.params())),
                 metric.score() * toMicros, metric.scoreError() * toMicros,
                 Collections.unmodifiableNavigableMap(percentiles), metric.samples(), source));

@@ -2,14 +2,11 @@ package dev.uvswap.bench.report;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /** The report's sections of measured JMH results, each against its floor: faults, extents, page-out, free. */
 final class JmhSections {
