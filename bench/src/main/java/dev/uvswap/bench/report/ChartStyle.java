@@ -55,6 +55,7 @@ final class ChartStyle {
         JFreeChart chart = new JFreeChart(title, TITLE, plot, true);
         chart.setBackgroundPaint(Color.WHITE);
         chart.getLegend().setPosition(RectangleEdge.RIGHT);
+        chart.getLegend().setMargin(4, 4, 4, 12);   // the longest label must not touch the image's edge
         plot.setBackgroundPaint(Color.WHITE);
         switch (plot) {
             case CategoryPlot p -> p.setRangeGridlinePaint(GRID);
