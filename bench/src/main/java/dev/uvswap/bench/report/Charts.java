@@ -1,7 +1,6 @@
 package dev.uvswap.bench.report;
 
-import dev.uvswap.bench.report.Plot.LegendEntry;
-import dev.uvswap.bench.report.Plot.Mark;
+import dev.uvswap.bench.report.BarCharts.Bar;
 import dev.uvswap.bench.report.UsememResults.Cell;
 import dev.uvswap.bench.report.UsememResults.Config;
 import dev.uvswap.bench.report.UsememResults.Stat;
@@ -15,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
-/** Which plots the results make: file name to chart, leaving out any that would be empty. */
+/** Which plots the results make: file name (the ones RESULTS.md links) to chart, leaving out any that would be empty. */
 final class Charts {
     static final String FAULT = "fault-latency.png";
     static final String THP = "thp-latency.png";
@@ -25,12 +24,13 @@ final class Charts {
     static final String FREE = "free-time.png";
     static final List<String> ALL = List.of(FAULT, THP, PAGE_OUT, USEMEM_WRITE, USEMEM_VERIFY, FREE);
 
-    private static final String LATENCY_AXIS = "latency (µs, log scale)";
+    private static final Color MEASURED = new Color(0x4e79a7);
+    private static final Color FLOOR = new Color(0x555555);
 
     private Charts() {}
 
-    static Map<String, Plot> of(JmhResults jmh, UsememResults usemem) {
-        Map<String, Plot> out = new LinkedHashMap<>();
+    static Map<String, ChartStyle.Png> of(JmhResults jmh, UsememResults usemem) {
+        Map<String, ChartStyle.Png> out = new LinkedHashMap<>();
         latency(jmh, JmhSections.FAULT, Floors.UFFD, "4 KiB fault latency seen by a Java thread (FaultLatencyBench)")
                 .ifPresent(c -> out.put(FAULT, c));
         latency(jmh, JmhSections.THP, Floors.THP_MOVE, "2 MiB extent swap-in latency (ThpSwapInBench)")
@@ -44,8 +44,8 @@ final class Charts {
         return out;
     }
 
-    /** Label of a result in a legend: its kind (or ioctl), plus other parameters when they vary between results. */
-    private static String label(JmhResult r, List<JmhResult> all, String primary) {
+    /** Label of a result: its kind (or ioctl), plus other parameters when they vary between results. */
+    static String label(JmhResult r, List<JmhResult> all, String primary) {
         StringBuilder b = new StringBuilder(r.params().isEmpty() ? r.className() : r.param(primary));
         r.params().forEach((k, v) -> {
             if (!k.equals(primary) && all.stream().map(x -> x.param(k)).distinct().count() > 1) {
@@ -55,109 +55,78 @@ final class Charts {
         return b.toString();
     }
 
-    private static Optional<Plot> latency(JmhResults jmh, String benchmark, String floorBenchmark, String title) {
+    private static Optional<ChartStyle.Png> latency(JmhResults jmh, String benchmark, String floorBenchmark, String title) {
         List<JmhResult> rs = JmhSections.ordered(jmh.of(benchmark));
         if (rs.isEmpty()) {
             return Optional.empty();
         }
-        List<PercentileChart.Series> series = new ArrayList<>();
+        List<LatencyChart.Series> series = new ArrayList<>();
         Map<String, Integer> seen = new HashMap<>();
         for (JmhResult r : rs) {
             int variant = seen.merge(r.param("kind"), 1, Integer::sum) - 1;
             Color c = Palette.variant(Palette.of(r.param("kind")), variant);
-            series.add(PercentileChart.Series.of(label(r, rs, "kind"), c, false, r));
+            series.add(LatencyChart.Series.of(label(r, rs, "kind"), c, false, r));
         }
         List<JmhResult> floors = JmhSections.ordered(jmh.of(floorBenchmark));
         for (JmhResult f : floors) {
             String key = f.params().isEmpty() ? "THP move" : f.param("ioctl");
             String name = f.params().isEmpty() ? "UFFDIO_MOVE of a THP" : "uffd " + label(f, floors, "ioctl");
-            series.add(PercentileChart.Series.of("floor: " + name, Palette.of(key), true, f));
+            series.add(LatencyChart.Series.of("floor: " + name, Palette.of(key), true, f));
         }
-        PercentileChart c = new PercentileChart(title, LATENCY_AXIS, series);
-        return c.isEmpty() ? Optional.empty() : Optional.of(c);
+        return LatencyChart.of(title, series);
     }
 
-    private static Optional<Plot> pageOut(JmhResults jmh) {
+    /** Measured and floor throughput side by side per kind, on a log axis: a bare THP move is 100x any real page-out. */
+    private static Optional<ChartStyle.Png> pageOut(JmhResults jmh) {
         List<JmhResult> rs = JmhSections.ordered(jmh.of(JmhSections.PAGE_OUT));
-        if (rs.isEmpty()) {
-            return Optional.empty();
-        }
-        List<BarChart.Group> groups = new ArrayList<>();
+        BarCharts.Data data = new BarCharts.Data();
         for (JmhResult r : rs) {
-            Color c = Palette.of(r.param("kind"));
+            String kind = label(r, rs, "kind");
             double floor = Floors.known(r, jmh).map(k -> JmhSections.extentMBps(k.p50())).orElse(Double.NaN);
-            groups.add(new BarChart.Group(label(r, rs, "kind"), List.of(
-                    BarChart.Bar.solid(JmhSections.extentMBps(r.p50()), c), BarChart.Bar.floor(floor, c))));
+            data.add(Bar.of("measured (at p50)", kind, JmhSections.extentMBps(r.p50())), MEASURED);
+            data.add(Bar.of("floor (at its p50)", kind, floor), Palette.hatched(FLOOR));
         }
-        Color neutral = new Color(0x666666);
-        List<LegendEntry> legend = List.of(new LegendEntry("measured (at p50)", neutral, Mark.BOX),
-                new LegendEntry("floor (at its p50)", neutral, Mark.HATCHED),
-                new LegendEntry("colour: kind", neutral, Mark.NONE));
-        return Optional.of(new BarChart("Page-out throughput of a 2 MiB extent (PageOutBench)",
-                "MB/s (2 MiB ÷ p50 time)", "kind", groups, legend));
+        return BarCharts.of("Page-out throughput of a 2 MiB extent (PageOutBench)", "kind",
+                ChartStyle.log("MB/s (2 MiB ÷ p50 time, log scale)"), data);
     }
 
-    private static Optional<Plot> usemem(UsememResults usemem, String title, String yTitle, Function<Cell, Stat> metric) {
-        if (usemem.isEmpty()) {
-            return Optional.empty();
-        }
-        List<BarChart.Group> groups = new ArrayList<>();
+    private static Optional<ChartStyle.Png> usemem(UsememResults usemem, String title, String yTitle,
+                                                   Function<Cell, Stat> metric) {
+        BarCharts.Data data = new BarCharts.Data();
         for (Config c : usemem.configs()) {
-            List<BarChart.Bar> bars = new ArrayList<>();
             for (Cell x : usemem.cells(c)) {
-                Stat s = metric.apply(x);
-                bars.add(new BarChart.Bar(s.mean(), s.n() > 1 ? s.sd() : Double.NaN,
-                        Palette.of(x.system().label()), false, x.errors() > 0 ? "ERR" : ""));
+                data.add(bar(x, c.label(), metric.apply(x)), Palette.of(x.system().label()));
             }
-            groups.add(new BarChart.Group(c.label(), bars));
         }
-        List<LegendEntry> legend = new ArrayList<>(usemem.systems().stream()
-                .map(s -> new LegendEntry(s.label(), Palette.of(s.label()), Mark.BOX)).toList());
-        if (usemem.all().stream().anyMatch(x -> x.rounds() > 1)) {
-            legend.add(new LegendEntry("whiskers: ± 1 sd", Plot.INK, Mark.NONE));
-        }
-        if (usemem.all().stream().anyMatch(x -> x.errors() > 0)) {
-            legend.add(new LegendEntry("ERR: verify errors!", new Color(0xc00000), Mark.NONE));
-        }
-        BarChart chart = new BarChart(title, yTitle, "configuration (pattern, order, threads, size ÷ budget)",
-                groups, legend);
-        return chart.isEmpty() ? Optional.empty() : Optional.of(chart);
+        return BarCharts.of(title, "configuration (pattern, order, threads, size ÷ budget)", ChartStyle.linear(yTitle), data);
+    }
+
+    private static Bar bar(Cell x, String category, Stat s) {
+        return new Bar(x.system().label(), category, s.mean(), s.n() > 1 ? s.sd() : Double.NaN, x.errors() > 0 ? "ERR" : "");
     }
 
     /** FreeBench's kinds and, beside them, what usemem's largest configuration took to free per system. */
-    private static Optional<Plot> free(JmhResults jmh, UsememResults usemem) {
-        List<BarChart.Group> groups = new ArrayList<>();
-        List<LegendEntry> legend = new ArrayList<>();
+    private static Optional<ChartStyle.Png> free(JmhResults jmh, UsememResults usemem) {
+        Map<String, BarCharts.Data> parts = new LinkedHashMap<>();
         List<JmhResult> rs = JmhSections.ordered(jmh.of(JmhSections.FREE));
         if (!rs.isEmpty()) {
-            List<BarChart.Bar> bars = new ArrayList<>();
+            BarCharts.Data bench = new BarCharts.Data();
             for (JmhResult r : rs) {
                 String kind = r.param("kind");
                 boolean floor = kind.equals(Floors.RAW_MUNMAP);
-                bars.add(new BarChart.Bar(r.mean() / 1000, Double.NaN, Palette.of(kind), floor, ""));
-                legend.add(new LegendEntry(label(r, rs, "kind") + (floor ? " (floor)" : ""), Palette.of(kind),
-                        floor ? Mark.HATCHED : Mark.BOX));
+                bench.add(Bar.of(label(r, rs, "kind") + (floor ? " (floor)" : ""), "FreeBench, 1 GiB", r.mean() / 1000),
+                        floor ? Palette.hatched(Palette.of(kind)) : Palette.of(kind));
             }
-            groups.add(new BarChart.Group("FreeBench, 1 GiB", bars));
+            parts.put("FreeBench (JMH, single shot)", bench);
         }
-        Optional<Config> largest = UsememSection.largest(usemem);
-        if (largest.isPresent()) {
-            List<Cell> cells = usemem.cells(largest.get());
-            List<BarChart.Bar> bars = new ArrayList<>();
-            for (Cell x : cells) {
-                Color c = Palette.of(x.system().label());
-                bars.add(new BarChart.Bar(x.free().mean(), x.free().n() > 1 ? x.free().sd() : Double.NaN, c, false,
-                        x.errors() > 0 ? "ERR" : ""));
-                legend.add(new LegendEntry(x.system().label(), c, Mark.BOX));
-            }
+        UsememSection.largest(usemem).ifPresent(largest -> {
+            List<Cell> cells = usemem.cells(largest);
             double size = cells.stream().mapToDouble(Cell::sizeMib).filter(Double::isFinite).max().orElse(Double.NaN);
-            groups.add(new BarChart.Group(largest.get().label()
-                    + (Double.isFinite(size) ? ", " + Fmt.tick(size) + " MiB" : ""), bars));
-        }
-        if (groups.isEmpty()) {
-            return Optional.empty();
-        }
-        BarChart chart = new BarChart("Time to free memory", "ms (mean)", "", groups, legend);
-        return chart.isEmpty() ? Optional.empty() : Optional.of(chart);
+            String group = largest.label() + (Double.isFinite(size) ? ", " + Fmt.tick(size) + " MiB" : "");
+            BarCharts.Data runs = new BarCharts.Data();
+            cells.forEach(x -> runs.add(bar(x, group, x.free()), Palette.of(x.system().label())));
+            parts.put("usemem, its largest configuration", runs);
+        });
+        return BarCharts.sideBySide("Time to free memory", ChartStyle.linear("ms (mean)"), parts);
     }
 }

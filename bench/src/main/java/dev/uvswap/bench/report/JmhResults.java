@@ -1,5 +1,7 @@
 package dev.uvswap.bench.report;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -36,26 +38,29 @@ final class JmhResults {
         Map<String, JmhResult> byId = new LinkedHashMap<>();
         String environment = "";
         for (Path file : files) {
-            Json root;
+            List<JmhJson.Entry> entries;
             try {
                 String text = Files.readString(file);
                 if (text.isBlank()) {
                     notes.add("`" + file + "` is empty (did the JMH run fail?)");
                     continue;
                 }
-                root = Json.parse(text);
+                entries = JmhJson.parse(text);
             } catch (NoSuchFileException e) {
                 notes.add("`" + file + "` does not exist (did the JMH run fail?)");
                 continue;
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (JsonProcessingException e) {
+                notes.add("`" + file + "` could not be read: " + e.getOriginalMessage());
+                continue;
+            } catch (IOException e) {
                 notes.add("`" + file + "` could not be read: " + e.getMessage());
                 continue;
             }
-            if (root.items().isEmpty()) {
+            if (entries.isEmpty()) {
                 notes.add("`" + file + "` holds no JMH results");
             }
-            for (Json entry : root.items()) {
-                Optional<JmhResult> r = parse(entry, file.getFileName().toString(), notes);
+            for (JmhJson.Entry entry : entries) {
+                Optional<JmhResult> r = result(entry, file.getFileName().toString(), notes);
                 if (r.isEmpty()) {
                     continue;
                 }
@@ -66,69 +71,42 @@ final class JmhResults {
                 }
                 byId.put(r.get().id(), r.get());
                 if (environment.isEmpty()) {
-                    environment = "JMH " + entry.get("jmhVersion").asString() + ", JDK "
-                            + entry.get("jdkVersion").asString() + " (" + entry.get("vmName").asString() + " "
-                            + entry.get("vmVersion").asString() + ")";
+                    environment = entry.environment();
                 }
             }
         }
         return new JmhResults(Collections.unmodifiableMap(byId), environment);
     }
 
-    private static Optional<JmhResult> parse(Json entry, String source, List<String> notes) {
-        String fullName = entry.get("benchmark").asString();
-        String[] parts = fullName.split("\\.");
-        if (parts.length < 2) {
-            notes.add("`" + source + "`: an entry without a benchmark name was skipped");
+    /** The entry in microseconds, keyed by its simple name; empty (with a note) if it is not a time per operation. */
+    private static Optional<JmhResult> result(JmhJson.Entry entry, String source, List<String> notes) {
+        String[] parts = entry.benchmark() == null ? new String[0] : entry.benchmark().split("\\.");
+        if (parts.length < 2 || entry.primaryMetric() == null) {
+            notes.add("`" + source + "`: an entry without a benchmark name or score was skipped");
             return Optional.empty();
         }
         String name = parts[parts.length - 2] + "." + parts[parts.length - 1];
-        Json metric = entry.get("primaryMetric");
-        String unit = metric.get("scoreUnit").asString();
-        double toMicros = microsPer(unit);
+        JmhJson.Metric metric = entry.primaryMetric();
+        double toMicros = microsPer(metric.scoreUnit());
         if (Double.isNaN(toMicros)) {
-            notes.add("`" + name + "` in `" + source + "` is in " + unit + ", not a time per operation; skipped");
+            notes.add("`" + name + "` in `" + source + "` is in " + metric.scoreUnit() + ", not a time per operation; skipped");
             return Optional.empty();
         }
-        Map<String, String> params = new LinkedHashMap<>();
-        entry.get("params").members().forEach((k, v) -> params.put(k, v.asString()));
         NavigableMap<Double, Double> percentiles = new TreeMap<>();
-        metric.get("scorePercentiles").members().forEach((k, v) -> {
+        metric.scorePercentiles().forEach((k, v) -> {
             try {
-                percentiles.put(Double.parseDouble(k), v.asDouble() * toMicros);
+                percentiles.put(Double.parseDouble(k), v * toMicros);
             } catch (NumberFormatException ignored) {
                 // Not a percentile key; JMH writes none, so nothing to keep.
             }
         });
-        return Optional.of(new JmhResult(name, entry.get("mode").asString(), Collections.unmodifiableMap(params),
-                metric.get("score").asDouble() * toMicros, metric.get("scoreError").asDouble() * toMicros,
-                Collections.unmodifiableNavigableMap(percentiles), samples(metric), source));
-    }
-
-    /**
-     * JMH reports no sample count in the JSON: SampleTime keeps a histogram per fork and iteration
-     * ([fork][iteration][[value, count]...]), the other modes one raw value per operation.
-     */
-    private static long samples(Json metric) {
-        long n = 0;
-        for (Json fork : metric.get("rawDataHistogram").items()) {
-            for (Json iteration : fork.items()) {
-                for (Json bucket : iteration.items()) {
-                    n += (long) bucket.items().get(1).asDouble();
-                }
-            }
-        }
-        if (n > 0) {
-            return n;
-        }
-        for (Json fork : metric.get("rawData").items()) {
-            n += fork.items().size();
-        }
-        return n;
+        return Optional.of(new JmhResult(name, entry.mode(), Collections.unmodifiableMap(new LinkedHashMap<>(entry.params())),
+                metric.score() * toMicros, metric.scoreError() * toMicros,
+                Collections.unmodifiableNavigableMap(percentiles), metric.samples(), source));
     }
 
     private static double microsPer(String unit) {
-        return switch (unit) {
+        return switch (unit == null ? "" : unit) {
             case "ns/op" -> 1e-3;
             case "us/op" -> 1;
             case "ms/op" -> 1e3;

@@ -2,16 +2,13 @@ package dev.uvswap.bench.report;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
-/** The report's sections built from JMH results: each result against its floor, then the floors themselves. */
+/** The report's sections of measured JMH results, each against its floor: faults, extents, page-out, free. */
 final class JmhSections {
     static final String FAULT = "FaultLatencyBench.touch";
     static final String THP = "ThpSwapInBench.touchExtent";
@@ -21,11 +18,6 @@ final class JmhSections {
     /** A fault served on the faulting thread, against the kernel's first touch + codec. */
     static final double IN_THREAD_FAULT_TARGET = 1.3;
     static final double EXTENT_BYTES = 2 << 20;
-    static final double PAGE_BYTES = 4096;
-
-    /** Benchmarks with a section of their own; anything else in the JSON goes under "Other results". */
-    private static final Set<String> COVERED = Set.of(FAULT, THP, PAGE_OUT, FREE, Floors.UFFD, Floors.DECOMPRESS,
-            Floors.COMPRESS, Floors.THP_MOVE);
 
     /** Row order for the parameters we know, as the benchmarks declare them; others follow in file order. */
     static final Map<String, List<String>> ORDER = Map.of(
@@ -57,7 +49,7 @@ final class JmhSections {
         return results.stream().sorted(c).toList();
     }
 
-    private static String notRun(String what) {
+    static String notRun(String what) {
         return "_Not run: `" + what + "` is not in the JMH results._\n";
     }
 
@@ -66,47 +58,11 @@ final class JmhSections {
     }
 
     /** Parameters other than {@code primary} that vary or exist, shown as extra columns. */
-    private static List<String> extraParams(List<JmhResult> results, String primary) {
+    static List<String> extraParams(List<JmhResult> results, String primary) {
         Set<String> names = new LinkedHashSet<>();
         results.forEach(r -> names.addAll(r.params().keySet()));
         names.remove(primary);
         return List.copyOf(names);
-    }
-
-    /** Collects what floors could not be computed and what they leave out, for the notes under a table. */
-    private static final class FloorNotes {
-        final Set<String> absent = new TreeSet<>();
-        final Map<String, List<String>> caveats = new LinkedHashMap<>();
-
-        Optional<Floors.Known> resolve(JmhResult r, JmhResults jmh) {
-            Optional<Floors.Floor> floor = Floors.of(r);
-            if (floor.isEmpty()) {
-                return Optional.empty();
-            }
-            if (!floor.get().note().isEmpty()) {
-                caveats.computeIfAbsent(floor.get().note(), k -> new ArrayList<>()).add(r.param("kind"));
-            }
-            return switch (Floors.resolve(floor.get(), jmh)) {
-                case Floors.Known k -> Optional.of(k);
-                case Floors.Missing m -> {
-                    m.absent().forEach(t -> absent.add("`" + t.benchmark() + "`" + t.params().entrySet().stream()
-                            .sorted(Map.Entry.comparingByKey()).map(e -> " " + e.getKey() + "=" + e.getValue())
-                            .reduce("", String::concat)));
-                    yield Optional.empty();
-                }
-            };
-        }
-
-        String render() {
-            StringBuilder b = new StringBuilder();
-            caveats.forEach((note, kinds) -> b.append("\n").append(String.join(", ", kinds))
-                    .append(": the floor ").append(note).append('.').append('\n'));
-            if (!absent.isEmpty()) {
-                b.append("\nn/a: the floor needs results that were not run: ").append(String.join(", ", absent))
-                        .append(".\n");
-            }
-            return b.toString();
-        }
     }
 
     private static String floorLabel(JmhResult r) {
@@ -144,7 +100,7 @@ final class JmhSections {
                     Fmt.num(r.mean()), Fmt.count(r.samples()), floorLabel(r)));
             row.addAll(floorCells(r, f, 1));
             double target = "IN_THREAD".equals(r.param("mode")) ? IN_THREAD_FAULT_TARGET : FAULT_TARGET;
-            String verdict = f.map(k -> verdictAtMost(k.ratioP50(r), target)).orElse("n/a");
+            String verdict = f.map(k -> Verdict.atMost(k.ratioP50(r), target)).orElse("n/a");
             if (f.isPresent()) {
                 judged++;
                 met += verdict.equals("met") ? 1 : 0;
@@ -165,16 +121,6 @@ final class JmhSections {
         return f.map(k -> List.of(scaled(k.p50(), unit), scaled(k.mean(), unit), Fmt.ratio(k.ratioP50(r)),
                         Fmt.ratio(k.ratioMean(r))))
                 .orElse(List.of("n/a", "n/a", "n/a", "n/a"));
-    }
-
-    /** "met", or how far above the target the ratio is, e.g. "missed by 35%". */
-    static String verdictAtMost(double ratio, double target) {
-        return ratio <= target ? "met" : String.format(Locale.ROOT, "missed by %.0f%%", (ratio / target - 1) * 100);
-    }
-
-    /** "met", or how far short of the target the ratio is, e.g. "missed by 20%". */
-    static String verdictAtLeast(double ratio, double target) {
-        return ratio >= target ? "met" : String.format(Locale.ROOT, "missed by %.0f%%", (1 - ratio / target) * 100);
     }
 
     String extents() {
@@ -269,72 +215,5 @@ final class JmhSections {
             b.append(t).append(notes.render());
         }
         return b.append(image(Charts.FREE, "time to free memory")).toString();
-    }
-
-    String floors() {
-        StringBuilder b = new StringBuilder("## Floors\n\nThe raw operations the ratios above divide by. Times in µs.\n\n");
-        b.append("### userfaultfd round trip (UffdFloorBench)\n\n");
-        List<JmhResult> uffd = ordered(jmh.of(Floors.UFFD));
-        b.append(uffd.isEmpty() ? notRun("UffdFloorBench")
-                : "A minimal C server thread answering the same touch from Java, by ioctl.\n\n"
-                        + latencyTable(uffd, List.of("ioctl")));
-
-        b.append("\n### Codec time per 4 KiB page (CodecFloorBench)\n\n");
-        List<JmhResult> codec = new ArrayList<>(ordered(jmh.of(Floors.DECOMPRESS)));
-        codec.addAll(ordered(jmh.of(Floors.COMPRESS)));
-        if (codec.isEmpty()) {
-            b.append(notRun("CodecFloorBench"));
-        } else {
-            MdTable t = new MdTable("op", "codec", "data", "p50", "p90", "p99", "mean", "MB/s at p50", "samples");
-            for (JmhResult r : codec) {
-                String op = r.benchmark().substring(r.benchmark().indexOf('.') + 1);
-                t.row(op, r.param("codec"), r.param("data"), Fmt.num(r.p50()), Fmt.num(r.p(90)), Fmt.num(r.p(99)),
-                        Fmt.num(r.mean()), Fmt.num(PAGE_BYTES / r.p50()), Fmt.count(r.samples()));
-            }
-            b.append(t);
-        }
-
-        b.append("\n### UFFDIO_MOVE of a 2 MiB THP (RawMoveFloor)\n\n");
-        List<JmhResult> move = jmh.of(Floors.THP_MOVE);
-        b.append(move.isEmpty() ? notRun("RawMoveFloor") : latencyTable(move, List.of()));
-        return b.toString();
-    }
-
-    /** p50/p90/p99/mean/samples, labelled by the given parameters (or by the benchmark name with none). */
-    private static MdTable latencyTable(List<JmhResult> rs, List<String> labels) {
-        List<String> keys = labels.isEmpty() ? List.of("benchmark") : labels;
-        List<String> extra = labels.isEmpty() ? List.of() : extraParams(rs, labels.getFirst());
-        List<String> headers = new ArrayList<>(keys);
-        headers.addAll(extra);
-        headers.addAll(List.of("p50", "p90", "p99", "mean", "samples"));
-        MdTable t = new MdTable(headers.toArray(String[]::new));
-        for (JmhResult r : rs) {
-            List<String> row = new ArrayList<>();
-            if (labels.isEmpty()) {
-                row.add(r.benchmark());
-            } else {
-                labels.forEach(p -> row.add(r.param(p)));
-            }
-            extra.forEach(p -> row.add(r.param(p)));
-            row.addAll(List.of(Fmt.num(r.p50()), Fmt.num(r.p(90)), Fmt.num(r.p(99)), Fmt.num(r.mean()),
-                    Fmt.count(r.samples())));
-            t.row(row);
-        }
-        return t;
-    }
-
-    /** Results of benchmarks this report has no section for, so nothing in the JSON goes unseen; "" if none. */
-    String others() {
-        List<JmhResult> rs = jmh.all().stream().filter(r -> !COVERED.contains(r.benchmark())).toList();
-        if (rs.isEmpty()) {
-            return "";
-        }
-        MdTable t = new MdTable("benchmark", "params", "mode", "p50", "p99", "mean", "samples");
-        for (JmhResult r : rs) {
-            t.row(r.benchmark(), String.join(", ", r.params().entrySet().stream()
-                            .map(e -> e.getKey() + "=" + e.getValue()).toList()), r.mode(),
-                    Fmt.num(r.p50()), Fmt.num(r.p(99)), Fmt.num(r.mean()), Fmt.count(r.samples()));
-        }
-        return "## Other results\n\nBenchmarks this report has no section for. Times in µs.\n\n" + t;
     }
 }

@@ -60,7 +60,8 @@ final class MarkdownReport {
             sections.add(u.render(jmhFiles.isEmpty()));
         }
         if (!jmhFiles.isEmpty()) {
-            sections.addAll(List.of(j.floors(), j.others()));
+            FloorSections f = new FloorSections(jmh);
+            sections.addAll(List.of(f.floors(), f.others()));
         }
         for (String section : sections) {
             if (!section.isEmpty()) {

@@ -1,6 +1,13 @@
 package dev.uvswap.bench.report;
 
+import java.awt.BasicStroke;
 import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.Paint;
+import java.awt.Rectangle;
+import java.awt.RenderingHints;
+import java.awt.TexturePaint;
+import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +39,8 @@ final class Palette {
             Map.entry("ZEROPAGE", rgb(0x8c8c8c)),
             Map.entry("COPY", rgb(0x000000)),
             Map.entry("MOVE", rgb(0x6b3a8c)),
+            Map.entry("KERNEL", rgb(0x17becf)),
+            Map.entry("KERNEL_WRITE", rgb(0x0e6f7a)),
             Map.entry("THP move", rgb(0x000000)),
             Map.entry("floor", rgb(0x555555)));
 
@@ -39,7 +48,7 @@ final class Palette {
     private static final Map<String, List<Color>> FAMILIES = Map.of(
             "zram", List.of(rgb(0xe15759), rgb(0x9e2a2b), rgb(0xff9d9a)),
             "zswap", List.of(rgb(0x76b7b2), rgb(0x3b7a74), rgb(0xa6d8d3)),
-            "uvswap", List.of(rgb(0x4e79a7), rgb(0xf28e2b), rgb(0xa0cbe8), rgb(0xffbe7d)));
+            "uvswap", List.of(rgb(0xf28e2b), rgb(0x4e79a7), rgb(0xffbe7d), rgb(0xa0cbe8)));
 
     private static final List<String> CODECS = List.of("lz4", "zstd", "lzo-rle", "lzo", "842", "deflate");
 
@@ -50,6 +59,9 @@ final class Palette {
         return new Color(v);
     }
 
+    /** How a system ran besides its backend and codec ("uvswap-inthread-thp-lz4"): each gets its own shade. */
+    private static final List<String> MODES = List.of("", "inthread", "thp", "inthread-thp");
+
     static Color of(String key) {
         Color c = KNOWN.get(key);
         if (c != null) {
@@ -57,30 +69,55 @@ final class Palette {
         }
         int dash = key.indexOf('-');
         List<Color> family = dash > 0 ? FAMILIES.get(key.substring(0, dash)) : null;
-        if (family != null) {
-            int i = CODECS.indexOf(key.substring(dash + 1));
-            return family.get(Math.floorMod(i >= 0 ? i : key.hashCode(), family.size()));
+        if (family == null) {
+            return OTHERS.get(Math.floorMod(key.hashCode(), OTHERS.size()));
         }
-        return OTHERS.get(Math.floorMod(key.hashCode(), OTHERS.size()));
+        // backend[-mode]-codec, where a codec may have a dash of its own (lzo-rle).
+        String rest = key.substring(dash + 1);
+        String codec = CODECS.stream().filter(x -> rest.equals(x) || rest.endsWith("-" + x)).findFirst().orElse("");
+        String mode = codec.isEmpty() ? rest : rest.substring(0, Math.max(0, rest.length() - codec.length() - 1));
+        int i = CODECS.indexOf(codec);
+        Color base = family.get(Math.floorMod(i >= 0 ? i : key.hashCode(), family.size()));
+        int m = MODES.indexOf(mode);
+        return variant(base, m >= 0 ? m : 1 + Math.floorMod(mode.hashCode(), SHADES.length));
     }
+
+    /** Darker (below 1) or towards white (above 1, by the fraction above 1) for variants 1, 2, 3... */
+    private static final double[] SHADES = {0.55, 1.4, 0.3, 1.65};
 
     /**
      * The n-th shade of a colour, for results of one kind that differ in another parameter
-     * (servers=1 and servers=2): the kind stays recognisable, the variants tell apart.
+     * (servers=1 and servers=2, in-thread or not): the kind stays recognisable, the variants tell apart.
      */
     static Color variant(Color c, int n) {
         if (n == 0) {
             return c;
         }
-        double f = n % 2 == 1 ? 0.55 : 0.35;
-        return n % 2 == 1
+        double f = SHADES[(n - 1) % SHADES.length];
+        return f < 1
                 ? new Color((int) (c.getRed() * f), (int) (c.getGreen() * f), (int) (c.getBlue() * f))
-                : new Color((int) (c.getRed() + (255 - c.getRed()) * f), (int) (c.getGreen() + (255 - c.getGreen()) * f),
-                        (int) (c.getBlue() + (255 - c.getBlue()) * f));
+                : new Color((int) (c.getRed() + (255 - c.getRed()) * (f - 1)),
+                        (int) (c.getGreen() + (255 - c.getGreen()) * (f - 1)), (int) (c.getBlue() + (255 - c.getBlue()) * (f - 1)));
     }
 
     /** The colour washed towards white, for the background of hatched bars. */
     static Color light(Color c) {
         return new Color((c.getRed() + 2 * 255) / 3, (c.getGreen() + 2 * 255) / 3, (c.getBlue() + 2 * 255) / 3);
+    }
+
+    /** A light fill crossed with diagonal lines of the colour: "the floor", beside the solid measured bar. */
+    static Paint hatched(Color c) {
+        BufferedImage tile = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = tile.createGraphics();
+        g.setColor(light(c));
+        g.fillRect(0, 0, 8, 8);
+        g.setColor(c);
+        g.setStroke(new BasicStroke(1.5f));
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.drawLine(0, 8, 8, 0);
+        g.drawLine(-1, 1, 1, -1);
+        g.drawLine(7, 9, 9, 7);
+        g.dispose();
+        return new TexturePaint(tile, new Rectangle(0, 0, 8, 8));
     }
 }

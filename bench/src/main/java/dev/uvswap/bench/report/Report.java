@@ -1,5 +1,9 @@
 package dev.uvswap.bench.report;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
 import java.awt.AWTError;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.Callable;
 
 /**
  * Turns JMH JSON results and usemem CSVs into DIR/report.md with PNG plots beside it:
@@ -19,58 +24,33 @@ import java.util.TreeSet;
  * </pre>
  * Whatever was not run is left out with a note; only a missing --out or an unwritable DIR fails.
  */
-public final class Report {
-    private Report() {}
+@Command(name = "Report", mixinStandardHelpOptions = true,
+        description = "JMH JSON results and usemem CSVs into DIR/report.md and PNG plots beside it.")
+public final class Report implements Callable<Integer> {
+    @Option(names = "--jmh", paramLabel = "results.json", description = "JMH -rf json output; may repeat (a later file's result replaces an earlier one's)")
+    List<Path> jmhFiles = new ArrayList<>();
 
-    private static final String USAGE = "usage: Report [--jmh results.json]... [--usemem usemem.csv]... --out DIR";
+    @Option(names = "--usemem", paramLabel = "usemem.csv", description = "usemem/kernel-baseline CSV; may repeat")
+    List<Path> usememFiles = new ArrayList<>();
+
+    @Option(names = "--out", paramLabel = "DIR", required = true, description = "where report.md and the PNGs go")
+    Path out;
 
     public static void main(String[] args) {
         // Before anything touches AWT: the report runs on machines with no display.
         System.setProperty("java.awt.headless", "true");
-        List<Path> jmhFiles = new ArrayList<>();
-        List<Path> usememFiles = new ArrayList<>();
-        Path out = null;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            String value = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                value = arg.substring(eq + 1);
-                arg = arg.substring(0, eq);
-            }
-            if (arg.equals("-h") || arg.equals("--help")) {
-                System.out.println(USAGE);
-                return;
-            }
-            if (!List.of("--jmh", "--usemem", "--out").contains(arg)) {
-                fail("unknown argument " + args[i]);
-            }
-            if (value == null) {
-                if (i + 1 >= args.length) {
-                    fail(arg + " needs a value");
-                }
-                value = args[++i];
-            }
-            switch (arg) {
-                case "--jmh" -> jmhFiles.add(Path.of(value));
-                case "--usemem" -> usememFiles.add(Path.of(value));
-                default -> out = Path.of(value);
-            }
-        }
-        if (out == null) {
-            fail("--out DIR is required");
-        }
-        try {
-            System.out.println(write(jmhFiles, usememFiles, out));
-        } catch (IOException | UncheckedIOException e) {
-            System.err.println("report: " + e.getMessage());
-            System.exit(1);
-        }
+        System.exit(new CommandLine(new Report()).execute(args));
     }
 
-    private static void fail(String why) {
-        System.err.println("report: " + why + "\n" + USAGE);
-        System.exit(2);
+    @Override
+    public Integer call() {
+        try {
+            System.out.println(write(jmhFiles, usememFiles, out));
+            return 0;
+        } catch (IOException | UncheckedIOException e) {
+            System.err.println("report: " + e.getMessage());
+            return 1;
+        }
     }
 
     /** Writes the plots and report.md into {@code out}; returns the report's path. */
@@ -80,13 +60,13 @@ public final class Report {
         UsememResults usemem = usememFiles.isEmpty() ? UsememResults.empty() : UsememResults.load(usememFiles, notes);
         Files.createDirectories(out);
 
-        Map<String, Plot> charts = Charts.of(jmh, usemem);
+        Map<String, ChartStyle.Png> charts = Charts.of(jmh, usemem);
         Set<String> written = new TreeSet<>();
         for (String name : Charts.ALL) {
             Path file = out.resolve(name);
             // A plot left from an earlier run would look current beside this report.
             Files.deleteIfExists(file);
-            Plot chart = charts.get(name);
+            ChartStyle.Png chart = charts.get(name);
             if (chart == null) {
                 continue;
             }

@@ -1,13 +1,11 @@
 package dev.uvswap.bench.report;
 
-import java.io.IOException;
+import dev.uvswap.bench.report.UsememCsv.Round;
+
 import java.math.BigDecimal;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -19,10 +17,6 @@ import java.util.function.ToDoubleFunction;
  * line per round, averaged per configuration and system.
  */
 final class UsememResults {
-    static final List<String> COLUMNS = List.of("system", "backend", "codec", "pattern", "order", "threads", "ratio",
-            "budget_mib", "size_mib", "round", "real_s", "user_s", "sys_s", "write_mbps", "verify_mbps", "free_ms",
-            "peak_mib", "pages", "errors");
-
     /** What was run: the workload and how far it overcommits its budget. */
     record Config(String pattern, String order, int threads, double ratio) implements Comparable<Config> {
         private static final List<String> PATTERNS = List.of("usemem", "memhog", "heap");
@@ -85,17 +79,6 @@ final class UsememResults {
     record Cell(Config config, SystemId system, int rounds, Stat real, Stat user, Stat sys, Stat write, Stat verify,
                 Stat free, Stat peak, double sizeMib, double budgetMib, long errors) {}
 
-    private record Row(Config config, SystemId system, Map<String, String> values) {
-        double num(String column) {
-            String v = values.getOrDefault(column, "").trim();
-            try {
-                return v.isEmpty() ? Double.NaN : Double.parseDouble(v);
-            } catch (NumberFormatException e) {
-                return Double.NaN;
-            }
-        }
-    }
-
     private final Map<Config, Map<SystemId, Cell>> cells;
 
     private UsememResults(Map<Config, Map<SystemId, Cell>> cells) {
@@ -108,62 +91,13 @@ final class UsememResults {
 
     /** Reads every file; an unreadable file or line costs a note, not the report. */
     static UsememResults load(List<Path> files, List<String> notes) {
-        List<Row> rows = new ArrayList<>();
-        for (Path file : files) {
-            List<String> lines;
-            try {
-                lines = Files.readAllLines(file);
-            } catch (NoSuchFileException e) {
-                notes.add("`" + file + "` does not exist (did the usemem run fail?)");
-                continue;
-            } catch (IOException e) {
-                notes.add("`" + file + "` could not be read: " + e);
-                continue;
-            }
-            List<String> header = null;
-            int lineNo = 0;
-            for (String line : lines) {
-                lineNo++;
-                if (line.isBlank() || line.startsWith("#")) {
-                    continue;
-                }
-                List<String> fields = split(line);
-                if (fields.getFirst().trim().equals("system")) {
-                    List<String> names = fields.stream().map(String::trim).toList();
-                    header = names;
-                    List<String> missing = COLUMNS.stream().filter(c -> !names.contains(c)).toList();
-                    if (!missing.isEmpty()) {
-                        notes.add("`" + file + "` has no column " + String.join(", ", missing));
-                    }
-                    continue;
-                }
-                if (header == null) {
-                    notes.add("`" + file + "` has no header line (" + String.join(",", COLUMNS) + "); skipped");
-                    break;
-                }
-                if (fields.size() < header.size()) {
-                    notes.add("`" + file + "` line " + lineNo + " has " + fields.size() + " of " + header.size()
-                            + " fields (a run cut short?); skipped");
-                    continue;
-                }
-                Map<String, String> values = new LinkedHashMap<>();
-                for (int i = 0; i < header.size(); i++) {
-                    values.put(header.get(i), fields.get(i).trim());
-                }
-                try {
-                    Config config = new Config(values.getOrDefault("pattern", "?"), values.getOrDefault("order", "?"),
-                            Integer.parseInt(values.getOrDefault("threads", "")),
-                            Double.parseDouble(values.getOrDefault("ratio", "")));
-                    SystemId system = new SystemId(values.getOrDefault("system", ""),
-                            values.getOrDefault("backend", ""), values.getOrDefault("codec", ""));
-                    rows.add(new Row(config, system, values));
-                } catch (NumberFormatException e) {
-                    notes.add("`" + file + "` line " + lineNo + ": bad threads or ratio; skipped");
-                }
-            }
-        }
-        Map<Config, Map<SystemId, List<Row>>> grouped = new TreeMap<>();
-        for (Row r : rows) {
+        return of(UsememCsv.read(files, notes));
+    }
+
+    /** Rounds grouped by configuration and system, each group averaged into a cell. */
+    static UsememResults of(List<Round> rounds) {
+        Map<Config, Map<SystemId, List<Round>>> grouped = new TreeMap<>();
+        for (Round r : rounds) {
             grouped.computeIfAbsent(r.config(), c -> new TreeMap<>()).computeIfAbsent(r.system(), s -> new ArrayList<>()).add(r);
         }
         Map<Config, Map<SystemId, Cell>> cells = new TreeMap<>();
@@ -172,7 +106,7 @@ final class UsememResults {
         return new UsememResults(cells);
     }
 
-    private static Cell cell(Config config, SystemId system, List<Row> rs) {
+    private static Cell cell(Config config, SystemId system, List<Round> rs) {
         return new Cell(config, system, rs.size(), stat(rs, "real_s"), stat(rs, "user_s"), stat(rs, "sys_s"),
                 stat(rs, "write_mbps"), stat(rs, "verify_mbps"), stat(rs, "free_ms"), stat(rs, "peak_mib"),
                 max(rs, r -> r.num("size_mib")), max(rs, r -> r.num("budget_mib")),
@@ -183,32 +117,12 @@ final class UsememResults {
                 }).sum());
     }
 
-    private static Stat stat(List<Row> rs, String column) {
+    private static Stat stat(List<Round> rs, String column) {
         return Stat.of(rs.stream().map(r -> r.num(column)).toList());
     }
 
-    private static double max(List<Row> rs, ToDoubleFunction<Row> f) {
+    private static double max(List<Round> rs, ToDoubleFunction<Round> f) {
         return rs.stream().mapToDouble(f).filter(x -> !Double.isNaN(x)).max().orElse(Double.NaN);
-    }
-
-    /** CSV fields; quotes are allowed though the runners write none. */
-    private static List<String> split(String line) {
-        List<String> out = new ArrayList<>();
-        StringBuilder b = new StringBuilder();
-        boolean quoted = false;
-        for (int i = 0; i < line.length(); i++) {
-            char c = line.charAt(i);
-            if (c == '"') {
-                quoted = !quoted;
-            } else if (c == ',' && !quoted) {
-                out.add(b.toString());
-                b.setLength(0);
-            } else {
-                b.append(c);
-            }
-        }
-        out.add(b.toString());
-        return out;
     }
 
     private static int rank(List<String> order, String s) {

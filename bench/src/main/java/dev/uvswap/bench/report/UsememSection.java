@@ -99,7 +99,7 @@ final class UsememSection {
             }
             for (Cell u : usemem.cells(c).stream().filter(x -> x.system().isUvswap()).toList()) {
                 Optional<Versus> v = versus(u, "zram");
-                String verdict = v.map(x -> JmhSections.verdictAtLeast(x.ratio(), target.get()))
+                String verdict = v.map(x -> Verdict.atLeast(x.ratio(), target.get()))
                         .orElse("n/a (zram not run)");
                 if (v.isPresent()) {
                     judged++;
@@ -165,7 +165,7 @@ final class UsememSection {
                 Optional<Versus> zram = versus(u, "zram");
                 Optional<Versus> zswap = versus(u, "zswap");
                 String verdict = target(c)
-                        .map(tg -> zram.map(v -> Fmt.tick(tg) + "x zram: " + JmhSections.verdictAtLeast(v.ratio(), tg))
+                        .map(tg -> zram.map(v -> Fmt.tick(tg) + "x zram: " + Verdict.atLeast(v.ratio(), tg))
                                 .orElse("n/a"))
                         .orElse("");
                 t.row(c.label(), u.system().label(), zram.map(Versus::text).orElse("n/a"),
