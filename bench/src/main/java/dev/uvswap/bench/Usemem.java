@@ -262,8 +262,9 @@ public final class Usemem {
                     Result r = usemem.run(c);
                     errors += r.errors;
                     csv.println(row(backend(faultMode) + (windows ? "-windows" : "") + (huge ? "-thp" : ""), codec, c, budgetMib, round, r));
-                    System.err.printf(Locale.ROOT, "%s-%s %s: write %.0f MB/s, verify %.0f MB/s, free %.0f ms, peak %d MiB, %d errors%n",
-                            backend(faultMode), codec, c, r.writeMbps, r.verifyMbps, r.freeMs, r.peakMib, r.errors);
+                    System.err.printf(Locale.ROOT, "%s-%s %s: write %.0f MB/s, verify %.0f MB/s, free %.0f ms, peak %d MiB, %d errors; group so far %s; slots %d staging %d%n",
+                            backend(faultMode), codec, c, r.writeMbps, r.verifyMbps, r.freeMs, r.peakMib, r.errors, usemem.group.events(),
+                            vswap.stats().slotsInUse(), vswap.stats().stagingPages());
                 }
             }
         }
