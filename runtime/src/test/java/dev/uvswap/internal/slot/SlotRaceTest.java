@@ -29,7 +29,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class SlotRaceTest {
 
-    private static final int WIDTH = 256;
+    private static final int WIDTH = 64;
 
     /** Backends a slot's story can own: the ledger's columns. */
     private static final int POOL = 0;
@@ -53,6 +53,7 @@ class SlotRaceTest {
     /** Outcome counts, printed: how often each side won (a race that never raced proves nothing). */
     private long aWon;
     private long bWon;
+    private int races;
 
     @AfterEach
     void close() {
@@ -272,13 +273,14 @@ class SlotRaceTest {
 
     private void report(String race) {
         System.out.printf("%s: %d races, the transition won %d, the consumer first %d%n",
-                race, aWon + bWon, aWon, bWon);
+                race, races, aWon, bWon);
+        assertEquals(races, aWon + bWon, "every race judged");
     }
 
     @Test
     void swapInAgainstStoreOfAParkedPage() throws Exception {
         String race = "swap-in vs CACHE→ZSWAP/FILE";
-        TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.cache(page(i)), STAGING), this::store, this::swapIn, i -> {
+        races = TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.cache(page(i)), STAGING), this::store, this::swapIn, i -> {
             settled(i, race);
             // Exactly one wins: the store's CAS succeeded iff the swap-in served its new word.
             long d = taken.get(i);
@@ -295,7 +297,7 @@ class SlotRaceTest {
     @Test
     void swapInAgainstWriteback() throws Exception {
         String race = "swap-in vs ZSWAP→WRITEBACK→FILE";
-        TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.zswap(pool(i)), POOL), this::writeback, this::swapIn, i -> {
+        races = TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.zswap(pool(i)), POOL), this::writeback, this::swapIn, i -> {
             settled(i, race);
             long d = taken.get(i);
             // Published FILE iff the swap-in read the file; otherwise it read the pool object,
@@ -315,7 +317,7 @@ class SlotRaceTest {
     @Test
     void swapInAgainstSwapoff() throws Exception {
         String race = "swap-in vs FILE→SWAPOFF→ZSWAP/FILE";
-        TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.file(oldFile(i)), FILE_OLD), this::swapoff, this::swapIn, i -> {
+        races = TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.file(oldFile(i)), FILE_OLD), this::swapoff, this::swapIn, i -> {
             settled(i, race);
             long d = taken.get(i);
             boolean moved = won.get(i) == 1;
@@ -332,7 +334,7 @@ class SlotRaceTest {
     @Test
     void freeAgainstStore() throws Exception {
         String race = "free vs CACHE→ZSWAP/FILE";
-        TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.cache(page(i)), STAGING), this::store, this::freeSlot, i -> {
+        races = TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.cache(page(i)), STAGING), this::store, this::freeSlot, i -> {
             settled(i, race);
             long stored = i % 2 == 0 ? SlotDescriptor.zswap(pool(i)) : SlotDescriptor.file(newFile(i));
             assertEquals(won.get(i) == 1 ? stored : SlotDescriptor.cache(page(i)), taken.get(i),
@@ -344,7 +346,7 @@ class SlotRaceTest {
     @Test
     void freeAgainstWriteback() throws Exception {
         String race = "free vs ZSWAP→WRITEBACK→FILE";
-        TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.zswap(pool(i)), POOL), this::writeback, this::freeSlot, i -> {
+        races = TwoActors.race(WIDTH, i -> reset(i, SlotDescriptor.zswap(pool(i)), POOL), this::writeback, this::freeSlot, i -> {
             settled(i, race);
             boolean published = won.get(i) == 1;
             if (published != (taken.get(i) == SlotDescriptor.file(newFile(i)))) {
