@@ -62,11 +62,6 @@ public final class SlotDescriptor {
         return (payload << TAG_BITS) | tag;
     }
 
-    /** Whether {@code d} has tag {@code tag}. */
-    public static boolean is(long d, long tag) {
-        return tag(d) == tag;
-    }
-
     /** {@code ZERO}: an all-zero page. */
     public static long zero() {
         return make(TAG_ZERO, 0);
