@@ -5,7 +5,6 @@ import dev.uvswap.internal.*;
 import dev.uvswap.bindings.uvswap.uvs_config;
 import dev.uvswap.bindings.uvswap.uvswap_h;
 import dev.uvswap.internal.pool.CompressedPool;
-import dev.uvswap.internal.slot.SlotDescriptor;
 import dev.uvswap.internal.slot.SlotSpace;
 import dev.uvswap.internal.staging.StagingArea;
 
@@ -571,18 +570,7 @@ final class VSwapImpl implements VSwap {
      * and swapoff may be moving the slot's backend right now, and whoever loses undoes its side.
      */
     private void emptySlot(long vslot) {
-        for (;;) {
-            long d = slots.descriptorAcquire(vslot);
-            if (SlotDescriptor.tag(d) == SlotDescriptor.TAG_BUSY) {
-                Thread.onSpinWait();   // C code mid-transition; it never waits on us
-                continue;
-            }
-            // CAS (volatile): the slot is empty before the allocator may hand it out again
-            if (slots.descriptorCas(vslot, d, SlotDescriptor.NONE)) {
-                reclaimer.freeBackend(vslot, d);
-                return;
-            }
-        }
+        reclaimer.freeBackend(vslot, slots.transitions().takeForFree(vslot));
     }
 
     @Override

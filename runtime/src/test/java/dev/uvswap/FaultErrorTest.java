@@ -1,6 +1,7 @@
 package dev.uvswap;
 
 import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.slot.SlotDescriptor;
 import dev.uvswap.internal.slot.SlotSpace;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class FaultErrorTest {
             long vslot = word >>> uvswap_h.UVS_PM_SHIFT();
             SlotSpace slots = slots(vswap);
             long d = slots.descriptorAcquire(vslot);
-            assertTrue(slots.descriptorCas(vslot, d, 0), "descriptor of page 2 replaced");
+            assertTrue(slots.transitions().forTestsOnly(vslot, d, SlotDescriptor.NONE), "descriptor of page 2 replaced");
 
             CompletableFuture<Throwable> touch = new CompletableFuture<>();
             Thread t = Thread.ofPlatform().daemon().name("toucher").start(() -> {
@@ -59,7 +60,7 @@ class FaultErrorTest {
                 assertEquals(-1, PageData.RANDOM.check(seg, p, 5), "page " + p);
             }
             // Give the slot its backend back, so the close frees it like any other.
-            assertTrue(slots.descriptorCas(vslot, 0, d));
+            assertTrue(slots.transitions().forTestsOnly(vslot, SlotDescriptor.NONE, d));
         }
     }
 

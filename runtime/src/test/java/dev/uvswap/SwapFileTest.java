@@ -1,6 +1,8 @@
 package dev.uvswap;
 
+import dev.uvswap.bindings.uvswap.uvswap_h;
 import dev.uvswap.internal.file.SwapFile;
+import dev.uvswap.internal.slot.SlotDescriptor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,8 +49,8 @@ class SwapFileTest {
     /** Whether the page's slot says FILE (white-box: the page map and descriptor words). */
     private static boolean uvswapFileSlot(VSwap v, Region r, long page) {
         long w = ((RegionImpl) r).pagemap().segment().getAtIndex(ValueLayout.JAVA_LONG, page);
-        long d = ((VSwapImpl) v).slotDescriptor(w >>> 3);
-        return (d & 7) == 3;
+        long d = ((VSwapImpl) v).slotDescriptor(w >>> uvswap_h.UVS_PM_SHIFT());
+        return SlotDescriptor.tag(d) == SlotDescriptor.TAG_FILE;
     }
 
     @ParameterizedTest

@@ -6,6 +6,7 @@ import dev.uvswap.internal.file.SwapFiles;
 import dev.uvswap.internal.pool.CompressedPool;
 import dev.uvswap.internal.pool.PoolHandle;
 import dev.uvswap.internal.slot.SlotDescriptor;
+import dev.uvswap.internal.slot.SlotTag;
 import dev.uvswap.internal.slot.SlotSpace;
 import dev.uvswap.internal.staging.StagingArea;
 
@@ -154,10 +155,10 @@ public final class SlotReclaimer implements AutoCloseable {
 
     /** Frees one slot whose data a swap-in consumed; {@code desc} is what it held then. */
     private void release(long vslot, long desc) {
-        switch ((int) freeBackend(vslot, desc)) {
-            case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK -> zswpin.increment();
-            case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> swpinFile.increment();
-            case (int) SlotDescriptor.TAG_CACHE -> cacheHits.increment();
+        switch (freeBackend(vslot, desc)) {
+            case ZSWAP, WRITEBACK -> zswpin.increment();
+            case FILE, SWAPOFF -> swpinFile.increment();
+            case CACHE -> cacheHits.increment();
             default -> swpinZero.increment();
         }
         pswpin.increment();
@@ -172,20 +173,20 @@ public final class SlotReclaimer implements AutoCloseable {
      * page; a zero page names nothing) and returns its tag. A WRITEBACK or SWAPOFF taken this
      * way makes the writer's or the retirer's own CAS fail, and it frees its new copy itself.
      */
-    public long freeBackend(long vslot, long desc) {
+    public SlotTag freeBackend(long vslot, long desc) {
         long payload = SlotDescriptor.payload(desc);
-        long tag = SlotDescriptor.tag(desc);
-        switch ((int) tag) {
-            case (int) SlotDescriptor.TAG_ZSWAP, (int) SlotDescriptor.TAG_WRITEBACK -> {
+        SlotTag tag = SlotTag.of(desc);
+        switch (tag) {
+            case ZSWAP, WRITEBACK -> {
                 pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
                 owners.of(vslot).chargeZswap(-PoolHandle.length(payload));
             }
-            case (int) SlotDescriptor.TAG_FILE, (int) SlotDescriptor.TAG_SWAPOFF -> {
+            case FILE, SWAPOFF -> {
                 files.free(payload);
                 owners.of(vslot).chargeSwap(-1);
             }
-            case (int) SlotDescriptor.TAG_CACHE -> staging.release(payload);
-            case (int) SlotDescriptor.TAG_ZERO -> { }
+            case CACHE -> staging.release(payload);
+            case ZERO -> { }
             default -> throw new IllegalStateException("slot " + vslot + " held descriptor 0x"
                     + Long.toHexString(desc) + ", which names no backend");
         }

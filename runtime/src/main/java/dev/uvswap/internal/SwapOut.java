@@ -534,13 +534,10 @@ public final class SwapOut implements AutoCloseable {
         if (kind == uvswap_h.UVS_CR_LOST()) {
             return Outcome.TAKEN;
         }
-        long parked = SlotDescriptor.make(SlotDescriptor.TAG_CACHE, stagingPage);
         long offset = -1;
         int length = 0;
-        long desc;
-        if (kind == uvswap_h.UVS_CR_ZERO()) {
-            desc = SlotDescriptor.make(SlotDescriptor.TAG_ZERO, 0);
-        } else {
+        long handle = 0;   // the pool handle; 0 for a zero page
+        if (kind != uvswap_h.UVS_CR_ZERO()) {
             int fmt;
             if (kind == uvswap_h.UVS_CR_FILL()) {
                 length = Long.BYTES;
@@ -566,11 +563,14 @@ public final class SwapOut implements AutoCloseable {
             } else {
                 MemorySegment.copy(b.scratch, i * PAGE, pool.area(), offset, length);
             }
-            desc = SlotDescriptor.make(SlotDescriptor.TAG_ZSWAP, PoolHandle.handle(offset, length, fmt));
+            handle = PoolHandle.handle(offset, length, fmt);
         }
         // CAS (volatile): releases the pool bytes written above to any server that acquires the
         // descriptor, and fails if a fault claimed the parked page while we compressed it.
-        if (!slots.descriptorCas(vslot, parked, desc)) {
+        boolean won = kind == uvswap_h.UVS_CR_ZERO()
+                ? slots.transitions().cacheToZero(vslot, stagingPage)
+                : slots.transitions().cacheToZswap(vslot, stagingPage, handle);
+        if (!won) {
             if (offset >= 0) {
                 pool.free(offset, length);
                 b.account.chargeZswap(-length);
@@ -636,8 +636,7 @@ public final class SwapOut implements AutoCloseable {
                 int i = b.rejected[done + k];
                 long fh = run.handle(k, lens[done + k], b.rejectedFormats[i]);
                 // CAS (volatile): the bytes are in the file before a server can acquire FILE.
-                if (slots.descriptorCas(b.vslots[i], SlotDescriptor.make(SlotDescriptor.TAG_CACHE, chunk + i),
-                        SlotDescriptor.make(SlotDescriptor.TAG_FILE, fh))) {
+                if (slots.transitions().cacheToFile(b.vslots[i], chunk + i, fh)) {
                     files.published(fh);
                     staging.release(chunk + i);
                     pswpout.increment();
@@ -658,7 +657,7 @@ public final class SwapOut implements AutoCloseable {
         for (int r = 0; r < rejected; r++) {
             int i = b.rejected[r];
             long page = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
-            if (slots.descriptorAcquire(b.vslots[i]) != SlotDescriptor.make(SlotDescriptor.TAG_CACHE, chunk + i)) {
+            if (slots.descriptorAcquire(b.vslots[i]) != SlotDescriptor.cache(chunk + i)) {
                 continue;   // written to a file, or taken back by a fault already
             }
             long got = NativeErrors.check(uvswap_h.uvs_populate(servers.context(), region, page, 1, b.completions),

@@ -136,18 +136,17 @@ final class Swapoff {
                     || FileHandle.slot(fh) != slot) {
                 return;   // in flight: a writeback not yet published, or a swap-in not yet drained
             }
-            long claimed = SlotDescriptor.make(SlotDescriptor.TAG_SWAPOFF, fh);
-            if (!slots.descriptorCas(v, d, claimed)) {
+            if (!slots.transitions().fileToSwapoff(v, fh)) {
                 return;
             }
             int len = FileHandle.length(fh);
             int fmt = FileHandle.format(fh);
             long off = pool.allocate(len);
-            long to;
+            long to;   // the new handle: a pool handle, or a file handle when run != null
             SwapFiles.Run run = null;
             if (off >= 0) {
                 MemorySegment.copy(buf, at, pool.area(), off, len);
-                to = SlotDescriptor.make(SlotDescriptor.TAG_ZSWAP, PoolHandle.handle(off, len, fmt));
+                to = PoolHandle.handle(off, len, fmt);
             } else {
                 one[0] = v;
                 run = files.allocate(1, one, 0);
@@ -155,14 +154,17 @@ final class Swapoff {
                     if (run != null) {
                         run.file().unallocate(run.first(), 1);
                     }
-                    slots.descriptorCas(v, claimed, d);
+                    slots.transitions().swapoffToFile(v, fh, fh);
                     noRoom++;
                     return;
                 }
-                to = SlotDescriptor.make(SlotDescriptor.TAG_FILE, run.handle(0, len, fmt));
+                to = run.handle(0, len, fmt);
             }
             // CAS (volatile): the new copy is complete before a server can acquire it.
-            if (slots.descriptorCas(v, claimed, to)) {
+            boolean won = run == null
+                    ? slots.transitions().swapoffToZswap(v, fh, to)
+                    : slots.transitions().swapoffToFile(v, fh, to);
+            if (won) {
                 files.free(fh);
                 if (run == null) {
                     one[0] = v;
@@ -171,7 +173,7 @@ final class Swapoff {
                     a.chargeSwap(-1);
                     a.chargeZswap(len);
                 } else {
-                    files.published(SlotDescriptor.payload(to));
+                    files.published(to);
                 }
                 moved++;
                 Swapoff.this.moved.increment();

@@ -207,8 +207,7 @@ public final class Writeback implements AutoCloseable {
                 continue;
             }
             accounts[i].chargeSwap(-1);   // the reservation claimOldest made
-            if (slots.descriptorCas(vslots[i], SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, handles[i]),
-                    SlotDescriptor.make(SlotDescriptor.TAG_ZSWAP, handles[i]))) {
+            if (slots.transitions().writebackToZswap(vslots[i], handles[i])) {
                 candidates[unwritten++] = vslots[i];
             }
             handles[i] = 0;
@@ -246,7 +245,7 @@ public final class Writeback implements AutoCloseable {
                     continue;
                 }
                 a.chargeSwap(1);
-                if (slots.descriptorCas(v, d, SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, h))) {
+                if (slots.transitions().zswapToWriteback(v, h)) {
                     vslots[n] = v;
                     handles[n] = h;
                     accounts[n] = a;
@@ -271,8 +270,7 @@ public final class Writeback implements AutoCloseable {
             long fh = run.handle(i, lengths[k], PoolHandle.format(h));
             // CAS (volatile): the file bytes are written (pwritev returned) before any server
             // can acquire FILE and pread them.
-            if (slots.descriptorCas(vslots[k], SlotDescriptor.make(SlotDescriptor.TAG_WRITEBACK, h),
-                    SlotDescriptor.make(SlotDescriptor.TAG_FILE, fh))) {
+            if (slots.transitions().writebackToFile(vslots[k], h, fh)) {
                 files.published(fh);
                 pool.free(PoolHandle.offset(h), PoolHandle.length(h));
                 accounts[k].chargeZswap(-PoolHandle.length(h));   // its swap charge was reserved at the claim

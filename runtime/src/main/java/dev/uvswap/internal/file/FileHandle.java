@@ -1,5 +1,6 @@
 package dev.uvswap.internal.file;
 
+import dev.uvswap.bindings.uvswap.uvswap_h;
 import dev.uvswap.internal.pool.PoolHandle;
 
 /**
@@ -14,16 +15,19 @@ import dev.uvswap.internal.pool.PoolHandle;
  *   bits 20..60  byte offset in the file
  * </pre>
  *
- * The methods are {@code uvs_fh_make}, {@code uvs_fh_file} and {@code uvs_fh_off} bit for bit.
+ * The methods are {@code uvs_fh_make}, {@code uvs_fh_file} and {@code uvs_fh_off} bit for bit;
+ * every number is read from the header's constants (through {@link uvswap_h}), never restated,
+ * and {@code DescriptorEncodingTest} checks the methods against the header's twins.
  */
 public final class FileHandle {
 
-    public static final int MAX_FILES = 32;
-    public static final int FILE_BITS = 5;
-    public static final int FILE_SHIFT = PoolHandle.OFF_SHIFT;
-    public static final int OFF_SHIFT = FILE_SHIFT + FILE_BITS;
-    /** Largest byte offset a handle can carry: 41 bits, 2 TiB. */
-    public static final long MAX_OFFSET = (1L << (64 - 3 - OFF_SHIFT)) - 1;
+    public static final int MAX_FILES = uvswap_h.UVS_MAX_FILES();
+    public static final int FILE_BITS = uvswap_h.UVS_FH_FILE_BITS();
+    public static final int FILE_SHIFT = uvswap_h.UVS_FH_FILE_SHIFT();
+    public static final int OFF_SHIFT = uvswap_h.UVS_FH_OFF_SHIFT();
+    /** Largest byte offset a handle can carry (41 bits, 2 TiB): the handle must fit a descriptor's payload. */
+    public static final long MAX_OFFSET = (1L << (Long.SIZE - uvswap_h.UVS_DESC_TAG_BITS() - OFF_SHIFT)) - 1;
+    private static final int PAGE_SHIFT = uvswap_h.UVS_PAGE_SHIFT();
 
     private FileHandle() {}
 
@@ -50,9 +54,9 @@ public final class FileHandle {
         return h >>> OFF_SHIFT;
     }
 
-    /** The file slot (4 KiB block) the page is stored in. */
+    /** The file slot (one 4 KiB page) the page is stored in. */
     public static long slot(long h) {
-        return offset(h) >>> 12;
+        return offset(h) >>> PAGE_SHIFT;
     }
 
     public static int length(long h) {

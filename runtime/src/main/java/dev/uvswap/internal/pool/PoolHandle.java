@@ -1,5 +1,7 @@
 package dev.uvswap.internal.pool;
 
+import dev.uvswap.bindings.uvswap.uvswap_h;
+
 /**
  * The pool handle of {@code uvswap.h} (payload of a ZSWAP descriptor): where an object's bytes
  * are, so the fault servers read them without asking Java.
@@ -12,20 +14,22 @@ package dev.uvswap.internal.pool;
  *
  * The methods are {@code uvs_handle_make}, {@code uvs_handle_fmt}, {@code uvs_handle_len} and
  * {@code uvs_handle_off} bit for bit; a handle uses 61 bits so that a descriptor can shift it
- * left by the 3 tag bits without losing any.
+ * left by the 3 tag bits without losing any.  Every number is read from the header's constants
+ * (through {@link uvswap_h}), never restated; {@code DescriptorEncodingTest} checks the methods
+ * against the header's twins.
  */
 public final class PoolHandle {
 
-    public static final int FMT_RAW = 0;
-    public static final int FMT_ZSTD = 1;
-    public static final int FMT_LZ4 = 2;
-    public static final int FMT_FILL = 3;
+    public static final int FMT_RAW = uvswap_h.UVS_FMT_RAW();
+    public static final int FMT_ZSTD = uvswap_h.UVS_FMT_ZSTD();
+    public static final int FMT_LZ4 = uvswap_h.UVS_FMT_LZ4();
+    public static final int FMT_FILL = uvswap_h.UVS_FMT_FILL();
 
-    public static final int FMT_BITS = 2;
-    public static final int LEN_BITS = 13;
-    public static final int OFF_SHIFT = FMT_BITS + LEN_BITS;
-    /** Largest offset a handle can carry: 46 bits. */
-    public static final long MAX_OFFSET = (1L << (64 - 3 - OFF_SHIFT)) - 1;
+    public static final int FMT_BITS = uvswap_h.UVS_HANDLE_FMT_BITS();
+    public static final int LEN_BITS = uvswap_h.UVS_HANDLE_LEN_BITS();
+    public static final int OFF_SHIFT = uvswap_h.UVS_HANDLE_OFF_SHIFT();
+    /** Largest offset a handle can carry (46 bits): the handle must fit a descriptor's payload. */
+    public static final long MAX_OFFSET = (1L << (Long.SIZE - uvswap_h.UVS_DESC_TAG_BITS() - OFF_SHIFT)) - 1;
 
     private static final long FMT_MASK = (1L << FMT_BITS) - 1;
     private static final long LEN_MASK = (1L << LEN_BITS) - 1;

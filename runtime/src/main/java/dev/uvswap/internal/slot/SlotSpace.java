@@ -32,13 +32,14 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class SlotSpace {
 
     public static final int CLUSTER_SLOTS = Cluster.SLOTS;
-    public static final int DESCRIPTOR_BYTES = 8;
+    public static final int DESCRIPTOR_BYTES = Long.BYTES;   // one uint64_t a slot
     private static final int CLUSTER_TABLE_BYTES = CLUSTER_SLOTS * DESCRIPTOR_BYTES;
 
-    /** (MemorySegment, long byteOffset) → long; aligned, so CAS and acquire/release are atomic. */
+    /** (MemorySegment, long byteOffset) → long; aligned, so acquire/release are atomic (the CAS: SlotTransitions). */
     private static final VarHandle DESCRIPTOR = ValueLayout.JAVA_LONG.varHandle();
 
     private final MemorySegment table;
+    private final SlotTransitions transitions;
     private final Discarder discarder;
     private final int clusterCapacity;
 
@@ -66,6 +67,7 @@ public final class SlotSpace {
     public SlotSpace(MemorySegment descTable, Discarder discarder) {
         this.table = Objects.requireNonNull(descTable, "descTable");
         this.discarder = Objects.requireNonNull(discarder, "discarder");
+        this.transitions = new SlotTransitions(descTable);
         this.clusterCapacity = (int) Math.min(descTable.byteSize() / CLUSTER_TABLE_BYTES, Integer.MAX_VALUE);
     }
 
@@ -194,19 +196,17 @@ public final class SlotSpace {
     }
 
     /**
-     * Release store of slot {@code vslot}'s descriptor, for a slot this thread owns: everything
-     * written before (the pool object, a reset backend) is visible to an acquire load of it.
+     * Release store of slot {@code vslot}'s descriptor, for a slot this thread owns and no one
+     * else can reach (tests: a slot allocated and not published): everything written before is
+     * visible to an acquire load of it.  A published slot changes only through {@link #transitions}.
      */
-    public void descriptorRelease(long vslot, long value) {
+    void descriptorRelease(long vslot, long value) {
         DESCRIPTOR.setRelease(table, vslot * DESCRIPTOR_BYTES, value);
     }
 
-    /**
-     * Volatile CAS of slot {@code vslot}'s descriptor: a state transition raced by the fault
-     * servers; the winner owns it and the loser undoes its own side effects.
-     */
-    public boolean descriptorCas(long vslot, long expected, long value) {
-        return DESCRIPTOR.compareAndSet(table, vslot * DESCRIPTOR_BYTES, expected, value);
+    /** The descriptor transitions Java makes: the only Java code that changes a published descriptor. */
+    public SlotTransitions transitions() {
+        return transitions;
     }
 
     private Cluster clusterOf(long slot) {

@@ -10,13 +10,14 @@
  * names), <em>release</em> (a store that publishes everything written before it: used when the
  * value hands other memory to a reader), and <em>volatile CAS</em> (a state transition: the winner
  * owns it, the loser undoes only its own side effects).  Who writes which word: a descriptor is
- * written by Java while Java owns the slot (allocated and unpublished, replacing CACHE by CAS after
- * compression, and resetting it to NONE before {@link dev.uvswap.internal.slot.SlotSpace#free}), by
+ * written by Java only through {@link dev.uvswap.internal.slot.SlotTransitions}, one method per
+ * edge (CACHE to ZSWAP, ZERO or FILE after compression, writeback's and swapoff's edges, and the
+ * reset to NONE of a closed region's slot before {@link dev.uvswap.internal.slot.SlotSpace#free}), by
  * {@code uvs_evict} when it publishes CACHE, and by the fault servers and {@code uvs_compress},
  * which claim it (CAS to BUSY) and restore or replace it with a release store; a region page-map
  * word is written by C only, except by Java on a closed region; a completion ring's tail is
  * released by its fault server and its head by Java's drainer.  Every acquire, release and CAS in
  * either language, and every lock acquisition and release, carries a one-line comment saying what
- * it orders or what its winner owns.
+ * it orders or what its winner owns.  The state table, with every C and Java edge: docs/slots.md.
  */
 package dev.uvswap.internal.slot;

@@ -1,5 +1,7 @@
 package dev.uvswap.internal.pool;
 
+import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.slot.SlotDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -235,21 +237,20 @@ class CompressedPoolTest {
         int[] lengths = {1, 800, 2200, 4095, 4096};
         for (long off : offsets) {
             for (int len : lengths) {
-                for (int fmt = 0; fmt < 4; fmt++) {
+                for (int fmt = 0; fmt < 1 << PoolHandle.FMT_BITS; fmt++) {
                     long h = PoolHandle.handle(off, len, fmt);
-                    // uvs_handle_make: (off << 15) | (len << 2) | fmt
-                    assertEquals((off << 15) | ((long) len << 2) | fmt, h);
+                    assertEquals(uvswap_h.uvs_handle_make(off, len, fmt), h);
                     assertEquals(off, PoolHandle.offset(h));
                     assertEquals(len, PoolHandle.length(h));
                     assertEquals(fmt, PoolHandle.format(h));
-                    assertEquals(0, h >>> 61, "a handle must fit a descriptor payload");
+                    assertEquals(0, h & ~SlotDescriptor.MAX_PAYLOAD, "a handle must fit a descriptor payload");
                 }
             }
         }
-        long allOnes = -1L >>> 3; // the widest payload a descriptor carries
+        long allOnes = SlotDescriptor.MAX_PAYLOAD; // the widest payload a descriptor carries
         assertEquals(PoolHandle.MAX_OFFSET, PoolHandle.offset(allOnes));
-        assertEquals(8191, PoolHandle.length(allOnes));
-        assertEquals(3, PoolHandle.format(allOnes));
+        assertEquals((1 << PoolHandle.LEN_BITS) - 1, PoolHandle.length(allOnes));
+        assertEquals((1 << PoolHandle.FMT_BITS) - 1, PoolHandle.format(allOnes));
         assertThrows(IllegalArgumentException.class, () -> PoolHandle.handle(PoolHandle.MAX_OFFSET + 1, 1, 0));
         assertThrows(IllegalArgumentException.class, () -> PoolHandle.handle(0, 4097, 0));
         assertThrows(IllegalArgumentException.class, () -> PoolHandle.handle(0, 0, 0));

