@@ -22,7 +22,8 @@ import static dev.uvswap.internal.slot.SlotDescriptor.zswap;
  *
  * <p>Every edge is a volatile CAS from an exact expected word: the winner owns what the new
  * word names, and a loser (whose slot a swap-in, a free or the other side took meanwhile)
- * undoes its own side effects.  The CAS is a full fence: it releases what was written before it
+ * undoes its own side effects.  A slot C holds BUSY over the expected tag is waited out first
+ * ({@link #edge}): the claim may end by putting the expected word back.  The CAS is a full fence: it releases what was written before it
  * (pool bytes, file bytes) to any server that acquires the word, and acquires what the word it
  * replaced named.  Java never sets BUSY and never waits on Java: its long transitions are
  * marked WRITEBACK and SWAPOFF, which the servers serve as ZSWAP and FILE.
@@ -46,12 +47,12 @@ public final class SlotTransitions {
      * parked page back while it was compressed, and then the caller frees its pool copy.
      */
     public boolean cacheToZswap(long vslot, long stagingPage, long poolHandle) {
-        return cas(vslot, cache(stagingPage), zswap(poolHandle));
+        return edge(vslot, cache(stagingPage), zswap(poolHandle));
     }
 
     /** CACHE(stagingPage) → ZERO (SwapOut.store): nothing to release; fails as {@link #cacheToZswap}. */
     public boolean cacheToZero(long vslot, long stagingPage) {
-        return cas(vslot, cache(stagingPage), zero());
+        return edge(vslot, cache(stagingPage), zero());
     }
 
     /**
@@ -60,7 +61,7 @@ public final class SlotTransitions {
      * on failure the caller gives its file slot back.
      */
     public boolean cacheToFile(long vslot, long stagingPage, long fileHandle) {
-        return cas(vslot, cache(stagingPage), file(fileHandle));
+        return edge(vslot, cache(stagingPage), file(fileHandle));
     }
 
     // --- writeback (Writeback): ZSWAP → WRITEBACK → FILE, or back to ZSWAP ---
@@ -71,7 +72,7 @@ public final class SlotTransitions {
      * serving it from the pool.  The CAS acquires the pool bytes the caller is about to write.
      */
     public boolean zswapToWriteback(long vslot, long poolHandle) {
-        return cas(vslot, zswap(poolHandle), writeback(poolHandle));
+        return edge(vslot, zswap(poolHandle), writeback(poolHandle));
     }
 
     /**
@@ -80,7 +81,7 @@ public final class SlotTransitions {
      * a swap-in or a free took the slot (and frees the pool object); the writer frees its file slot.
      */
     public boolean writebackToFile(long vslot, long poolHandle, long fileHandle) {
-        return cas(vslot, writeback(poolHandle), file(fileHandle));
+        return edge(vslot, writeback(poolHandle), file(fileHandle));
     }
 
     /**
@@ -88,7 +89,7 @@ public final class SlotTransitions {
      * object never left the pool.  Fails only if a swap-in or a free took the slot.
      */
     public boolean writebackToZswap(long vslot, long poolHandle) {
-        return cas(vslot, writeback(poolHandle), zswap(poolHandle));
+        return edge(vslot, writeback(poolHandle), zswap(poolHandle));
     }
 
     // --- swapoff (Swapoff): FILE → SWAPOFF → ZSWAP, or FILE in another file, or back ---
@@ -98,7 +99,7 @@ public final class SlotTransitions {
      * servers keep reading the page from the file.
      */
     public boolean fileToSwapoff(long vslot, long fileHandle) {
-        return cas(vslot, file(fileHandle), swapoff(fileHandle));
+        return edge(vslot, file(fileHandle), swapoff(fileHandle));
     }
 
     /**
@@ -107,7 +108,7 @@ public final class SlotTransitions {
      * took the slot (and frees the file slot); the retirer frees its pool copy.
      */
     public boolean swapoffToZswap(long vslot, long fileHandle, long poolHandle) {
-        return cas(vslot, swapoff(fileHandle), zswap(poolHandle));
+        return edge(vslot, swapoff(fileHandle), zswap(poolHandle));
     }
 
     /**
@@ -116,7 +117,7 @@ public final class SlotTransitions {
      * copy could be made.  Fails as {@link #swapoffToZswap}.
      */
     public boolean swapoffToFile(long vslot, long fileHandle, long to) {
-        return cas(vslot, swapoff(fileHandle), file(to));
+        return edge(vslot, swapoff(fileHandle), file(to));
     }
 
     // --- free (region close) ---
@@ -148,6 +149,47 @@ public final class SlotTransitions {
      */
     public boolean forTestsOnly(long vslot, long expected, long value) {
         return cas(vslot, expected, value);
+    }
+
+    /** How long an edge waits out a C claim on its slot before it concludes it lost (C never waits on Java). */
+    private static final long CLAIM_WAIT_NANOS = 5_000_000_000L;
+
+    /**
+     * An edge: the CAS, and if C holds the word BUSY over the very tag we expect, waits for the
+     * claim to end and tries again. A claim ends in NONE (a swap-in consumed the slot: we lost)
+     * or in the old word put back (a swap-in failed, or a whole-extent swap-in fell back to 4
+     * KiB pages, a normal path): concluding "lost" from the BUSY alone would leave a WRITEBACK or
+     * SWAPOFF word that no one moves on again. Claims last microseconds (a 2 MiB assembly a few
+     * ms), so the wait spins, then yields, then sleeps briefly; past CLAIM_WAIT_NANOS the edge
+     * reports a loss as before.
+     */
+    private boolean edge(long vslot, long expected, long value) {
+        long busy = SlotDescriptor.busy(SlotDescriptor.tag(expected));
+        long start = 0;
+        for (int round = 0; ; round++) {
+            if (cas(vslot, expected, value)) {
+                return true;
+            }
+            long d = (long) DESCRIPTOR.getAcquire(table, offset(vslot));
+            if (d == expected) {
+                continue;   // restored between our CAS and this read
+            }
+            if (d != busy) {
+                return false;   // consumed, freed, or moved on by someone else
+            }
+            if (round == 0) {
+                start = System.nanoTime();
+            } else if (System.nanoTime() - start > CLAIM_WAIT_NANOS) {
+                return false;
+            }
+            if (round < 1_000) {
+                Thread.onSpinWait();
+            } else if (round < 2_000) {
+                Thread.yield();
+            } else {
+                java.util.concurrent.locks.LockSupport.parkNanos(20_000);
+            }
+        }
     }
 
     /** The one descriptor CAS in Java: volatile, a full fence in both directions. */
