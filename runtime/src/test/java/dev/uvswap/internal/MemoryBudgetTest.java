@@ -1,5 +1,7 @@
 package dev.uvswap.internal;
 
+import dev.uvswap.testing.TestCgroup;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -90,8 +92,8 @@ class MemoryBudgetTest {
 
     private static Map<String, String> runIn(TestCgroup cg) throws IOException, InterruptedException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        Process p = cg.start(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
-                MemoryBudgetMain.class.getName()));
+        Process p = cg.builder(List.of(java, "-Xmx64m", "-cp", System.getProperty("java.class.path"),
+                MemoryBudgetMain.class.getName())).redirectErrorStream(true).start();
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "child JVM finished");
         String out = new String(p.getInputStream().readAllBytes()).strip();
         System.out.println("in " + cg.dir() + ": " + out);

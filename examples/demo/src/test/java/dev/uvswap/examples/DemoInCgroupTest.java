@@ -1,5 +1,7 @@
 package dev.uvswap.examples;
 
+import dev.uvswap.testing.TestCgroup;
+
 import org.junit.jupiter.api.Test;
 
 import java.util.regex.Matcher;

@@ -1,4 +1,4 @@
-package dev.uvswap.internal;
+package dev.uvswap.testing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * a process started inside it, removed on close. A test on a machine where none can be made is
  * skipped with the reason, never passed.
  */
-final class TestCgroup implements AutoCloseable {
+public final class TestCgroup implements AutoCloseable {
     private final Path dir;
     private final boolean v2;
     private final List<TestCgroup> children = new ArrayList<>();
@@ -25,19 +25,19 @@ final class TestCgroup implements AutoCloseable {
         this.v2 = v2;
     }
 
-    Path dir() {
+    public Path dir() {
         return dir;
     }
 
     /** A new cgroup named {@code name} with memory limit {@code limit} (0: none of its own). */
-    static TestCgroup create(String name, long limit) throws IOException {
+    public static TestCgroup create(String name, long limit) throws IOException {
         Optional<TestCgroup> base = base();
         assumeTrue(base.isPresent(), "no writable memory cgroup (needs root and cgroup v2 with the memory "
                 + "controller at its root, or the v1 memory controller mounted)");
         return base.get().child(name, limit);
     }
 
-    TestCgroup child(String name, long limit) throws IOException {
+    public TestCgroup child(String name, long limit) throws IOException {
         Path d = dir.resolve(name);
         Files.createDirectory(d);
         TestCgroup c = new TestCgroup(d, v2);
@@ -52,11 +52,27 @@ final class TestCgroup implements AutoCloseable {
     }
 
     /** Starts {@code command} inside this cgroup: a shell writes its own pid to cgroup.procs, then execs it. */
-    Process start(List<String> command) throws IOException {
+    public Process start(List<String> command) throws IOException {
+        return builder(command).start();
+    }
+
+    /** The process builder {@link #start} uses, to redirect its streams first. */
+    public ProcessBuilder builder(List<String> command) {
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "echo $$ > \"$0\" && exec \"$@\"",
                 dir.resolve("cgroup.procs").toString()));
         cmd.addAll(command);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        return new ProcessBuilder(cmd);
+    }
+
+    /** Times the kernel OOM-killed a process of this cgroup (v2 memory.events, v1 memory.oom_control). */
+    public long oomKills() throws IOException {
+        Path f = dir.resolve(v2 ? "memory.events" : "memory.oom_control");
+        for (String l : Files.readAllLines(f)) {
+            if (l.startsWith("oom_kill ")) {
+                return Long.parseLong(l.substring(9).trim());
+            }
+        }
+        return 0;
     }
 
     @Override
