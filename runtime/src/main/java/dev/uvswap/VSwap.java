@@ -1,5 +1,6 @@
 package dev.uvswap;
 
+import dev.uvswap.internal.MemoryBudget;
 import dev.uvswap.internal.VSwapConfig;
 
 import java.nio.file.Path;
@@ -253,11 +254,12 @@ public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
 
         /** Checks the platform, creates the swap files and starts the fault servers. */
         public VSwap build() {
-            long pool = poolMaxBytes > 0 ? poolMaxBytes : VSwapConfig.defaultPoolMaxBytes();
-            long zswap = zswapMaxBytes > 0 ? zswapMaxBytes : Math.min(pool, VSwapConfig.defaultZswapMaxBytes());
+            MemoryBudget budget = MemoryBudget.ofThisProcess();   // read once: both defaults and the start line
+            long pool = poolMaxBytes > 0 ? poolMaxBytes : VSwapConfig.defaultPoolMaxBytes(budget);
+            long zswap = zswapMaxBytes > 0 ? zswapMaxBytes : Math.min(pool, VSwapConfig.defaultZswapMaxBytes(budget));
             return VSwapImpl.create(new VSwapConfig(compressor, zstdLevel, faultThreads, pinFaultThreads, userModeOnly,
                     pool, zswap, zswapWriteback, swapFiles, swapFileEvents, faultMode,
-                    name != null ? name : "vswap-" + UNNAMED.incrementAndGet()));
+                    name != null ? name : "vswap-" + UNNAMED.incrementAndGet(), budget));
         }
     }
 }

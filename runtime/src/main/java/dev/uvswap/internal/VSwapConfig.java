@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads, boolean pinFaultThreads,
                           boolean userModeOnly, long poolMaxBytes, long zswapMaxBytes, boolean zswapWriteback,
                           List<SwapFileSpec> swapFiles, Consumer<SwapFileEvent> swapFileEvents,
-                          FaultMode faultMode, String name) {
+                          FaultMode faultMode, String name, MemoryBudget budget) {
 
     /** Virtual slots the descriptor table can index: 2^30 slots, 4 TiB of swapped pages, 8 GiB of address space. */
     public static final long SLOT_CAPACITY = 1L << 30;
@@ -46,17 +46,26 @@ public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads
      * (the tightest over its ancestors, v1 or v2; see {@link MemoryBudget}).
      */
     public static long defaultPoolMaxBytes() {
-        return chosen("pool limit", 2);
+        return defaultPoolMaxBytes(MemoryBudget.ofThisProcess());
+    }
+
+    /** {@link #defaultPoolMaxBytes()} of a budget already read. */
+    public static long defaultPoolMaxBytes(MemoryBudget budget) {
+        return chosen(budget, "pool limit", 2);
     }
 
     /** A fifth of the memory this process may use (as for the pool), zswap's max_pool_percent default. */
     public static long defaultZswapMaxBytes() {
-        return chosen("zswap limit (pool writeback above it)", 5);
+        return defaultZswapMaxBytes(MemoryBudget.ofThisProcess());
+    }
+
+    /** {@link #defaultZswapMaxBytes()} of a budget already read. */
+    public static long defaultZswapMaxBytes(MemoryBudget budget) {
+        return chosen(budget, "zswap limit (pool writeback above it)", 5);
     }
 
     /** {@code 1/divisor} of the budget, with a DEBUG line on logger "dev.uvswap" saying what it came from. */
-    private static long chosen(String what, int divisor) {
-        MemoryBudget budget = MemoryBudget.ofThisProcess();
+    private static long chosen(MemoryBudget budget, String what, int divisor) {
         long bytes = budget.bytes() / divisor;
         System.getLogger("dev.uvswap").log(System.Logger.Level.DEBUG, () -> "default " + what + " " + (bytes >> 20)
                 + " MiB: 1/" + divisor + " of " + (budget.bytes() >> 20) + " MiB, from " + budget.source());

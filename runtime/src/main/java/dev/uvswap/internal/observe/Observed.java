@@ -243,17 +243,8 @@ public final class Observed implements AutoCloseable {
                 + (uffd.poison() ? " (poison: swap files possible)" : " (no poison: no swap files)")
                 + ", pool max " + bytes(config.poolMaxBytes()) + ", writeback above " + bytes(config.zswapMaxBytes())
                 + " (" + (config.zswapWriteback() ? "on" : "off") + "), swap files: " + config.swapFiles().size()
-                + ", memory this process may use " + budget();
-    }
-
-    /** What the default limits are fractions of (half for the pool, a fifth for writeback), and where it was read. */
-    private static String budget() {
-        try {
-            dev.uvswap.internal.MemoryBudget b = dev.uvswap.internal.MemoryBudget.ofThisProcess();
-            return bytes(b.bytes()) + " (" + b.source() + "; default pool max 1/2 of it, writeback above 1/5)";
-        } catch (RuntimeException e) {
-            return "unknown (" + e.getMessage() + ")";
-        }
+                + ", memory this process may use " + bytes(config.budget().bytes()) + " (" + config.budget().source()
+                + "; default pool max 1/2 of it, writeback above 1/5)";
     }
 
     /** A group's path from the top: "cache/index". */
