@@ -42,8 +42,9 @@ uvswap_functions=(
   uvs_compress uvs_populate uvs_file_attach uvs_file_inject uvs_fault_contexts uvs_server_ring uvs_server_stats
   uvs_sigbus_attach uvs_sigbus_detach uvs_sigbus_counters
   uvs_drain_overflow uvs_wait_drain uvs_quiesce uvs_hist_bucket_floor
+  uvs_direct_setup uvs_magazine uvs_group_direct uvs_region_direct uvs_group_direct_pages
 )
-uvswap_structs=(uvs_completion uvs_ring uvs_server_stats uvs_codec uvs_config uvs_cresult)
+uvswap_structs=(uvs_completion uvs_ring uvs_server_stats uvs_codec uvs_config uvs_cresult uvs_magazine)
 uvswap_constants=(
   UVS_PAGE_SHIFT UVS_PAGE_SIZE UVS_CLUSTER_SHIFT UVS_CLUSTER_SLOTS UVS_MAX_SERVERS UVS_MAX_REGIONS UVS_MAX_GROUPS
   UVS_BATCH_MAX UVS_PM_BUSY UVS_PM_EVICTING UVS_PM_THP UVS_EXTENT_PAGES UVS_PM_SHIFT
@@ -58,6 +59,7 @@ uvswap_constants=(
   UVS_HIST_SUB_BITS UVS_HIST_BUCKETS UVS_CFG_PIN_SERVERS
   UVS_CR_LOST UVS_CR_ZERO UVS_CR_FILL UVS_CR_ZSTD UVS_CR_LZ4 UVS_CR_RAW
   UVS_CODEC_ZSTD UVS_CODEC_LZ4 UVS_NO_PAGE UVS_ABI_VERSION UVS_REGION_THP UVS_REGION_INTHREAD UVS_REGION_FT_WINDOW UVS_THROTTLE_MAX_NS
+  UVS_COMP_STORED UVS_COMP_SPAN UVS_COMP_KIND_MASK UVS_MAG_SLOTS UVS_MAG_SPANS UVS_SPAN_BYTES
 )
 
 # --- <linux/userfaultfd.h> + uvs_uffd.h -----------------------------------------------------------

@@ -171,6 +171,58 @@ struct uvs_ring {
 	struct uvs_completion rec[];
 };
 
+/*
+ * Completion records of direct reclaim (uvs_reclaim.c) share the rings with swap-ins; the high
+ * bits of vslot say which kind a record is:
+ *   UVS_COMP_STORED | vslot   direct reclaim stored the slot's page; desc is the descriptor it
+ *                             published (ZSWAP or ZERO).  Java adopts it: charges the pool bytes
+ *                             to the owner recorded in the owner table, puts the slot on the age
+ *                             list, counts it.  A swap-in may consume the slot before Java
+ *                             adopts it (other rings); adoption touches nothing a free undoes
+ *                             wrongly (charges add, the age list holds hints).
+ *   UVS_COMP_SPAN | offset    direct reclaim is done with the 64 KiB pool span at @offset; desc
+ *                             is how many objects it put there.  The span goes back to the pool
+ *                             once that many of them were freed.
+ */
+#define UVS_COMP_STORED		(1ULL << 63)
+#define UVS_COMP_SPAN		(1ULL << 62)
+#define UVS_COMP_KIND_MASK	(UVS_COMP_STORED | UVS_COMP_SPAN)
+
+/* ------------------------------------------------------------------------------------------
+ * Direct reclaim magazine: one per fault context.  A fault that would take its group past the
+ * group's direct limit (uvs_group_direct) first reclaims on the faulting path, in C: it needs
+ * free slots and empty pool spans without asking Java, so Java keeps them here in advance.
+ * Two single-producer (Java's refiller) single-consumer (the context) rings of free entries;
+ * what the context took comes back as completion records (above).  @want is set by the
+ * context when it found a ring short: the refiller fills that context's rings (they start
+ * empty, so contexts that never reclaim hold nothing).
+ * ------------------------------------------------------------------------------------------ */
+#define UVS_MAG_SLOTS		2048	/* four 512-page batches */
+#define UVS_MAG_SPANS		64
+#define UVS_SPAN_BYTES		65536	/* CompressedPool.SPAN_BYTES */
+
+struct uvs_magazine {
+	uint64_t slot_head;	/* next slot to take; written by C (release) */
+	uint8_t  pad0[56];
+	uint64_t slot_tail;	/* next entry to fill; written by Java (release) */
+	uint8_t  pad1[56];
+	uint64_t span_head;	/* next span to take; written by C (release) */
+	uint8_t  pad2[56];
+	uint64_t span_tail;	/* next entry to fill; written by Java (release) */
+	uint8_t  pad3[56];
+	uint64_t owner_high;	/* bits 12..31 of the owner words C writes: Java's eviction stamp (relaxed) */
+	uint64_t want;		/* C sets 1 when a ring was short, Java clears it when it refills (relaxed) */
+	uint64_t passes;	/* direct reclaim passes this context ran (relaxed, C) */
+	uint64_t reclaimed;	/* pages they took out of memory (relaxed, C) */
+	uint64_t starved;	/* passes that found the magazine, the ring or the pool short (relaxed, C) */
+	uint64_t put_back;	/* pages that went back in for want of pool room (relaxed, C) */
+	uint64_t scanned;	/* extents looked at (relaxed, C) */
+	uint64_t reclaim_ns;	/* time spent in direct reclaim (relaxed, C) */
+	uint64_t stashed;	/* slots taken from the ring and kept for the next batch (relaxed, C) */
+	uint64_t slots[UVS_MAG_SLOTS];
+	uint64_t spans[UVS_MAG_SPANS];	/* byte offsets of empty spans from pool_base */
+};
+
 /* ------------------------------------------------------------------------------------------
  * Fault-server statistics: written by one server thread (relaxed), read by Java at any time.
  * ------------------------------------------------------------------------------------------ */
@@ -300,7 +352,7 @@ UVS_API int64_t uvs_sigbus_counters(int64_t *out, int32_t n);
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		9
+#define UVS_ABI_VERSION		10
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -387,6 +439,28 @@ UVS_API int64_t uvs_set_reclaimer(struct uvs_ctx *ctx);
 UVS_API int64_t uvs_reclaimer_wait(struct uvs_ctx *ctx, int64_t timeout_ns);
 UVS_API int64_t uvs_reclaimer_wake(struct uvs_ctx *ctx);
 #define UVS_THROTTLE_MAX_NS	50000000
+/*
+ * Direct reclaim (uvs_reclaim.c).  uvs_direct_setup turns it on: @owner_base is the slot owner
+ * table (32-bit words: account id in bits 0..11), @codec the codec of stored pages
+ * (enum uvs_codec_id), staging_chunks[i] the first page of a 512-page staging chunk that fault
+ * context i owns for its batches (Java never parks there).  Call once, before any group has a
+ * direct limit.  uvs_magazine is context i's magazine (shared memory, valid until uvs_destroy).
+ */
+UVS_API int64_t uvs_direct_setup(struct uvs_ctx *ctx, uint64_t owner_base, int32_t codec,
+				 const uint64_t *staging_chunks, int32_t n);
+UVS_API struct uvs_magazine *uvs_magazine(struct uvs_ctx *ctx, int32_t i);
+/*
+ * A fault that would install a page while group @id's subtree holds more than @max_pages first
+ * reclaims that subtree's pages on the faulting path (INT64_MAX: never).  @pool_room: pool
+ * bytes direct reclaim may still store for regions of this very group (Java keeps it at the
+ * group's zswapMax room, the tightest up the chain); C takes from it as it stores.
+ */
+UVS_API int64_t uvs_group_direct(struct uvs_ctx *ctx, int32_t id, int64_t max_pages, int64_t pool_room);
+/* Whether direct reclaim may take pages of the region (0: it has pinned pages Java guards). */
+UVS_API int64_t uvs_region_direct(struct uvs_ctx *ctx, int32_t id, int32_t allowed);
+/* Pages direct reclaim took from group @id's subtree (relaxed count). */
+UVS_API int64_t uvs_group_direct_pages(struct uvs_ctx *ctx, int32_t id);
+
 /* Forget a region (already unregistered from the uffd) and wait until no server still reads it. */
 UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);
 

@@ -103,14 +103,46 @@ int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *
 	return uvs_codec_decode(ctx, uvs_handle_fmt(handle), src, uvs_handle_len(handle), dst, dctx);
 }
 
-/* Compress one page into dst (capacity one page).  0 with *len set, or -errno. */
-int uvs_codec_compress(struct uvs_ctx *ctx, int codec, const void *src, void *dst, uint32_t *len)
+/*
+ * A zstd compression context for a fault context's direct reclaim, made on a normal thread and
+ * warmed with one compression: zstd sizes its workspace on first use, and a signal handler may
+ * not allocate.  NULL without zstd.
+ */
+void *uvs_codec_cctx_create(struct uvs_ctx *ctx)
+{
+	const struct uvs_codec *c = &ctx->cfg.codec;
+	static const uint8_t sample[UVS_PAGE_SIZE] = { 1 };
+	uint8_t out[UVS_PAGE_SIZE];
+	void *cctx;
+
+	if (!c->zstd_create_cctx || !c->zstd_compress2 || !c->zstd_cctx_set_parameter)
+		return NULL;
+	cctx = ((zstd_create_fn)c->zstd_create_cctx)();
+	if (!cctx)
+		return NULL;
+	((zstd_set_param_fn)c->zstd_cctx_set_parameter)(cctx, ZSTD_C_COMPRESSION_LEVEL, c->zstd_level);
+	((zstd_compress2_fn)c->zstd_compress2)(cctx, out, sizeof(out), sample, sizeof(sample));
+	return cctx;
+}
+
+void uvs_codec_cctx_free(struct uvs_ctx *ctx, void *cctx)
+{
+	/* ZSTD_freeCCtx is not handed over; a VSwap makes a few of these, once: they are kept. */
+	(void)ctx;
+	(void)cctx;
+}
+
+/*
+ * Compress one page into dst (capacity one page).  0 with *len set, or -errno.  @cctx: the
+ * caller's zstd context made in advance (direct reclaim), NULL takes this thread's own.
+ */
+int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *src, void *dst, uint32_t *len)
 {
 	const struct uvs_codec *c = &ctx->cfg.codec;
 
 	if (codec == UVS_CODEC_ZSTD) {
-		void *cctx = zstd_cctx(ctx);
-
+		if (!cctx)
+			cctx = zstd_cctx(ctx);
 		if (!cctx)
 			return -ENOSYS;
 		size_t r = ((zstd_compress2_fn)c->zstd_compress2)(cctx, dst, UVS_PAGE_SIZE, src, UVS_PAGE_SIZE);

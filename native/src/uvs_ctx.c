@@ -59,6 +59,7 @@ static void ctx_free(struct uvs_ctx *ctx)
 {
 	struct uvs_completion spill[64];
 
+	uvs_direct_free(ctx);
 	free_servers(ctx);
 	while (uvs_drain_overflow(ctx, spill, 64) > 0)
 		;
@@ -107,6 +108,7 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 	for (int g = 0; g < UVS_MAX_GROUPS; g++) {
 		atomic_store_explicit(&ctx->groups[g].parent, -1, memory_order_relaxed);
 		atomic_store_explicit(&ctx->groups[g].hold_above, INT64_MAX, memory_order_relaxed);
+		atomic_store_explicit(&ctx->groups[g].direct_max, INT64_MAX, memory_order_relaxed);
 	}
 	ctx->stop_fd = eventfd(0, EFD_CLOEXEC);
 	ctx->drain_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -220,6 +222,8 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 		r->uffd = (flags & UVS_REGION_INTHREAD) ? ctx->cfg.sigbus_uffd : ctx->cfg.uffd;
 		atomic_store_explicit(&r->resident, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->group, -1, memory_order_relaxed);
+		atomic_store_explicit(&r->direct_ok, 1, memory_order_relaxed);
+		atomic_store_explicit(&r->direct_hand, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->stall_ns, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->ra_next, 0, memory_order_relaxed);
 		for (int i = 0; i < UVS_RECENT_EXTENTS; i++)

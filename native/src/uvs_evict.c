@@ -211,7 +211,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
  * Zero, same-filled, compressed, or raw when compression does not save an eighth.  @page is a
  * page of the caller's scratch, and the result replaces it in place (the raw case leaves it).
  */
-static int classify(struct uvs_ctx *ctx, int codec, uint8_t *page, struct uvs_cresult *res)
+static int classify(struct uvs_ctx *ctx, int codec, void *cctx, uint8_t *page, struct uvs_cresult *res)
 {
 	const uint64_t *w = (const uint64_t *)page;
 	uint64_t v = w[0];
@@ -227,7 +227,7 @@ static int classify(struct uvs_ctx *ctx, int codec, uint8_t *page, struct uvs_cr
 		res->fill = v;
 		return 0;
 	}
-	int err = uvs_codec_compress(ctx, codec, page, out, &len);
+	int err = uvs_codec_compress(ctx, codec, cctx, page, out, &len);
 	if (err)
 		return err;
 	if (len > UVS_PAGE_SIZE - UVS_PAGE_SIZE / 8) {
@@ -333,6 +333,12 @@ static void copy_parked(struct uvs_ctx *ctx, uint64_t staging_first, uint32_t i,
 int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
 		     int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
 {
+	return uvs_compress_with(ctx, vslots, n, staging_first, codec, NULL, scratch, out);
+}
+
+int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+			  int32_t codec, void *cctx, uint8_t *scratch, struct uvs_cresult *out)
+{
 	uint8_t claimed[COPY_CHUNK];
 
 	if (n > UVS_BATCH_MAX || (codec != UVS_CODEC_ZSTD && codec != UVS_CODEC_LZ4))
@@ -350,7 +356,7 @@ int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, ui
 			out[k].fill = 0;
 			if (!claimed[k - i])
 				continue;
-			int err = classify(ctx, codec, scratch + ((size_t)k << UVS_PAGE_SHIFT), &out[k]);
+			int err = classify(ctx, codec, cctx, scratch + ((size_t)k << UVS_PAGE_SHIFT), &out[k]);
 			if (err)
 				return err;
 		}

@@ -515,9 +515,21 @@ static void inthread_throttle(struct uvs_server *s, uint64_t addr, uint64_t sinc
 	}
 }
 
+/*
+ * Direct reclaim for a fault about to install (uvs_reclaim.c): 1 when it made room, and the
+ * fault is served at once; otherwise the group hold decides as before.
+ */
+static int reclaimed_for(struct uvs_server *s, const struct uffd_msg *msg)
+{
+	uint64_t addr = msg->arg.pagefault.address & UVS_PAGE_MASK;
+	struct uvs_region *r = uvs_region_of_addr(s->ctx, addr);
+
+	return r && uvs_direct_reclaim(s, r, addr) == 1;
+}
+
 static void take_fault(struct uvs_server *s, struct deferred *d, const struct uffd_msg *msg, uint64_t now)
 {
-	if (d->n < DEFER_MAX && held(s->ctx, d, msg, now, now)) {
+	if (d->n < DEFER_MAX && !reclaimed_for(s, msg) && held(s->ctx, d, msg, now, now)) {
 		d->msg[d->n] = *msg;
 		d->since[d->n++] = now;
 		return;
@@ -532,7 +544,7 @@ static void retry_deferred(struct uvs_server *s, struct deferred *d)
 	int kept = 0;
 
 	for (int i = 0; i < d->n; i++) {
-		if (held(s->ctx, d, &d->msg[i], d->since[i], now)) {
+		if (!reclaimed_for(s, &d->msg[i]) && held(s->ctx, d, &d->msg[i], d->since[i], now)) {
 			d->msg[kept] = d->msg[i];
 			d->since[kept++] = d->since[i];
 			continue;
@@ -682,7 +694,9 @@ int uvs_inthread_fault(struct uvs_ctx *ctx, uint64_t addr, int write)
 	 * every odd seq, and serve_at looks the region up again after this, so one of us sees the other.
 	 */
 	atomic_fetch_add(&s->seq, 1);
-	inthread_throttle(s, addr, t0);
+	r = uvs_region_of_addr(ctx, addr);	/* again, under seq: reclaim may read it */
+	if (!r || uvs_direct_reclaim(s, r, addr & UVS_PAGE_MASK) != 1)
+		inthread_throttle(s, addr, t0);
 	r = serve_at(s, addr & UVS_PAGE_MASK, write, &kind);	/* before account() reads kind */
 	account(s, r, kind, t0);
 	atomic_fetch_add(&s->seq, 1);

@@ -42,6 +42,8 @@ struct uvs_region {
 	_Atomic int64_t resident;	/* pages we installed minus pages we moved out (relaxed) */
 	_Atomic uint64_t stall_ns;	/* summed service time of the region's faults (relaxed) */
 	_Atomic int32_t group;		/* the group charged for its pages, or -1 */
+	_Atomic uint64_t direct_hand;	/* direct reclaim's clock hand, in extents (relaxed) */
+	_Atomic int direct_ok;		/* direct reclaim may take its pages (no pins; uvs_region_direct) */
 };
 
 /* How deep a group tree the fault path walks (a cycle set by mistake cannot loop it). */
@@ -54,6 +56,28 @@ struct uvs_group {
 	_Atomic int32_t parent;		/* -1: top level */
 	_Atomic int64_t throttle_until;	/* > 0: hold the subtree's faults until this time (uvs_group_throttle) */
 	_Atomic int32_t throttle_tid;	/* the thread that set it: a lapsed lease holds while it is runnable */
+	_Atomic int64_t direct_max;	/* faults reclaim first while pages is above this (uvs_group_direct) */
+	_Atomic int64_t pool_room;	/* pool bytes direct reclaim may still store for this group */
+	_Atomic int64_t direct_pages;	/* pages direct reclaim took from the subtree (relaxed) */
+	_Atomic uint32_t direct_cursor;	/* where the next pass looks for a victim region (relaxed) */
+};
+
+/*
+ * A fault context's direct reclaim state (uvs_reclaim.c): preallocated, so a signal handler
+ * reclaims without allocating.  Only the context's holder touches it.
+ */
+struct uvs_direct {
+	struct uvs_magazine *mag;	/* shared with Java */
+	uint64_t staging_first;		/* the context's own 512-page staging chunk */
+	uint64_t vslots[UVS_BATCH_MAX];	/* the batch's slots */
+	uint64_t pages[UVS_BATCH_MAX];	/* uvs_evict's out_pages */
+	struct uvs_cresult res[UVS_BATCH_MAX];
+	uint64_t stash[UVS_BATCH_MAX];	/* slots taken from the magazine and not used yet */
+	uint32_t nstash;
+	uint64_t span;			/* the span being filled (offset from pool_base), or ~0 */
+	uint32_t span_used;		/* bytes of it used */
+	uint32_t span_objects;		/* objects put in it */
+	void *cctx;			/* zstd compression context, made and warmed at setup */
 };
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */
@@ -105,6 +129,7 @@ struct uvs_server {
 	int inthread;			/* an in-thread fault context (uvs_sigbus.c), not a server thread */
 	_Atomic int claimed;		/* in-thread: 1 while a signal handler uses it */
 	struct uvs_renewer_view renewer;	/* in-thread: its throttle waits' view (servers keep theirs) */
+	struct uvs_direct *direct;	/* direct reclaim state, NULL until uvs_direct_setup */
 };
 
 struct uvs_ctx {
@@ -132,6 +157,9 @@ struct uvs_ctx {
 	int reclaim_fd;				/* eventfd the reclaimer waits on */
 	struct uvs_group groups[UVS_MAX_GROUPS];
 	_Atomic uint64_t evict_refused;		/* resident pages uvs_evict could not move (relaxed) */
+	uint32_t *owner_base;			/* slot owner table (uvs_direct_setup) */
+	int32_t direct_codec;			/* enum uvs_codec_id of what direct reclaim stores */
+	_Atomic int direct_on;			/* uvs_direct_setup done (release: the state above is set) */
 };
 
 /* uvs_ctx.c */
@@ -183,7 +211,17 @@ int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_
 void uvs_files_init(struct uvs_ctx *ctx);
 #define UVS_READ_NOWAIT	0x1	/* only from the page cache, else -EAGAIN */
 int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, void *dctx, int flags, int *cause);
-int uvs_codec_compress(struct uvs_ctx *ctx, int codec, const void *src, void *dst, uint32_t *len);
+int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *src, void *dst, uint32_t *len);
+void *uvs_codec_cctx_create(struct uvs_ctx *ctx);
+void uvs_codec_cctx_free(struct uvs_ctx *ctx, void *cctx);
+
+/* uvs_evict.c: uvs_compress with a given zstd context (NULL: the thread's own) */
+int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+			  int32_t codec, void *cctx, uint8_t *scratch, struct uvs_cresult *out);
+
+/* uvs_reclaim.c: direct reclaim on the faulting path */
+int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr);
+void uvs_direct_free(struct uvs_ctx *ctx);
 
 /* uvs_stats.c */
 void uvs_stats_record(struct uvs_server_stats *st, int kind, uint64_t ns);

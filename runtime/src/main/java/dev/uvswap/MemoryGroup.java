@@ -93,7 +93,10 @@ public sealed interface MemoryGroup permits MemoryGroupImpl {
      *                         pages evicted since, the kernel's refault distance): the group is
      *                         thrashing rather than reading cold data
      * @param zswapMaxRejects  pages the pool refused because the group was at its zswapMax
+     * @param directReclaimedBytes bytes the group's own faults swapped out on the faulting path
+     *                         before they installed a page that would have taken the group past
+     *                         its memoryMax (direct reclaim, the kernel's pgsteal_direct)
      */
     record Events(long high, long max, long reclaimFailures, long reclaimedBytes, long refaults,
-                  long workingsetRefaults, long zswapMaxRejects) { }
+                  long workingsetRefaults, long zswapMaxRejects, long directReclaimedBytes) { }
 }

@@ -114,6 +114,19 @@ final class MemoryGroupImpl implements MemoryGroup {
         return (m > Long.MAX_VALUE - slack ? Long.MAX_VALUE : m + slack) / RegionImpl.PAGE;
     }
 
+    /**
+     * The installed pages past which a fault reclaims this subtree itself, in C, before it installs
+     * (direct reclaim): memoryMax less the pages aging keeps parked, so memoryCurrent stays within
+     * max; none for an unlimited max or while nothing can leave (a full pool, no file).
+     */
+    long directMaxPages() {
+        long m = max;
+        if (m == UNLIMITED || reclaimStuck) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(0, m / RegionImpl.PAGE - account.parkedPages());
+    }
+
     /** The fault path's id of the parent group, -1 for a top-level one. */
     int parentId() {
         return parent == null ? -1 : parent.account.id();
@@ -226,15 +239,17 @@ final class MemoryGroupImpl implements MemoryGroup {
         long m = maxEvents.sum();
         long f = reclaimFailures.sum();
         long r = reclaimedBytes.sum();
+        long d = owner.directReclaimedPages(this) * RegionImpl.PAGE;
         for (MemoryGroupImpl c : children) {
             Events ce = c.eventsSoFar();
             h += ce.high();
             m += ce.max();
             f += ce.reclaimFailures();
             r += ce.reclaimedBytes();
+            d += ce.directReclaimedBytes();
         }
         return new Events(h, m, f, r, account.refaults.sum(), account.workingsetRefaults.sum(),
-                account.zswapMaxRejects.sum());
+                account.zswapMaxRejects.sum(), d);
     }
 
     void add(RegionImpl r) {

@@ -146,6 +146,10 @@ final class RegionImpl implements Region {
     public long pin(long offset, long length) {
         // The write lock waits out any pageOut that read the pins before this change.
         withPages(offset, length, "pin", lock.writeLock(), (first, n) -> {
+            if (!pinned.everSet()) {
+                // Pins are Java's: direct reclaim (C) cannot see them, so it leaves the region alone.
+                owner.regionHasPins(this);
+            }
             pinned.setRange(first, n, true);
             return 0;
         });

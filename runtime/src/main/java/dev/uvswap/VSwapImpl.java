@@ -47,6 +47,8 @@ final class VSwapImpl implements VSwap {
     private final SlotReclaimer reclaimer;
     private final FileBackend fileBackend;
     private final SwapOut swapOut;
+    /** Direct reclaim's Java half: magazines and adoption (internal/DirectReclaim, uvs_reclaim.c). */
+    private final dev.uvswap.internal.DirectReclaim direct;
     private final Set<RegionImpl> regions = ConcurrentHashMap.newKeySet();
     private final Mapping ownerTable;
     private final SlotOwners owners;
@@ -118,6 +120,9 @@ final class VSwapImpl implements VSwap {
         this.reclaimer = push(opened, new SlotReclaimer(servers, slots, pool, staging, fileBackend.files(), owners));
         this.swapOut = push(opened, new SwapOut(servers, slots, pool, staging, reclaimer, fileBackend, owners,
                 config.compressor() == Compressor.ZSTD));
+        this.direct = dev.uvswap.internal.DirectReclaim.start(servers, slots, pool, staging, owners, ownerTable.segment(),
+                config.compressor() == Compressor.ZSTD ? uvswap_h.UVS_CODEC_ZSTD() : uvswap_h.UVS_CODEC_LZ4(), fileBackend);
+        reclaimer.attach(direct, this::refreshDirectLimits);
         for (VSwapConfig.SwapFileSpec f : config.swapFiles()) {
             addFile(f.path(), f.maxBytes(), f.priority(), f.temporary());
         }
@@ -390,10 +395,32 @@ final class VSwapImpl implements VSwap {
         });
     }
 
+    /**
+     * Tells direct reclaim each group's limit and pool room, after each drain: a group's resident
+     * pages may reach memoryMax less what aging keeps parked, which memoryCurrent counts too. Runs
+     * under the drainer's lock and takes no gate (a close holds the gate while it drains): the
+     * drainer is closed before the native context, so the context is up whenever this runs.
+     */
+    void refreshDirectLimits() {
+        for (MemoryGroupImpl g : groups) {
+            refreshDirectLimits(g, 0);
+        }
+    }
+
+    private void refreshDirectLimits(MemoryGroupImpl g, int depth) {
+        servers.setGroupDirect(g.account().id(), g.directMaxPages(), g.account().zswapRoom());
+        if (depth < uvswap_h.UVS_MAX_GROUPS()) {
+            for (MemoryGroupImpl c : g.children()) {
+                refreshDirectLimits(c, depth + 1);
+            }
+        }
+    }
+
     /** Tells the fault path where a group sits in the tree and where its hold starts. */
     void groupPlaced(MemoryGroupImpl g) {
         whileOpen(() -> {
             servers.setGroup(g.account().id(), g.parentId(), g.holdAbovePages());
+            servers.setGroupDirect(g.account().id(), g.directMaxPages(), g.account().zswapRoom());
             return null;
         });
         observed.groupPlaced(g, g.reclaimStuck);   // a warning when reclaim gets stuck
@@ -403,6 +430,23 @@ final class VSwapImpl implements VSwap {
     void groupCreated(MemoryGroupImpl g) {
         throttle(g, 0);   // its id may be a released group's: no lease of that one carries over
         observed.groupCreated(g);
+    }
+
+    /** Pages faults took out of memory by direct reclaim because group {@code g} was at its max (not its children). */
+    long directReclaimedPages(MemoryGroupImpl g) {
+        if (!enterIfAlive()) {
+            return 0;
+        }
+        try {
+            return servers.groupDirectPages(g.account().id());
+        } finally {
+            exit();
+        }
+    }
+
+    /** A region's first pin: direct reclaim, which cannot see pins, no longer takes its pages. */
+    void regionHasPins(RegionImpl r) {
+        whileOpen(() -> servers.setRegionDirect(r.id(), false));
     }
 
     /** A limit changed: check the groups now rather than at the next period. */
@@ -582,12 +626,13 @@ final class VSwapImpl implements VSwap {
         servers.quiesce();
         reclaimer.drain();
         return new VSwapStats(
-                reclaimer.pswpin.sum(), swapOut.pswpout.sum(), reclaimer.zswpin.sum(), swapOut.zswpout.sum(),
-                reclaimer.swpinZero.sum(), swapOut.swpoutZero.sum(), reclaimer.cacheHits.sum(), swapOut.poolRejects.sum(),
+                reclaimer.pswpin.sum(), swapOut.pswpout.sum() + direct.pswpout.sum(), reclaimer.zswpin.sum(),
+                swapOut.zswpout.sum() + direct.zswpout.sum(),
+                reclaimer.swpinZero.sum(), swapOut.swpoutZero.sum() + direct.swpoutZero.sum(), reclaimer.cacheHits.sum(), swapOut.poolRejects.sum(),
                 servers.faults(), servers.latencies(),
                 swapOut.thpSwpout.sum(), servers.thpFallbacks(), servers.readahead(),
                 pool.storedObjects(), pool.storedBytes(), pool.totalBytes(), pool.maxBytes(),
-                slots.inUse(), slots.clusters(), staging.pagesInUse(), servers.errors(), servers.lastErrno(),
+                slots.inUse() - direct.reservedSlots(), slots.clusters(), staging.pagesInUse(), servers.errors(), servers.lastErrno(),
                 uffd.kernelFaults(),
                 reclaimer.swpinFile.sum(), swapOut.swpoutFile.sum(), fileBackend.zswpwb(), fileBackend.writebackBatches(),
                 fileBackend.files().usedSlots(), fileBackend.files().storedBytes(), fileBackend.files().badSlots(),
@@ -595,7 +640,7 @@ final class VSwapImpl implements VSwap {
                 fileBackend.swapoffPages(), fileBackend.zswapMaxBytes(),
                 reclaimer.backgroundErrors() + fileBackend.backgroundErrors() + prefetchErrors.count()
                         + (groupReclaimer == null ? 0 : groupReclaimer.backgroundErrors()),
-                servers.moveMismatches(), servers.evictRefused(), servers.firstTouchAhead());
+                servers.moveMismatches(), servers.evictRefused(), servers.firstTouchAhead(), direct.reclaimedPages());
     }
 
     @Override

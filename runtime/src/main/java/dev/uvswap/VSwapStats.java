@@ -54,6 +54,9 @@ import java.util.Map;
  *                            resident and intact
  * @param firstTouchAheadPages never-touched pages of small-page regions given their zero page
  *                            by first-touch windows ({@link RegionOption#FIRST_TOUCH_WINDOWS})
+ * @param directReclaimPages  pages faults swapped out themselves, on the faulting path, before they
+ *                            installed a page that would have taken a group past its memoryMax
+ *                            (direct reclaim; also counted in pswpout)
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -66,7 +69,7 @@ public record VSwapStats(
         long swpinFile, long swpoutFile, long zswpwb, long writebackBatches, long fileSlotsUsed, long fileBytes,
         long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
         long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
-        long firstTouchAheadPages) {
+        long firstTouchAheadPages, long directReclaimPages) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);

@@ -90,36 +90,46 @@ class GroupThrottleTest {
     }
 
     /**
+     * The most a group's charge may reach with direct reclaim (uvs_reclaim.c): a fault that would
+     * install past max reclaims first, on the faulting path, so the group stays at max, plus one
+     * batch aging may park between two refreshes of the limit C holds (max less what is parked,
+     * renewed after each drain), plus the page or extent each of the two writers installs after
+     * its check passed. Nothing here depends on the Java reclaimer running.
+     */
+    private static long directPeakBound(long max) {
+        return max + 3 * GroupReclaimer.EXTENT;
+    }
+
+    /**
      * The issue's promise, under the load it names: two writers in one group, three threads
      * spinning on the two CPUs and a System.gc() loop; the group's charge, sampled every
-     * millisecond and after every 64 pages, never passes max + slack + one batch, and every word
-     * reads back as written.
+     * millisecond and after every 64 pages, never passes max + one batch, and every word reads
+     * back as written. Faults reclaim for themselves (direct reclaim), in C.
      */
     @Test
     void twoWritersThreeSpinnersAndAGcLoopStayUnderMax() throws Exception {
         long peak = loaded(FaultMode.SERVER_THREADS, true);
-        assertTrue(peak <= peakBound(16 * MIB), "peak " + (peak >> 20) + " MiB over a 16 MiB max");
+        assertTrue(peak <= directPeakBound(16 * MIB), "peak " + (peak >> 20) + " MiB over a 16 MiB max");
     }
 
-    /** The same with each fault served (and held) on the writer's own thread, no GC loop. */
+    /** The same with each fault served on the writer's own thread, no GC loop. */
     @Test
     void twoWritersAndThreeSpinnersStayUnderMaxInThread() throws Exception {
         long peak = loaded(FaultMode.IN_THREAD, false);
-        assertTrue(peak <= peakBound(16 * MIB), "peak " + (peak >> 20) + " MiB over a 16 MiB max");
+        assertTrue(peak <= directPeakBound(16 * MIB), "peak " + (peak >> 20) + " MiB over a 16 MiB max");
     }
 
     /**
-     * In-thread faults with a System.gc() loop: here memoryMax is not yet a hard limit. The JVM
-     * spends most of the run at GC safepoints (JFR: 13 s of pauses in a 15-45 s run), the
-     * reclaimer is stopped at each, and the hold must lapse while it is (a held in-thread fault
-     * would keep the safepoint from completing); peaks of 38-99 MiB over the 16 MiB max were seen,
-     * more the busier the machine. A hard limit needs reclaim on the faulting path itself, in C.
-     * What holds: every word reads back, and once the writers stop the reclaimer brings the group
-     * back under its max.
+     * In-thread faults with a System.gc() loop. The JVM spends most of the run at GC safepoints,
+     * where the Java reclaimer is stopped; a hold that waited for it had to lapse (a held
+     * in-thread fault keeps the safepoint from completing), and peaks of 38-99 MiB over the
+     * 16 MiB max were seen. The faulting thread's own SIGBUS handler runs through a safepoint and
+     * reclaims in C, so the limit now holds here too.
      */
     @Test
-    void aGcLoopLapsesTheInThreadHoldButReclaimCatchesUp() throws Exception {
-        loaded(FaultMode.IN_THREAD, true);
+    void aGcLoopDoesNotLiftTheLimitInThread() throws Exception {
+        long peak = loaded(FaultMode.IN_THREAD, true);
+        assertTrue(peak <= directPeakBound(16 * MIB), "peak " + (peak >> 20) + " MiB over a 16 MiB max");
     }
 
     /**
@@ -174,10 +184,15 @@ class GroupThrottleTest {
             checkUsemem(a);
             checkUsemem(b);
             assertEquals(0, vswap.stats().faultErrors());
+            assertTrue(g.events().directReclaimedBytes() > 0, "the faults reclaimed: " + g.events());
             return peak.get();
         }
     }
 
+    /**
+     * Where direct reclaim cannot take a region's pages (the region has pins, which only Java
+     * sees), the fault path falls back to holding the fault while the Java reclaimer works.
+     */
     @Test
     void aWriterFasterThanReclaimIsHeldNearMemoryMax() {
         // zstd compresses a usemem page in ~16 us, a Java loop writes one in ~2: unthrottled, the
@@ -186,6 +201,7 @@ class GroupThrottleTest {
             MemoryGroup g = vswap.createGroup("writer");
             g.setMemoryMax(16 * MIB);
             Region r = vswap.allocate(160 * MIB, g, RegionOption.SMALL_PAGES);
+            r.pin(r.size() - PAGE, PAGE);   // one pin: direct reclaim leaves the region to the hold
             Run run = writeUsemem(r, g);
             System.out.printf("throttle: peak %d MiB over a 16 MiB max; %d pages written while held (%d allowed), "
                     + "engaged %d times, %.1f s; %s%n", run.peak() >> 20, run.pagesWhileHeld(), run.allowedWhileHeld(),
@@ -205,6 +221,7 @@ class GroupThrottleTest {
             assertTrue(g.faultPressure() > 0, "the held faults count as the group's stall: " + g.faultPressure());
             checkUsemem(r);
             assertEquals(0, vswap.stats().faultErrors());
+            assertEquals(0, g.events().directReclaimedBytes(), "a region with pins is not direct reclaim's");
         }
     }
 

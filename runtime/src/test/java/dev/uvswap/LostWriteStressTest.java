@@ -40,16 +40,22 @@ class LostWriteStressTest {
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         FaultMode servers = FaultMode.SERVER_THREADS, inThread = FaultMode.IN_THREAD;
         return java.util.stream.Stream.of(
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, false, servers),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, servers),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, servers),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, false, servers),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true, servers),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, servers),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, false, servers, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, servers, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, servers, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, false, servers, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true, servers, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, servers, false),
                 // The same writers and evictors with every fault served on the faulting thread.
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, inThread),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, inThread));
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, inThread, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, inThread, false),
+                // In a group whose max is a quarter of the range: the writers' own faults reclaim
+                // too (direct reclaim, in C), against the evictors, the prefaults and writeback.
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, servers, true),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread, true),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, servers, true),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true, inThread, true));
     }
 
     /**
@@ -64,14 +70,22 @@ class LostWriteStressTest {
         return b.build();
     }
 
-    @ParameterizedTest(name = "{0}, huge pages {1}, swap file {2}, faults {3}")
+    /** A group whose max is a quarter of the range: faults must reclaim to install. */
+    private static MemoryGroup limitedGroup(VSwap vswap) {
+        MemoryGroup g = vswap.createGroup("limited");
+        g.setMemoryMax((long) PAGES * 4096 / 4);
+        return g;
+    }
+
+    @ParameterizedTest(name = "{0}, huge pages {1}, swap file {2}, faults {3}, group at max {4}")
     @org.junit.jupiter.params.provider.MethodSource("cases")
-    void noWriteIsLostOrTorn(Compressor codec, boolean hugePages, boolean file, FaultMode mode,
+    void noWriteIsLostOrTorn(Compressor codec, boolean hugePages, boolean file, FaultMode mode, boolean limited,
                              @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         RegionOption served = mode == FaultMode.IN_THREAD ? RegionOption.FAULTS_IN_THREAD : RegionOption.FAULTS_ON_SERVERS;
         RegionOption[] options = hugePages ? new RegionOption[] {served} : new RegionOption[] {RegionOption.SMALL_PAGES, served};
         try (VSwap vswap = build(codec, file, dir);
-             Region region = vswap.allocate((long) PAGES * 4096, options)) {
+             Region region = limited ? vswap.allocate((long) PAGES * 4096, limitedGroup(vswap), options)
+                     : vswap.allocate((long) PAGES * 4096, options)) {
             MemorySegment seg = region.segment();
             int records = PAGES * RECORDS_PER_PAGE;
             long[][] last = new long[WRITERS][records];
@@ -172,10 +186,13 @@ class LostWriteStressTest {
                 }
             }
             VSwapStats s = vswap.stats();
-            System.out.printf("lost-write stress (%s, huge pages %s, file %s, faults %s, %d s): %,d writes, %,d pages evicted, faults %s, cache hits %,d, THP fallbacks %s, written back %,d, swapoff %,d, lost %d, torn %d%n",
-                    codec, hugePages, file, mode, seconds(), writes.get(), evicted.get(), s.faults(), s.cacheHits(), s.thpSwpinFallback(),
-                    s.zswpwb(), s.swapoffPages(), lost, torn);
+            System.out.printf("lost-write stress (%s, huge pages %s, file %s, faults %s, at max %s, %d s): %,d writes, %,d pages evicted, %,d by direct reclaim, faults %s, cache hits %,d, THP fallbacks %s, written back %,d, swapoff %,d, lost %d, torn %d%n",
+                    codec, hugePages, file, mode, limited, seconds(), writes.get(), evicted.get(), s.directReclaimPages(), s.faults(),
+                    s.cacheHits(), s.thpSwpinFallback(), s.zswpwb(), s.swapoffPages(), lost, torn);
             assertEquals(0, lost + torn, first);
+            if (limited) {
+                assertTrue(s.directReclaimPages() > 0, "the writers' faults reclaimed: " + s.directReclaimPages());
+            }
             assertTrue(evicted.get() > PAGES, "the evictors made progress");
             assertTrue(s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.CACHE) + s.thpSwpin() > 0, "writers faulted pages back");
             assertEquals(0, s.faultErrors(), "fault-server errors, last errno " + s.faultLastErrno());

@@ -107,6 +107,17 @@ public final class Account {
         }
     }
 
+    /** Pool bytes this account may still take before it or an account up the chain reaches its zswapMax. */
+    public long zswapRoom() {
+        long room = Long.MAX_VALUE;
+        for (Account a = this; a != null; a = a.parent) {
+            if (a.zswapMax != Long.MAX_VALUE) {
+                room = Math.min(room, Math.max(0, a.zswapMax - a.zswapBytes.get()));
+            }
+        }
+        return room;
+    }
+
     /** Whether the pool may take {@code bytes} more for this account: no account up the chain would pass its zswapMax. */
     boolean zswapAllows(long bytes) {
         for (Account a = this; a != null; a = a.parent) {

@@ -180,6 +180,25 @@ public final class FaultServers implements AutoCloseable {
         NativeErrors.check(uvswap_h.uvs_group_set(ctx, id, parent, holdAbovePages), "uvs_group_set");
     }
 
+    /**
+     * A fault that would take group {@code id}'s subtree past {@code maxPages} reclaims first, in
+     * C (uvs_group_direct); {@code poolRoom}: pool bytes it may still store for the group's own
+     * regions. Long.MAX_VALUE pages: never.
+     */
+    public void setGroupDirect(int id, long maxPages, long poolRoom) {
+        NativeErrors.check(uvswap_h.uvs_group_direct(ctx, id, maxPages, poolRoom), "uvs_group_direct");
+    }
+
+    /** Pages direct reclaim took from a group's subtree. */
+    public long groupDirectPages(int id) {
+        return NativeErrors.check(uvswap_h.uvs_group_direct_pages(ctx, id), "uvs_group_direct_pages");
+    }
+
+    /** Whether direct reclaim may take a region's pages (not once it has pins, which only Java knows). */
+    public void setRegionDirect(int region, boolean allowed) {
+        NativeErrors.check(uvswap_h.uvs_region_direct(ctx, region, allowed ? 1 : 0), "uvs_region_direct");
+    }
+
     /** Resident pages of a group's subtree, as the fault path charges them. */
     public long groupPages(int id) {
         return NativeErrors.check(uvswap_h.uvs_group_pages(ctx, id), "uvs_group_pages");

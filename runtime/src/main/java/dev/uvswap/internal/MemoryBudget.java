@@ -24,6 +24,15 @@ import java.util.Optional;
  */
 public record MemoryBudget(long bytes, String source) {
 
+    /**
+     * What off-heap data may use: the budget less the Java heap's maximum, which the same limit
+     * must hold (a JVM in a 1 GiB container with a 256 MiB heap has 768 MiB for everything else),
+     * and never less than a quarter of the budget.
+     */
+    public long offHeapBytes() {
+        return Math.max(bytes / 4, bytes - Runtime.getRuntime().maxMemory());
+    }
+
     /** v1 writes "no limit" as the largest page-aligned long, v2 as "max". */
     private static final long V1_UNLIMITED = Long.MAX_VALUE & ~0xFFFL;
 

@@ -91,6 +91,19 @@ public final class SlotOwners {
         }
     }
 
+    /**
+     * The stamp bits of an owner word as of now, for owner words C writes itself (direct reclaim:
+     * it adds the account id), and advances the clock by {@code pages} it reports as evicted.
+     */
+    long stampBits() {
+        return ((evictions.get() >>> STAMP_UNIT_SHIFT) & STAMP_MASK) << ACCOUNT_BITS;
+    }
+
+    /** Pages that left memory without {@link #record} (direct reclaim records its own owners). */
+    void advance(long pages) {
+        evictions.getAndAdd(pages);
+    }
+
     Account of(long vslot) {
         int word = table.getAtIndex(ValueLayout.JAVA_INT, vslot);
         Account a = accounts.get(word & (Account.MAX_ACCOUNTS - 1));

@@ -42,6 +42,13 @@ public final class SlotReclaimer implements AutoCloseable {
     /** Failures the drainer thread caught (and records it could not free); it carries on. */
     private final BackgroundErrors errors = new BackgroundErrors("uvswap-reclaimer");
 
+    /** Direct reclaim's Java half, once it is on: its records share the rings. */
+    private volatile DirectReclaim direct;
+    /** A drain adopted a page direct reclaim stored. */
+    private boolean storedAny;
+    /** Runs after each drain, on the drainer's lock (direct reclaim's group limits). */
+    private volatile Runnable afterDrain = () -> { };
+
     public final LongAdder pswpin = new LongAdder();
     public final LongAdder zswpin = new LongAdder();
     public final LongAdder swpinZero = new LongAdder();
@@ -88,6 +95,14 @@ public final class SlotReclaimer implements AutoCloseable {
         }
     }
 
+    /** Routes direct reclaim's records to it and stocks its magazines after each drain. */
+    public void attach(DirectReclaim direct, Runnable afterDrain) {
+        synchronized (lock) {
+            this.direct = direct;
+            this.afterDrain = afterDrain;
+        }
+    }
+
     /** Failures the drainer caught and survived. */
     public long backgroundErrors() {
         return errors.count();
@@ -110,6 +125,12 @@ public final class SlotReclaimer implements AutoCloseable {
                 releaseAll(overflow, n, true);
             }
             flush();
+            DirectReclaim d = direct;
+            if (d != null) {
+                d.afterDrain(storedAny);
+                storedAny = false;
+                afterDrain.run();
+            }
         }
     }
 
@@ -124,7 +145,9 @@ public final class SlotReclaimer implements AutoCloseable {
             for (long i = 0; i < n; i++) {
                 long vslot = records.get(ValueLayout.JAVA_LONG, i * size + uvs_completion.vslot$offset());
                 long desc = records.get(ValueLayout.JAVA_LONG, i * size + uvs_completion.desc$offset());
-                if (refault) {
+                if (DirectReclaim.isDirect(vslot)) {
+                    adoptDirect(vslot, desc);
+                } else if (refault) {
                     refaulted(vslot, desc);
                 } else {
                     release(vslot, desc);
@@ -141,10 +164,24 @@ public final class SlotReclaimer implements AutoCloseable {
      */
     private void refaultedOrReport(long vslot, long desc) {
         try {
+            if (DirectReclaim.isDirect(vslot)) {
+                adoptDirect(vslot, desc);
+                return;
+            }
             refaulted(vslot, desc);
         } catch (RuntimeException e) {
             errors.report(e);
         }
+    }
+
+    /** A record of direct reclaim (uvs_reclaim.c): a page it stored, or a span it is done with. */
+    private void adoptDirect(long tagged, long desc) {
+        DirectReclaim d = direct;
+        if (d == null) {
+            throw new IllegalStateException("direct reclaim record 0x" + Long.toHexString(tagged) + " with direct reclaim off");
+        }
+        d.adopt(tagged, desc);
+        storedAny |= (tagged & uvswap_h.UVS_COMP_STORED()) != 0;
     }
 
     /** A swap-in consumed the slot: counts the refault (and its distance) to the slot's group, then frees it. */
@@ -185,7 +222,13 @@ public final class SlotReclaimer implements AutoCloseable {
                 files.free(payload);
                 owners.of(vslot).chargeSwap(-1);
             }
-            case CACHE -> staging.release(payload);
+            case CACHE -> {
+                // A page a fault took back from a direct-reclaim batch: that chunk is C's.
+                DirectReclaim d = direct;
+                if (d == null || !d.ownsStagingPage(payload)) {
+                    staging.release(payload);
+                }
+            }
             case ZERO -> { }
             default -> throw new IllegalStateException("slot " + vslot + " held descriptor 0x"
                     + Long.toHexString(desc) + ", which names no backend");

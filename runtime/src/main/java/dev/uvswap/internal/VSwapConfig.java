@@ -42,8 +42,9 @@ public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads
     }
 
     /**
-     * Half of the memory this process may use: MemTotal, or its memory cgroup's limit when tighter
-     * (the tightest over its ancestors, v1 or v2; see {@link MemoryBudget}).
+     * Half of the memory this process may use off the Java heap: MemTotal, or its memory cgroup's
+     * limit when tighter (the tightest over its ancestors, v1 or v2; see {@link MemoryBudget}),
+     * less the heap's maximum.
      */
     public static long defaultPoolMaxBytes() {
         return defaultPoolMaxBytes(MemoryBudget.ofThisProcess());
@@ -54,7 +55,7 @@ public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads
         return chosen(budget, "pool limit", 2);
     }
 
-    /** A fifth of the memory this process may use (as for the pool), zswap's max_pool_percent default. */
+    /** A fifth of the memory this process may use off the heap (as for the pool), zswap's max_pool_percent default. */
     public static long defaultZswapMaxBytes() {
         return defaultZswapMaxBytes(MemoryBudget.ofThisProcess());
     }
@@ -66,9 +67,10 @@ public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads
 
     /** {@code 1/divisor} of the budget, with a DEBUG line on logger "dev.uvswap" saying what it came from. */
     private static long chosen(MemoryBudget budget, String what, int divisor) {
-        long bytes = budget.bytes() / divisor;
+        long bytes = budget.offHeapBytes() / divisor;
         System.getLogger("dev.uvswap").log(System.Logger.Level.DEBUG, () -> "default " + what + " " + (bytes >> 20)
-                + " MiB: 1/" + divisor + " of " + (budget.bytes() >> 20) + " MiB, from " + budget.source());
+                + " MiB: 1/" + divisor + " of the " + (budget.offHeapBytes() >> 20) + " MiB besides the heap of "
+                + (budget.bytes() >> 20) + " MiB, from " + budget.source());
         return bytes;
     }
 }

@@ -4,7 +4,7 @@ package dev.uvswap.internal;
 public final class MemoryBudgetMain {
     public static void main(String[] args) {
         MemoryBudget b = MemoryBudget.ofThisProcess();
-        System.out.println("budget=" + b.bytes() + " pool=" + VSwapConfig.defaultPoolMaxBytes()
+        System.out.println("budget=" + b.bytes() + " heap=" + Runtime.getRuntime().maxMemory() + " pool=" + VSwapConfig.defaultPoolMaxBytes()
                 + " zswap=" + VSwapConfig.defaultZswapMaxBytes() + " source=" + b.source());
     }
 }

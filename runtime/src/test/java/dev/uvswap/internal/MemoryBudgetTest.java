@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.*;
  */
 class MemoryBudgetTest {
     private static final long LIMIT = 256L << 20;
-    private static final Pattern LINE = Pattern.compile("budget=(\\d+) pool=(\\d+) zswap=(\\d+) source=(.*)");
+    private static final Pattern LINE = Pattern.compile("budget=(\\d+) heap=(\\d+) pool=(\\d+) zswap=(\\d+) source=(.*)");
 
     @Test
     void aCgroupLimitBoundsTheDefaults() throws Exception {
@@ -31,8 +31,9 @@ class MemoryBudgetTest {
             Map<String, String> in = runIn(cg);
             long expected = Math.min(LIMIT, outside.bytes());
             assertEquals(expected, Long.parseLong(in.get("budget")), in.toString());
-            assertEquals(expected / 2, Long.parseLong(in.get("pool")), in.toString());
-            assertEquals(expected / 5, Long.parseLong(in.get("zswap")), in.toString());
+            long offHeap = offHeap(expected, in);
+            assertEquals(offHeap / 2, Long.parseLong(in.get("pool")), in.toString());
+            assertEquals(offHeap / 5, Long.parseLong(in.get("zswap")), in.toString());
             if (LIMIT < outside.bytes()) {
                 assertTrue(in.get("source").contains(cg.dir().getFileName().toString()), in.toString());
             }
@@ -46,10 +47,10 @@ class MemoryBudgetTest {
         try (TestCgroup parent = TestCgroup.create("uvswap-budget-p-" + ProcessHandle.current().pid(), LIMIT)) {
             TestCgroup child = parent.child("inner", 4 * LIMIT);
             Map<String, String> in = runIn(child);
-            assertEquals(Math.min(LIMIT, outside.bytes()) / 2, Long.parseLong(in.get("pool")), in.toString());
+            assertEquals(offHeap(Math.min(LIMIT, outside.bytes()), in) / 2, Long.parseLong(in.get("pool")), in.toString());
             TestCgroup loose = parent.child("unlimited", 0);
             in = runIn(loose);
-            assertEquals(Math.min(LIMIT, outside.bytes()) / 2, Long.parseLong(in.get("pool")), in.toString());
+            assertEquals(offHeap(Math.min(LIMIT, outside.bytes()), in) / 2, Long.parseLong(in.get("pool")), in.toString());
         }
     }
 
@@ -57,7 +58,21 @@ class MemoryBudgetTest {
     void outsideAnyLimitTheBudgetIsMemTotalOrTheLimitFound() {
         MemoryBudget b = MemoryBudget.ofThisProcess();
         assertTrue(b.bytes() > 0, b.toString());
-        assertEquals(b.bytes() / 2, VSwapConfig.defaultPoolMaxBytes());
+        assertEquals((b.bytes() - Runtime.getRuntime().maxMemory()) / 2, VSwapConfig.defaultPoolMaxBytes());
+    }
+
+    /** The Java heap's max comes out of the budget first (a quarter of it stays, however large the heap). */
+    @Test
+    void theHeapComesOutOfTheBudget() {
+        MemoryBudget small = new MemoryBudget(Runtime.getRuntime().maxMemory() / 2, "test");
+        assertEquals(small.bytes() / 4, small.offHeapBytes(), "a heap larger than the budget leaves a quarter");
+        MemoryBudget large = new MemoryBudget(Runtime.getRuntime().maxMemory() * 8, "test");
+        assertEquals(large.bytes() - Runtime.getRuntime().maxMemory(), large.offHeapBytes());
+    }
+
+    /** What the child's defaults are shares of: the budget less its heap's max, at least a quarter. */
+    private static long offHeap(long budget, Map<String, String> child) {
+        return Math.max(budget / 4, budget - Long.parseLong(child.get("heap")));
     }
 
     /**
@@ -100,6 +115,6 @@ class MemoryBudgetTest {
         assertEquals(0, p.exitValue(), out);
         Matcher m = LINE.matcher(out.lines().reduce((a, b) -> b).orElse(""));
         assertTrue(m.matches(), out);
-        return Map.of("budget", m.group(1), "pool", m.group(2), "zswap", m.group(3), "source", m.group(4));
+        return Map.of("budget", m.group(1), "heap", m.group(2), "pool", m.group(3), "zswap", m.group(4), "source", m.group(5));
     }
 }

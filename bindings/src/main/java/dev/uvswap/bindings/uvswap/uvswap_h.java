@@ -794,7 +794,7 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)9L;
+    private static final int UVS_ABI_VERSION = (int)10L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
@@ -850,6 +850,74 @@ public class uvswap_h {
      */
     public static int UVS_THROTTLE_MAX_NS() {
         return UVS_THROTTLE_MAX_NS;
+    }
+
+    private static final long UVS_COMP_STORED = -9223372036854775808L;
+
+    /**
+     * Completion record: direct reclaim stored the slot's page.
+     * {@snippet lang=c :
+     * #define UVS_COMP_STORED (1ULL << 63)
+     * }
+     */
+    public static long UVS_COMP_STORED() {
+        return UVS_COMP_STORED;
+    }
+
+    private static final long UVS_COMP_SPAN = 4611686018427387904L;
+
+    /**
+     * Completion record: direct reclaim is done with a pool span.
+     * {@snippet lang=c :
+     * #define UVS_COMP_SPAN (1ULL << 62)
+     * }
+     */
+    public static long UVS_COMP_SPAN() {
+        return UVS_COMP_SPAN;
+    }
+
+    private static final long UVS_COMP_KIND_MASK = -4611686018427387904L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_COMP_KIND_MASK (UVS_COMP_STORED | UVS_COMP_SPAN)
+     * }
+     */
+    public static long UVS_COMP_KIND_MASK() {
+        return UVS_COMP_KIND_MASK;
+    }
+
+    private static final int UVS_MAG_SLOTS = (int)2048L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_MAG_SLOTS 2048
+     * }
+     */
+    public static int UVS_MAG_SLOTS() {
+        return UVS_MAG_SLOTS;
+    }
+
+    private static final int UVS_MAG_SPANS = (int)64L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_MAG_SPANS 64
+     * }
+     */
+    public static int UVS_MAG_SPANS() {
+        return UVS_MAG_SPANS;
+    }
+
+    private static final int UVS_SPAN_BYTES = (int)65536L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_SPAN_BYTES 65536
+     * }
+     */
+    public static int UVS_SPAN_BYTES() {
+        return UVS_SPAN_BYTES;
     }
 
     private static final FunctionDescriptor uvs_abi_version$DESC = FunctionDescriptor.of(
@@ -1932,6 +2000,332 @@ public class uvswap_h {
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("uvs_group_pages", ctx, id);
+            }
+            return (long)mh$.invokeExact(ctx, id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_direct_setup$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_LONG,
+        uvswap_h.C_INT,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_direct_setup {
+        public static final FunctionDescriptor DESC = uvs_direct_setup$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_direct_setup");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_direct_setup(struct uvs_ctx *ctx, uint64_t owner_base, int32_t codec, const uint64_t *staging_chunks, int32_t n)
+     * }
+     */
+    public static FunctionDescriptor uvs_direct_setup$descriptor() {
+        return uvs_direct_setup$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_direct_setup(struct uvs_ctx *ctx, uint64_t owner_base, int32_t codec, const uint64_t *staging_chunks, int32_t n)
+     * }
+     */
+    public static MethodHandle uvs_direct_setup$handle() {
+        return requireLinked(uvs_direct_setup.HANDLE, "uvs_direct_setup");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_direct_setup(struct uvs_ctx *ctx, uint64_t owner_base, int32_t codec, const uint64_t *staging_chunks, int32_t n)
+     * }
+     */
+    public static MemorySegment uvs_direct_setup$address() {
+        return requireLinked(uvs_direct_setup.ADDR, "uvs_direct_setup");
+    }
+
+    /**
+     * Turns direct reclaim on: the owner table, the codec, each fault context's own staging chunk.
+     * {@snippet lang=c :
+     * int64_t uvs_direct_setup(struct uvs_ctx *ctx, uint64_t owner_base, int32_t codec, const uint64_t *staging_chunks, int32_t n)
+     * }
+     */
+    public static long uvs_direct_setup(MemorySegment ctx, long owner_base, int codec, MemorySegment staging_chunks, int n) {
+        var mh$ = requireLinked(uvs_direct_setup.HANDLE, "uvs_direct_setup");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_direct_setup", ctx, owner_base, codec, staging_chunks, n);
+            }
+            return (long)mh$.invokeExact(ctx, owner_base, codec, staging_chunks, n);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_magazine$DESC = FunctionDescriptor.of(
+        uvswap_h.C_POINTER,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_magazine {
+        public static final FunctionDescriptor DESC = uvs_magazine$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_magazine");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * struct uvs_magazine *uvs_magazine(struct uvs_ctx *ctx, int32_t i)
+     * }
+     */
+    public static FunctionDescriptor uvs_magazine$descriptor() {
+        return uvs_magazine$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * struct uvs_magazine *uvs_magazine(struct uvs_ctx *ctx, int32_t i)
+     * }
+     */
+    public static MethodHandle uvs_magazine$handle() {
+        return requireLinked(uvs_magazine.HANDLE, "uvs_magazine");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * struct uvs_magazine *uvs_magazine(struct uvs_ctx *ctx, int32_t i)
+     * }
+     */
+    public static MemorySegment uvs_magazine$address() {
+        return requireLinked(uvs_magazine.ADDR, "uvs_magazine");
+    }
+
+    /**
+     * Fault context i's direct reclaim magazine (shared memory, valid until uvs_destroy), or NULL.
+     * {@snippet lang=c :
+     * struct uvs_magazine *uvs_magazine(struct uvs_ctx *ctx, int32_t i)
+     * }
+     */
+    public static MemorySegment uvs_magazine(MemorySegment ctx, int i) {
+        var mh$ = requireLinked(uvs_magazine.HANDLE, "uvs_magazine");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_magazine", ctx, i);
+            }
+            return (MemorySegment)mh$.invokeExact(ctx, i);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_group_direct$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT,
+        uvswap_h.C_LONG,
+        uvswap_h.C_LONG
+    );
+
+    private static class uvs_group_direct {
+        public static final FunctionDescriptor DESC = uvs_group_direct$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_group_direct");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_group_direct(struct uvs_ctx *ctx, int32_t id, int64_t max_pages, int64_t pool_room)
+     * }
+     */
+    public static FunctionDescriptor uvs_group_direct$descriptor() {
+        return uvs_group_direct$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_direct(struct uvs_ctx *ctx, int32_t id, int64_t max_pages, int64_t pool_room)
+     * }
+     */
+    public static MethodHandle uvs_group_direct$handle() {
+        return requireLinked(uvs_group_direct.HANDLE, "uvs_group_direct");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_direct(struct uvs_ctx *ctx, int32_t id, int64_t max_pages, int64_t pool_room)
+     * }
+     */
+    public static MemorySegment uvs_group_direct$address() {
+        return requireLinked(uvs_group_direct.ADDR, "uvs_group_direct");
+    }
+
+    /**
+     * A fault that would install past max_pages in the group's subtree reclaims first; pool_room: pool bytes it may still store.
+     * {@snippet lang=c :
+     * int64_t uvs_group_direct(struct uvs_ctx *ctx, int32_t id, int64_t max_pages, int64_t pool_room)
+     * }
+     */
+    public static long uvs_group_direct(MemorySegment ctx, int id, long max_pages, long pool_room) {
+        var mh$ = requireLinked(uvs_group_direct.HANDLE, "uvs_group_direct");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_group_direct", ctx, id, max_pages, pool_room);
+            }
+            return (long)mh$.invokeExact(ctx, id, max_pages, pool_room);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_region_direct$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_region_direct {
+        public static final FunctionDescriptor DESC = uvs_region_direct$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_region_direct");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_region_direct(struct uvs_ctx *ctx, int32_t id, int32_t allowed)
+     * }
+     */
+    public static FunctionDescriptor uvs_region_direct$descriptor() {
+        return uvs_region_direct$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_direct(struct uvs_ctx *ctx, int32_t id, int32_t allowed)
+     * }
+     */
+    public static MethodHandle uvs_region_direct$handle() {
+        return requireLinked(uvs_region_direct.HANDLE, "uvs_region_direct");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_region_direct(struct uvs_ctx *ctx, int32_t id, int32_t allowed)
+     * }
+     */
+    public static MemorySegment uvs_region_direct$address() {
+        return requireLinked(uvs_region_direct.ADDR, "uvs_region_direct");
+    }
+
+    /**
+     * Whether direct reclaim may take the region's pages (0: it has pinned pages).
+     * {@snippet lang=c :
+     * int64_t uvs_region_direct(struct uvs_ctx *ctx, int32_t id, int32_t allowed)
+     * }
+     */
+    public static long uvs_region_direct(MemorySegment ctx, int id, int allowed) {
+        var mh$ = requireLinked(uvs_region_direct.HANDLE, "uvs_region_direct");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_region_direct", ctx, id, allowed);
+            }
+            return (long)mh$.invokeExact(ctx, id, allowed);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_group_direct_pages$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT
+    );
+
+    private static class uvs_group_direct_pages {
+        public static final FunctionDescriptor DESC = uvs_group_direct_pages$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_group_direct_pages");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_group_direct_pages(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static FunctionDescriptor uvs_group_direct_pages$descriptor() {
+        return uvs_group_direct_pages$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_direct_pages(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static MethodHandle uvs_group_direct_pages$handle() {
+        return requireLinked(uvs_group_direct_pages.HANDLE, "uvs_group_direct_pages");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_direct_pages(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static MemorySegment uvs_group_direct_pages$address() {
+        return requireLinked(uvs_group_direct_pages.ADDR, "uvs_group_direct_pages");
+    }
+
+    /**
+     * Pages direct reclaim took from the group's subtree.
+     * {@snippet lang=c :
+     * int64_t uvs_group_direct_pages(struct uvs_ctx *ctx, int32_t id)
+     * }
+     */
+    public static long uvs_group_direct_pages(MemorySegment ctx, int id) {
+        var mh$ = requireLinked(uvs_group_direct_pages.HANDLE, "uvs_group_direct_pages");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_group_direct_pages", ctx, id);
             }
             return (long)mh$.invokeExact(ctx, id);
         } catch (Error | RuntimeException ex) {

@@ -201,7 +201,7 @@ final class JfrHooks {
         }
     }
 
-    private static final MemoryGroup.Events NONE = new MemoryGroup.Events(0, 0, 0, 0, 0, 0, 0);
+    private static final MemoryGroup.Events NONE = new MemoryGroup.Events(0, 0, 0, 0, 0, 0, 0, 0);
 
     private static void overLimit(Observed o) {
         for (MemoryGroup g : o.groups()) {

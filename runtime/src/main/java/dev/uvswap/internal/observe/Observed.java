@@ -244,7 +244,7 @@ public final class Observed implements AutoCloseable {
                 + ", pool max " + bytes(config.poolMaxBytes()) + ", writeback above " + bytes(config.zswapMaxBytes())
                 + " (" + (config.zswapWriteback() ? "on" : "off") + "), swap files: " + config.swapFiles().size()
                 + ", memory this process may use " + bytes(config.budget().bytes()) + " (" + config.budget().source()
-                + "; default pool max 1/2 of it, writeback above 1/5)";
+                + "; " + bytes(config.budget().offHeapBytes()) + " of it besides the Java heap: default pool max 1/2 of that, writeback above 1/5)";
     }
 
     /** A group's path from the top: "cache/index". */

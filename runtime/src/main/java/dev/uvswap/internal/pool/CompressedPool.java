@@ -118,6 +118,13 @@ public final class CompressedPool {
      *                               (a double free, or a bad offset or length)
      */
     public void free(long offset, int length) {
+        checkLength(length);
+        // No lock: a span's PACKED mark was written before its objects reached anyone who frees them.
+        Span packed = offset < 0 ? null : spanAt(offset >>> SPAN_SHIFT);
+        if (packed != null && packed.sizeClass == Span.PACKED) {
+            freePacked(packed, offset, length);
+            return;
+        }
         SizeClass sc = classes[(classSize(length) / SizeClass.GRANULE) - 1];
         Span emptied = null;
         // Acquire: the spans of this class, and the sizeClass field of any span that was or will
@@ -155,6 +162,74 @@ public final class CompressedPool {
         }
     }
 
+    /**
+     * An empty span for direct reclaim (uvs_reclaim.c), which packs objects of any length into it
+     * from C and says when it is done with it ({@link #sealPacked}); -1 when the area is exhausted
+     * or a span would take {@link #totalBytes()} past {@link #maxBytes()}.
+     */
+    public long takePackedSpan() {
+        Span span = takeSpan();
+        if (span == null) {
+            return -1;
+        }
+        // Known only to this thread until its offset is handed to C (a release store).
+        span.packedFreed = 0;
+        span.packedObjects = -1;
+        span.sizeClass = Span.PACKED;
+        return span.offset;
+    }
+
+    /** Direct reclaim stored an object of {@code length} bytes in a packed span: counted. */
+    public void notePackedStore(int length) {
+        storedObjects.getAndIncrement();
+        storedBytes.getAndAdd(length);
+    }
+
+    /**
+     * Direct reclaim is done with the packed span at {@code offset} and put {@code objects} objects
+     * in it: the span goes back once as many were freed (perhaps now).
+     */
+    public void sealPacked(long offset, int objects) {
+        Span span = offset < 0 || (offset & (SPAN_BYTES - 1)) != 0 ? null : spanAt(offset >>> SPAN_SHIFT);
+        if (span == null || span.sizeClass != Span.PACKED || objects < 0) {
+            throw new IllegalStateException("no packed span at offset " + offset);
+        }
+        boolean empty;
+        synchronized (span) {
+            if (span.packedObjects >= 0 || span.packedFreed > objects) {
+                throw new IllegalStateException("packed span at offset " + offset + " sealed twice or over-freed ("
+                        + span.packedFreed + " freed, " + objects + " put there)");
+            }
+            span.packedObjects = objects;
+            empty = span.packedFreed == objects;
+        }
+        if (empty) {
+            retirePacked(span);
+        }
+    }
+
+    private void freePacked(Span span, long offset, int length) {
+        boolean empty;
+        synchronized (span) {
+            if (span.packedObjects >= 0 && span.packedFreed >= span.packedObjects) {
+                throw new IllegalStateException("double free in packed span at offset " + offset);
+            }
+            span.packedFreed++;
+            empty = span.packedFreed == span.packedObjects;
+        }
+        storedObjects.getAndDecrement();
+        storedBytes.getAndAdd(-length);
+        if (empty) {
+            retirePacked(span);
+        }
+    }
+
+    /** A packed span whose objects are all freed: only this thread knows it now. */
+    private void retirePacked(Span span) {
+        span.sizeClass = Span.NO_CLASS;
+        returnSpan(span);
+    }
+
     public long storedObjects() {
         return storedObjects.get();
     }
@@ -186,7 +261,7 @@ public final class CompressedPool {
         return area;
     }
 
-    /** A free span, lowest offset first, or a new one; null if refused.  Caller holds a class lock. */
+    /** A free span, lowest offset first, or a new one; null if refused.  Caller holds a class lock, or no lock. */
     private Span takeSpan() {
         // Acquire: the free-span list, directory and span count (class lock → spanLock order).
         spanLock.lock();

@@ -11,6 +11,15 @@ package dev.uvswap.internal.pool;
 final class Span {
 
     static final int NO_CLASS = -1;
+    /**
+     * Handed whole to direct reclaim, which packs objects of any length into it from C
+     * (uvs_reclaim.c): no object table, only counts, guarded by the span's monitor.
+     */
+    static final int PACKED = -2;
+    /** PACKED: objects freed so far. */
+    int packedFreed;
+    /** PACKED: objects C put in it, once it said it is done with the span; -1 before. */
+    int packedObjects = -1;
     /** Not on any partial list: full, or empty and about to leave its class. */
     static final int NO_GROUP = -1;
 

@@ -1,0 +1,173 @@
+package dev.uvswap;
+
+import dev.uvswap.testing.TestCgroup;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Direct reclaim (uvs_reclaim.c, internal/DirectReclaim): a fault that would take its group past
+ * memoryMax reclaims the group's pages itself, in C, before it installs, so the limit holds
+ * whatever the JVM does. These cases cover what GroupThrottleTest's small-page writers do not:
+ * huge-page regions (a whole extent leaves in one move), the pool spans C fills going back to
+ * the pool, pins, zswapMax, and a JVM in a memory cgroup.
+ */
+class DirectReclaimTest {
+    private static final long MIB = 1 << 20;
+    private static final long EXTENT = 2 * MIB;
+
+    @BeforeEach
+    void platform() {
+        Platform.assumeSupported();
+    }
+
+    private static void writeUsemem(MemorySegment seg, long bytes) {
+        for (long w = 0; w < bytes / 8; w++) {
+            seg.set(ValueLayout.JAVA_LONG, w * 8, w);
+        }
+    }
+
+    private static void checkUsemem(MemorySegment seg, long bytes) {
+        for (long w = 0; w < bytes / 8; w++) {
+            long v = seg.get(ValueLayout.JAVA_LONG, w * 8);
+            if (v != w) {
+                fail("word " + w + " reads " + v);
+            }
+        }
+    }
+
+    /**
+     * Huge pages (the default): 128 MiB through a 16 MiB max. The group's charge, sampled every
+     * millisecond, stays within max plus the batch aging may park plus an extent the writer
+     * installs; the faults did the reclaiming; every word reads back.
+     */
+    @ParameterizedTest
+    @EnumSource(value = FaultMode.class)
+    void hugePagesStayAtMax(FaultMode mode) throws Exception {
+        try (VSwap vswap = VSwap.builder().faultMode(mode).compressor(Compressor.LZ4).build()) {
+            MemoryGroup g = vswap.createGroup("huge");
+            g.setMemoryMax(16 * MIB);
+            Region r = vswap.allocate(128 * MIB, g);
+            var stop = new java.util.concurrent.atomic.AtomicBoolean();
+            var peak = new java.util.concurrent.atomic.AtomicLong();
+            Thread sampler = Thread.ofPlatform().daemon().start(() -> {
+                while (!stop.get()) {
+                    peak.accumulateAndGet(g.memoryCurrent(), Math::max);
+                    java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+                }
+            });
+            writeUsemem(r.segment(), r.size());
+            stop.set(true);
+            sampler.join();
+            System.out.printf("direct reclaim, huge pages (%s): peak %d MiB over a 16 MiB max; %s%n",
+                    mode, peak.get() >> 20, g.events());
+            assertTrue(peak.get() <= 16 * MIB + 3 * EXTENT, "peak " + (peak.get() >> 20) + " MiB over a 16 MiB max");
+            assertTrue(g.events().directReclaimedBytes() >= 64 * MIB, "the faults reclaimed: " + g.events());
+            checkUsemem(r.segment(), r.size());
+            assertEquals(0, vswap.stats().faultErrors());
+        }
+    }
+
+    /**
+     * The spans C packs objects into go back to the pool when their objects are freed: after the
+     * region closes, the pool holds no object and no more than the spans the magazines keep.
+     */
+    @Test
+    void packedSpansGoBackToThePool() {
+        try (VSwap vswap = VSwap.builder().compressor(Compressor.LZ4).build()) {
+            MemoryGroup g = vswap.createGroup("spans");
+            g.setMemoryMax(8 * MIB);
+            Region r = vswap.allocate(64 * MIB, g, RegionOption.SMALL_PAGES);
+            writeUsemem(r.segment(), r.size());
+            checkUsemem(r.segment(), r.size());
+            VSwapStats during = vswap.stats();
+            assertTrue(during.directReclaimPages() > 0 && during.poolStoredPages() > 0, "direct reclaim stored pages: " + during);
+            r.close();
+            VSwapStats after = vswap.stats();
+            System.out.printf("direct reclaim spans: %d objects, %d KiB of spans while in use; after close %d objects, %d KiB%n",
+                    during.poolStoredPages(), during.poolTotalBytes() >> 10, after.poolStoredPages(), after.poolTotalBytes() >> 10);
+            assertEquals(0, after.poolStoredPages(), "every object was freed");
+            assertEquals(0, after.poolCompressedBytes());
+            // What may stay: each fault context's magazine (32 spans) and the span it was filling.
+            long magazines = (long) (vswap.faultThreads() + 16) * 33 * 64 * 1024;
+            assertTrue(after.poolTotalBytes() <= magazines, "spans left: " + (after.poolTotalBytes() >> 10) + " KiB");
+            assertEquals(0, after.slotsInUse(), "slots held by nothing");
+        }
+    }
+
+    /** Pins are Java's: direct reclaim leaves a region with pins alone, and reclaims the others. */
+    @Test
+    void aRegionWithPinsIsLeftAlone() {
+        try (VSwap vswap = VSwap.builder().faultMode(FaultMode.IN_THREAD).build()) {
+            MemoryGroup g = vswap.createGroup("pins");
+            g.setMemoryMax(8 * MIB);
+            Region pinned = vswap.allocate(4 * MIB, g, RegionOption.SMALL_PAGES);
+            Region other = vswap.allocate(64 * MIB, g, RegionOption.SMALL_PAGES);
+            writeUsemem(pinned.segment(), pinned.size());
+            pinned.pin(0, pinned.size());
+            writeUsemem(other.segment(), other.size());
+            assertEquals(pinned.size(), pinned.residentBytes(), "every pinned page stayed");
+            assertTrue(g.events().directReclaimedBytes() > 0, "the other region was reclaimed: " + g.events());
+            checkUsemem(pinned.segment(), pinned.size());
+            checkUsemem(other.segment(), other.size());
+        }
+    }
+
+    /**
+     * Direct reclaim stores into the pool only within the group's zswapMax: with 2 MiB of pool
+     * allowed and no swap file, the group's pool bytes stay within that (plus what a batch stores
+     * between two refreshes of the room C is given), and the rest of the pages stay in memory.
+     */
+    @Test
+    void zswapMaxBoundsWhatDirectReclaimStores() {
+        try (VSwap vswap = VSwap.builder().faultMode(FaultMode.IN_THREAD).compressor(Compressor.LZ4).build()) {
+            MemoryGroup g = vswap.createGroup("zswap");
+            g.setMemoryMax(8 * MIB);
+            g.setZswapMax(2 * MIB);
+            Region r = vswap.allocate(48 * MIB, g, RegionOption.SMALL_PAGES);
+            MemorySegment seg = r.segment();
+            for (long p = 0; p < r.size() / 4096; p++) {
+                PageData.HEAP_LIKE.fill(seg, p, p);
+            }
+            System.out.printf("direct reclaim at zswapMax: pool %d KiB of a 2048 KiB zswapMax, memory %d MiB; %s%n",
+                    g.zswapCurrent() >> 10, g.memoryCurrent() >> 20, g.events());
+            assertTrue(g.zswapCurrent() <= 2 * MIB + EXTENT, "pool bytes " + (g.zswapCurrent() >> 10) + " KiB");
+            for (long p = 0; p < r.size() / 4096; p++) {
+                assertEquals(-1, PageData.HEAP_LIKE.check(seg, p, p), "page " + p);
+            }
+        }
+    }
+
+    /**
+     * The issue's container case: a JVM with a 256 MiB heap writes 1.5 GiB into a 192 MiB group
+     * inside a 1 GiB memory cgroup, with a System.gc() loop, in-thread faults and a swap file for
+     * what the pool (half of the 768 MiB besides the heap) cannot hold: it is not OOM-killed, and
+     * every page reads back.
+     */
+    @Test
+    void aJvmInAOneGibCgroupIsNotOomKilled(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        try (TestCgroup cg = TestCgroup.create("uvswap-direct-" + ProcessHandle.current().pid(), 1L << 30)) {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process p = cg.builder(List.of(java, "-Xmx256m", "--enable-native-access=ALL-UNNAMED",
+                    "-cp", System.getProperty("java.class.path"), GroupInCgroupMain.class.getName(),
+                    "1536", "192", "in-thread", dir.toString())).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(10, TimeUnit.MINUTES), "the child finished");
+            System.out.println(out);
+            assertEquals(0, cg.oomKills(), "OOM-killed in its cgroup: " + out);
+            assertEquals(0, p.exitValue(), out);
+            assertTrue(out.contains("wrong pages 0"), out);
+        }
+    }
+}
