@@ -78,7 +78,13 @@ struct uvs_direct {
 	uint32_t span_used;		/* bytes of it used */
 	uint32_t span_objects;		/* objects put in it */
 	void *cctx;			/* zstd compression context, made and warmed at setup */
+	uint8_t *scratch;		/* UVS_DIRECT_SCRATCH pages: what uvs_compress copies and compresses into */
 };
+/*
+ * Pages compressed at a time by direct reclaim: its own scratch, never the context's THP
+ * buffer, which the whole-extent path needs empty (a zero page there is a page not written).
+ */
+#define UVS_DIRECT_SCRATCH	64
 
 /* Where completions of swap-ins go: a server's ring, or uvs_populate's caller array. */
 struct uvs_sink {

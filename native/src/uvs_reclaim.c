@@ -182,11 +182,11 @@ static void give_room(struct uvs_ctx *ctx, int32_t g, int64_t len)
 }
 
 /*
- * Store batch entry @i (parked at its staging page, compressed in scratch page i).  1: stored
- * and published; 0: a fault took the page back first (its completion frees the slot); -1: no
- * pool room, the page is still parked.
+ * Store batch entry @i (parked at its staging page, compressed into @page).  1: stored and
+ * published; 0: a fault took the page back first (its completion frees the slot); -1: no pool
+ * room, the page is still parked.
  */
-static int store_entry(struct uvs_server *s, struct uvs_direct *d, int32_t g, uint32_t i, const uint8_t *scratch)
+static int store_entry(struct uvs_server *s, struct uvs_direct *d, int32_t g, uint32_t i, const uint8_t *page)
 {
 	struct uvs_ctx *ctx = s->ctx;
 	const struct uvs_cresult *res = &d->res[i];
@@ -201,8 +201,7 @@ static int store_entry(struct uvs_server *s, struct uvs_direct *d, int32_t g, ui
 	if (res->kind != UVS_CR_ZERO) {
 		uint64_t fmt = res->kind == UVS_CR_FILL ? UVS_FMT_FILL : res->kind == UVS_CR_RAW ? UVS_FMT_RAW :
 			       res->kind == UVS_CR_ZSTD ? UVS_FMT_ZSTD : UVS_FMT_LZ4;
-		const void *src = res->kind == UVS_CR_FILL ? (const void *)&res->fill :
-				  scratch + ((size_t)i << UVS_PAGE_SHIFT);
+		const void *src = res->kind == UVS_CR_FILL ? (const void *)&res->fill : (const void *)page;
 
 		len = res->kind == UVS_CR_FILL ? sizeof(res->fill) : res->len;
 		size = (len + OBJ_ALIGN - 1) & ~(uint32_t)(OBJ_ALIGN - 1);
@@ -281,17 +280,22 @@ static int64_t reclaim_extent(struct uvs_server *s, struct uvs_direct *d, int32_
 	for (int64_t i = 0; i < used; i++)
 		if (d->pages[i] == UVS_NO_PAGE)
 			stash_slot(d, d->vslots[i]);	/* never left: uvs_evict reset its descriptor */
-	err = uvs_compress_with(ctx, d->vslots, (uint32_t)used, d->staging_first, ctx->direct_codec, d->cctx,
-				s->thp_buf, d->res);
-	for (int64_t i = 0; i < used; i++) {
-		if (d->pages[i] == UVS_NO_PAGE)
-			continue;
-		int stored = err < 0 ? -1 : store_entry(s, d, g, (uint32_t)i, s->thp_buf);
+	for (int64_t i0 = 0; i0 < used; i0 += UVS_DIRECT_SCRATCH) {
+		uint32_t n = (uint32_t)(used - i0 < UVS_DIRECT_SCRATCH ? used - i0 : UVS_DIRECT_SCRATCH);
 
-		if (stored < 0)
-			put_back(s, d, v, (uint32_t)i);
-		else
-			gone += stored;
+		err = uvs_compress_with(ctx, d->vslots + i0, n, d->staging_first + (uint64_t)i0, ctx->direct_codec,
+					d->cctx, d->scratch, d->res + i0);
+		for (int64_t i = i0; i < i0 + n; i++) {
+			if (d->pages[i] == UVS_NO_PAGE)
+				continue;
+			int stored = err < 0 ? -1 : store_entry(s, d, g, (uint32_t)i,
+								d->scratch + ((size_t)(i - i0) << UVS_PAGE_SHIFT));
+
+			if (stored < 0)
+				put_back(s, d, v, (uint32_t)i);
+			else
+				gone += stored;
+		}
 	}
 	/*
 	 * Every page of the chunk is now stored (its copy here is garbage), back in its region, or
@@ -473,6 +477,15 @@ int64_t uvs_direct_setup(struct uvs_ctx *ctx, uint64_t owner_base, int32_t codec
 			return -ENOMEM;
 		}
 		madvise(d->mag, sizeof(*d->mag), MADV_DONTFORK);
+		d->scratch = mmap(NULL, (size_t)UVS_DIRECT_SCRATCH << UVS_PAGE_SHIFT, PROT_READ | PROT_WRITE,
+				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (d->scratch == MAP_FAILED) {
+			munmap(d->mag, sizeof(*d->mag));
+			munmap(d, sizeof(*d));
+			uvs_direct_free(ctx);
+			return -ENOMEM;
+		}
+		madvise(d->scratch, (size_t)UVS_DIRECT_SCRATCH << UVS_PAGE_SHIFT, MADV_DONTFORK);
 		d->staging_first = staging_chunks[i];
 		d->span = NO_SPAN;
 		d->cctx = codec == UVS_CODEC_ZSTD ? uvs_codec_cctx_create(ctx) : NULL;
@@ -500,6 +513,7 @@ void uvs_direct_free(struct uvs_ctx *ctx)
 		if (!d)
 			continue;
 		uvs_codec_cctx_free(ctx, d->cctx);
+		munmap(d->scratch, (size_t)UVS_DIRECT_SCRATCH << UVS_PAGE_SHIFT);
 		munmap(d->mag, sizeof(*d->mag));
 		munmap(d, sizeof(*d));
 		ctx->servers[i].direct = NULL;
