@@ -91,7 +91,7 @@ public class GroupReclaimBench {
     public long usemem() throws InterruptedException {
         long t0 = System.nanoTime();
         long cpu0 = reclaimerCpu();
-        long rec0 = group.events().reclaimedBytes();
+        long rec0 = group.events().reclaimedBytes() + group.events().directReclaimedBytes();
         MemorySegment seg = region.segment();
         for (int i = 0; i < pages.length; i++) {
             long p = pages[i];
@@ -113,7 +113,7 @@ public class GroupReclaimBench {
         }
         seconds += (System.nanoTime() - t0) / 1e9;
         cpuNanos += reclaimerCpu() - cpu0;
-        reclaimed += group.events().reclaimedBytes() - rec0;
+        reclaimed += group.events().reclaimedBytes() + group.events().directReclaimedBytes() - rec0;
         shots++;
         return region.residentBytes();
     }

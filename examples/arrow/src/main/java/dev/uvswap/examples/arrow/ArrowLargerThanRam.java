@@ -221,7 +221,8 @@ public final class ArrowLargerThanRam {
                 (double) r.peakMemoryCurrent() / r.groupMaxBytes(), mib(r.memoryCurrentAfterBuild()));
         System.out.printf(Locale.ROOT, "  build %.2f s, sums + filter %.2f s, check of every value %.2f s; reclaimed %s, refaults %d pages,"
                         + " max events %d%n",
-                r.buildNanos() / 1e9, r.computeNanos() / 1e9, r.checkNanos() / 1e9, mib(r.events().reclaimedBytes()),
+                r.buildNanos() / 1e9, r.computeNanos() / 1e9, r.checkNanos() / 1e9,
+                mib(r.events().reclaimedBytes() + r.events().directReclaimedBytes()),
                 r.events().refaults(), r.events().max());
         System.out.printf(Locale.ROOT, "  regions: %d large + %d slabs made; idSum %s, priceSum %s, filter (%d rows) %s,"
                         + " values wrong %d -> %s%n",

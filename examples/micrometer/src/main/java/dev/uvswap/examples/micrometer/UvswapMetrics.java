@@ -137,7 +137,9 @@ public final class UvswapMetrics implements MeterBinder {
         FunctionCounter.builder("uvswap.group.events", g, x -> x.events().high()).description("times found over a limit")
                 .tags(groupTags).tag("limit", "high").register(registry);
         FunctionCounter.builder("uvswap.group.reclaimed", g, x -> x.events().reclaimedBytes()).description("bytes reclaimed")
-                .baseUnit("bytes").tags(groupTags).register(registry);
+                .baseUnit("bytes").tags(groupTags).tag("by", "reclaimer").register(registry);
+        FunctionCounter.builder("uvswap.group.reclaimed", g, x -> x.events().directReclaimedBytes())
+                .description("bytes reclaimed").baseUnit("bytes").tags(groupTags).tag("by", "faults").register(registry);
     }
 
     private static double limit(long bytes) {

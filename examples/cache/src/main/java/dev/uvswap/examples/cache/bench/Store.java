@@ -84,7 +84,7 @@ sealed interface Store extends AutoCloseable {
                     s.compressionRatio()) + "), staging " + s.stagingPages() + " pages; "
                     + "faults " + s.faults() + ", readahead pages " + s.readaheadPages() + ", cache hits " + s.cacheHits()
                     + "; group: refaults " + e.refaults() + " (working set " + e.workingsetRefaults() + "), reclaimed "
-                    + (e.reclaimedBytes() >> 20) + " MiB, max events " + e.max() + ", fault pressure "
+                    + (e.reclaimedBytes() >> 20) + " MiB (+ " + (e.directReclaimedBytes() >> 20) + " MiB by faults at max), max events " + e.max() + ", fault pressure "
                     + String.format(Locale.ROOT, "%.2f", group.faultPressure());
         }
 
