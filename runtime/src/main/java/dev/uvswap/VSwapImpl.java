@@ -631,7 +631,7 @@ final class VSwapImpl implements VSwap {
                 reclaimer.swpinZero.sum(), swapOut.swpoutZero.sum() + direct.swpoutZero.sum(), reclaimer.cacheHits.sum(), swapOut.poolRejects.sum(),
                 servers.faults(), servers.latencies(),
                 swapOut.thpSwpout.sum(), servers.thpFallbacks(), servers.readahead(),
-                pool.storedObjects(), pool.storedBytes(), pool.totalBytes(), pool.maxBytes(),
+                pool.storedObjects(), pool.storedBytes(), pool.totalBytes() - direct.reservedSpanBytes(), pool.maxBytes(),
                 slots.inUse() - direct.reservedSlots(), slots.clusters(), staging.pagesInUse(), servers.errors(), servers.lastErrno(),
                 uffd.kernelFaults(),
                 reclaimer.swpinFile.sum(), swapOut.swpoutFile.sum(), fileBackend.zswpwb(), fileBackend.writebackBatches(),

@@ -21,7 +21,8 @@ import java.util.Map;
  * @param readaheadPages      pages swapped in ahead of sequential 4 KiB faults
  * @param poolStoredPages     objects in the pool
  * @param poolCompressedBytes bytes of those objects
- * @param poolTotalBytes      bytes of memory the pool holds (its spans)
+ * @param poolTotalBytes      bytes of memory the pool holds (its spans; spans stocked for direct
+ *                            reclaim that C has not written to yet hold none and are left out)
  * @param poolMaxBytes        the pool's limit
  * @param slotsInUse          virtual slots allocated
  * @param slotClusters        512-slot clusters with at least one slot allocated

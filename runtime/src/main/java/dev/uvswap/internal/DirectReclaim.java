@@ -133,16 +133,18 @@ public final class DirectReclaim {
             swpoutZero.increment();
             return;
         }
-        int length = PoolHandle.length(SlotDescriptor.payload(desc));
-        pool.notePackedStore(length);
+        long handle = SlotDescriptor.payload(desc);
+        int length = PoolHandle.length(handle);
+        pool.notePackedStore(PoolHandle.offset(handle), length, vslot);
         owners.of(vslot).chargeZswap(length);
         zswpout.increment();
         adopted[0] = vslot;
         ages.add(adopted, 1);
     }
 
-    /** After adopting records: grows writeback's work, stocks the magazines that asked. */
+    /** After adopting records: compacts sparse packed spans, grows writeback's work, stocks the magazines that asked. */
     void afterDrain(boolean storedAny) {
+        pool.compactPacked(this::rehome);
         if (storedAny) {
             poolGrew.run();
         }
@@ -194,6 +196,43 @@ public final class DirectReclaim {
         LONG.setRelease(m, uvs_magazine.span_tail$offset(), tail);
     }
 
+    /**
+     * Moves slot {@code vslot}'s object out of the packed span at {@code span} into the size-class
+     * pool, if it is still there: copy, then a CAS ZSWAP(old) → ZSWAP(new) that a swap-in's claim,
+     * a free or writeback makes fail (and then the copy is freed). The charge does not change.
+     */
+    private void rehome(long vslot, long span) {
+        long desc = slots.descriptorAcquire(vslot);
+        if (SlotTag.of(desc) != SlotTag.ZSWAP) {
+            return;   // consumed, written back, or reused for another page
+        }
+        long from = SlotDescriptor.payload(desc);
+        long offset = PoolHandle.offset(from);
+        if (offset < span || offset >= span + CompressedPool.SPAN_BYTES) {
+            return;   // reused since, stored elsewhere
+        }
+        int length = PoolHandle.length(from);
+        long to = pool.allocate(length);
+        if (to < 0) {
+            return;   // the pool is full: it stays packed
+        }
+        MemorySegment.copy(pool.area(), offset, pool.area(), to, length);
+        if (slots.transitions().zswapRehome(vslot, from, PoolHandle.handle(to, length, PoolHandle.format(from)))) {
+            pool.free(offset, length);
+            rehomed++;
+        } else {
+            pool.free(to, length);
+        }
+    }
+
+    /** Objects moved out of sparse packed spans so far (written by the drainer thread). */
+    private volatile long rehomed;
+
+    /** Objects compaction moved out of sparse packed spans into the size-class pool. */
+    public long rehomed() {
+        return rehomed;
+    }
+
     /** Slots the magazines hold for C and that hold no data (not in use, though allocated). */
     public long reservedSlots() {
         long n = 0;
@@ -203,6 +242,20 @@ public final class DirectReclaim {
             n += tail - head + m.get(ValueLayout.JAVA_LONG, uvs_magazine.stashed$offset());
         }
         return n;
+    }
+
+    /**
+     * Pool bytes of the spans the magazines hold for C and C has not started: taken from the
+     * pool's limit, but never written, so they hold no memory.
+     */
+    public long reservedSpanBytes() {
+        long n = 0;
+        for (MemorySegment m : magazines) {
+            long head = (long) LONG.getAcquire(m, uvs_magazine.span_head$offset());
+            long tail = (long) LONG.getAcquire(m, uvs_magazine.span_tail$offset());
+            n += tail - head;
+        }
+        return n * CompressedPool.SPAN_BYTES;
     }
 
     /** Pages direct reclaim took out of memory, over all contexts. */

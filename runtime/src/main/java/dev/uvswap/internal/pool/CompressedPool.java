@@ -53,6 +53,8 @@ public final class CompressedPool {
     private volatile long maxBytes;
     /** Spans out of the free list; written under spanLock, volatile for lock-free readers. */
     private volatile long spansInUse;
+    /** Packed spans found sparse, for {@link #compactPacked}. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Span> sparse = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong storedObjects = new AtomicLong();
     private final AtomicLong storedBytes = new AtomicLong();
 
@@ -175,14 +177,68 @@ public final class CompressedPool {
         // Known only to this thread until its offset is handed to C (a release store).
         span.packedFreed = 0;
         span.packedObjects = -1;
+        span.packedSlots = new long[0];
+        span.packedSlotCount = 0;
+        span.compactQueued = false;
         span.sizeClass = Span.PACKED;
         return span.offset;
     }
 
-    /** Direct reclaim stored an object of {@code length} bytes in a packed span: counted. */
-    public void notePackedStore(int length) {
+    /**
+     * Direct reclaim stored slot {@code vslot}'s object of {@code length} bytes at {@code offset}
+     * in a packed span: counted, and the slot noted so a sparse span can be compacted.
+     */
+    public void notePackedStore(long offset, int length, long vslot) {
         storedObjects.getAndIncrement();
         storedBytes.getAndAdd(length);
+        Span span = spanAt(offset >>> SPAN_SHIFT);
+        if (span != null && span.sizeClass == Span.PACKED) {
+            synchronized (span) {
+                if (span.packedSlotCount == span.packedSlots.length) {
+                    span.packedSlots = Arrays.copyOf(span.packedSlots, Math.max(16, 2 * span.packedSlotCount));
+                }
+                span.packedSlots[span.packedSlotCount++] = vslot;
+            }
+        }
+    }
+
+    /** Moves one object out of a packed span (or declines); see {@link #compactPacked}. */
+    @FunctionalInterface
+    public interface Rehomer {
+        /** The slot's object, if it is still in the span at {@code spanOffset}, to the size-class pool. */
+        void rehome(long vslot, long spanOffset);
+    }
+
+    /**
+     * Compacts the packed spans that became sparse: a span C is done with, whose objects are
+     * freed in random order (a cache's), would otherwise hold 64 KiB for its last live object.
+     * Once half of a span's objects are freed, {@code rehomer} is offered each slot noted in it
+     * and moves what is still there into the size-class pool (zsmalloc's compaction); the span
+     * goes back when the last one leaves. Returns the spans looked at.
+     */
+    public int compactPacked(Rehomer rehomer) {
+        int n = 0;
+        Span span;
+        while ((span = sparse.poll()) != null) {
+            long[] slots;
+            synchronized (span) {
+                slots = Arrays.copyOf(span.packedSlots, span.packedSlotCount);
+            }
+            for (long vslot : slots) {
+                rehomer.rehome(vslot, span.offset);
+            }
+            n++;
+        }
+        return n;
+    }
+
+    /** A sealed packed span with at most half its objects live goes on the compaction queue, once. Under its monitor. */
+    private void queueIfSparse(Span span) {
+        if (!span.compactQueued && span.packedObjects >= 4 && 2 * (span.packedObjects - span.packedFreed) <= span.packedObjects
+                && span.packedFreed < span.packedObjects) {
+            span.compactQueued = true;
+            sparse.add(span);
+        }
     }
 
     /**
@@ -202,6 +258,7 @@ public final class CompressedPool {
             }
             span.packedObjects = objects;
             empty = span.packedFreed == objects;
+            queueIfSparse(span);
         }
         if (empty) {
             retirePacked(span);
@@ -216,6 +273,7 @@ public final class CompressedPool {
             }
             span.packedFreed++;
             empty = span.packedFreed == span.packedObjects;
+            queueIfSparse(span);
         }
         storedObjects.getAndDecrement();
         storedBytes.getAndAdd(-length);

@@ -20,6 +20,11 @@ final class Span {
     int packedFreed;
     /** PACKED: objects C put in it, once it said it is done with the span; -1 before. */
     int packedObjects = -1;
+    /** PACKED: the slots adopted into it (hints: each may have been consumed and reused since). */
+    long[] packedSlots = new long[0];
+    int packedSlotCount;
+    /** PACKED: queued for compaction once. */
+    boolean compactQueued;
     /** Not on any partial list: full, or empty and about to leave its class. */
     static final int NO_GROUP = -1;
 

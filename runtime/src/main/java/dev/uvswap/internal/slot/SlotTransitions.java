@@ -64,6 +64,17 @@ public final class SlotTransitions {
         return edge(vslot, cache(stagingPage), file(fileHandle));
     }
 
+    // --- compaction of the spans direct reclaim packs (DirectReclaim.rehome) ---
+
+    /**
+     * ZSWAP(from) → ZSWAP(to) (DirectReclaim.rehome): the object moved from a sparse packed span
+     * into the size-class pool. The CAS releases the copied bytes; it fails if a swap-in (its
+     * claim), a free or writeback took the slot first, and then the caller frees its new copy.
+     */
+    public boolean zswapRehome(long vslot, long from, long to) {
+        return edge(vslot, zswap(from), zswap(to));
+    }
+
     // --- writeback (Writeback): ZSWAP → WRITEBACK → FILE, or back to ZSWAP ---
 
     /**
