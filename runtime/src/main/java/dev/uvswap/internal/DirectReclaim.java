@@ -219,29 +219,15 @@ public final class DirectReclaim {
         MemorySegment.copy(pool.area(), offset, pool.area(), to, length);
         if (slots.transitions().zswapRehome(vslot, from, PoolHandle.handle(to, length, PoolHandle.format(from)))) {
             pool.free(offset, length);
-            rehomed++;
         } else {
             pool.free(to, length);
         }
     }
 
-    /** Objects moved out of sparse packed spans so far (written by the drainer thread). */
-    private volatile long rehomed;
-
-    /** Objects compaction moved out of sparse packed spans into the size-class pool. */
-    public long rehomed() {
-        return rehomed;
-    }
-
     /** Slots the magazines hold for C and that hold no data (not in use, though allocated). */
     public long reservedSlots() {
-        long n = 0;
-        for (MemorySegment m : magazines) {
-            long head = (long) LONG.getAcquire(m, uvs_magazine.slot_head$offset());
-            long tail = (long) LONG.getAcquire(m, uvs_magazine.slot_tail$offset());
-            n += tail - head + m.get(ValueLayout.JAVA_LONG, uvs_magazine.stashed$offset());
-        }
-        return n;
+        return ringEntries(uvs_magazine.slot_head$offset(), uvs_magazine.slot_tail$offset())
+                + sum(uvs_magazine.stashed$offset());
     }
 
     /**
@@ -249,27 +235,25 @@ public final class DirectReclaim {
      * pool's limit, but never written, so they hold no memory.
      */
     public long reservedSpanBytes() {
+        return ringEntries(uvs_magazine.span_head$offset(), uvs_magazine.span_tail$offset()) * CompressedPool.SPAN_BYTES;
+    }
+
+    /**
+     * Entries between head and tail of one of the rings, over all magazines. Head first: the tail
+     * read after it is at least as new, so the difference is never negative.
+     */
+    private long ringEntries(long headOffset, long tailOffset) {
         long n = 0;
         for (MemorySegment m : magazines) {
-            long head = (long) LONG.getAcquire(m, uvs_magazine.span_head$offset());
-            long tail = (long) LONG.getAcquire(m, uvs_magazine.span_tail$offset());
-            n += tail - head;
+            long head = (long) LONG.getAcquire(m, headOffset);
+            n += (long) LONG.getAcquire(m, tailOffset) - head;
         }
-        return n * CompressedPool.SPAN_BYTES;
+        return n;
     }
 
     /** Pages direct reclaim took out of memory, over all contexts. */
     public long reclaimedPages() {
         return sum(uvs_magazine.reclaimed$offset());
-    }
-
-    /** Direct reclaim passes run, and passes that found a magazine, ring or pool short. */
-    public long passes() {
-        return sum(uvs_magazine.passes$offset());
-    }
-
-    public long starved() {
-        return sum(uvs_magazine.starved$offset());
     }
 
     private long sum(long offset) {
