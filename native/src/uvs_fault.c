@@ -210,7 +210,9 @@ static void fault_ahead(struct uvs_server *s, struct uvs_region *r, uint64_t add
 			int sequential, struct uvs_sink *sink)
 {
 	uint64_t page = (addr - r->base) >> UVS_PAGE_SHIFT;
-	uint64_t pages = (atomic_load_explicit(&r->end, memory_order_relaxed) - r->base) >> UVS_PAGE_SHIFT;
+	uint64_t end = atomic_load_explicit(&r->end, memory_order_relaxed);
+	/* 0: the region is being removed (uvs_region_remove waits for us); read nothing past it. */
+	uint64_t pages = end ? (end - r->base) >> UVS_PAGE_SHIFT : 0;
 	uint64_t p = page + 1;
 	int first_touch = kind == UVS_FK_FIRST_TOUCH && (r->flags & UVS_REGION_FT_WINDOW);
 
