@@ -178,7 +178,7 @@ class GroupThrottleTest {
                 t.join();
             }
             System.out.printf("loaded (%s, GC loop %s): peak %d MiB over a 16 MiB max (bound %d MiB); %s%n",
-                    mode, gcLoop, peak.get() >> 20, peakBound(16 * MIB) >> 20, g.events());
+                    mode, gcLoop, peak.get() >> 20, directPeakBound(16 * MIB) >> 20, g.events());
             Await.until(() -> g.memoryCurrent() <= g.memoryMax(),
                     () -> "back under max after the writers: " + (g.memoryCurrent() >> 20) + " MiB");
             checkUsemem(a);
