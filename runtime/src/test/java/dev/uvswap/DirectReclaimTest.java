@@ -111,7 +111,7 @@ class DirectReclaimTest {
 
     /**
      * The spans C packs objects into go back to the pool when their objects are freed: after the
-     * region closes, the pool holds no object and no more than the spans the magazines keep.
+     * region closes, the pool holds no object and no more than the span each fault context was filling.
      */
     @Test
     void packedSpansGoBackToThePool() {
