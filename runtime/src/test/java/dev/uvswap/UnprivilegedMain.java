@@ -4,7 +4,9 @@ package dev.uvswap;
  * Child-JVM body of {@link UnprivilegedProcessTest}, run as an unprivileged user: builds a
  * VSwap with default settings and checks that it fell back to a user-mode-only userfaultfd and
  * still swaps pages out and back, through the pool and through a temporary swap file (in the
- * directory given as the first argument). Prints the mode; exits 0 when every byte came back.
+ * directory given as the first argument), then through a group at its max, where the faults
+ * reclaim for themselves (in-thread, as user-mode-only faults are). Prints the mode; exits 0 when
+ * every byte came back.
  */
 public final class UnprivilegedMain {
     public static void main(String[] args) {
@@ -25,6 +27,36 @@ public final class UnprivilegedMain {
                 }
             }
             System.out.println("swapped out and back: " + out + ", through the file: " + vswap.stats().swpinFile());
+        }
+        try (VSwap vswap = VSwap.builder().faultThreads(1).build()) {   // a pool with room for direct reclaim
+            atMax(vswap);
+        }
+    }
+
+    /**
+     * A group at its max with a user-mode-only userfaultfd (so faults are served in-thread):
+     * the faults reclaim for themselves, and every page comes back.
+     */
+    private static void atMax(VSwap vswap) {
+        MemoryGroup g = vswap.createGroup("at-max");
+        g.setMemoryMax(4 << 20);
+        try (Region r = vswap.allocate(32 << 20, g, RegionOption.SMALL_PAGES)) {
+            long pages = r.size() / 4096;
+            for (long p = 0; p < pages; p++) {
+                PageData.mixed(p, 6).fill(r.segment(), p, 6);
+            }
+            for (long p = 0; p < pages; p++) {
+                if (PageData.mixed(p, 6).check(r.segment(), p, 6) != -1) {
+                    System.out.println("at max: page " + p + " differs");
+                    System.exit(1);
+                }
+            }
+            long direct = g.events().directReclaimedBytes();
+            System.out.println("at max: every page back, direct reclaim " + (direct >> 20) + " MiB");
+            if (direct == 0) {
+                System.out.println("at max: the faults did not reclaim");
+                System.exit(1);
+            }
         }
     }
 }

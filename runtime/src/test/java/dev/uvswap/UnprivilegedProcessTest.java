@@ -61,6 +61,7 @@ class UnprivilegedProcessTest {
             }
             assertTrue(out.contains("swapped out and back: 512"), out);
             assertFalse(out.contains("through the file: 0"), "pages went through the swap file too: " + out);
+            assertTrue(out.contains("at max: every page back"), "a group at its max, its faults reclaiming: " + out);
         } finally {
             try (Stream<Path> s = Files.walk(dir)) {
                 s.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
