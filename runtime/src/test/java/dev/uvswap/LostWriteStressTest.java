@@ -50,8 +50,11 @@ class LostWriteStressTest {
                 org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, inThread, false),
                 org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread, false),
                 org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, inThread, false),
-                // In a group whose max is a quarter of the range: the writers' own faults reclaim
-                // too (direct reclaim, in C), against the evictors, the prefaults and writeback.
+                // In a group whose max is a quarter of the range: the writers' own faults may reclaim
+                // too (direct reclaim, in C), against the evictors, the prefaults and writeback. How
+                // often they do depends on the race (a prefault of the whole range or a whole-extent
+                // swap-in installs past the max with no fault left to reclaim), so it is printed,
+                // not asserted; DirectReclaimTest and GroupThrottleTest assert that it runs.
                 org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, servers, true),
                 org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread, true),
                 org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, servers, true),
@@ -190,9 +193,6 @@ class LostWriteStressTest {
                     codec, hugePages, file, mode, limited, seconds(), writes.get(), evicted.get(), s.directReclaimPages(), s.faults(),
                     s.cacheHits(), s.thpSwpinFallback(), s.zswpwb(), s.swapoffPages(), lost, torn);
             assertEquals(0, lost + torn, first);
-            if (limited) {
-                assertTrue(s.directReclaimPages() > 0, "the writers' faults reclaimed: " + s.directReclaimPages());
-            }
             assertTrue(evicted.get() > PAGES, "the evictors made progress");
             assertTrue(s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.CACHE) + s.thpSwpin() > 0, "writers faulted pages back");
             assertEquals(0, s.faultErrors(), "fault-server errors, last errno " + s.faultLastErrno());
