@@ -10,6 +10,7 @@
  */
 #include "uvs_internal.h"
 
+#include <dlfcn.h>
 #include <string.h>
 
 typedef void *(*zstd_create_fn)(void);
@@ -125,11 +126,27 @@ void *uvs_codec_cctx_create(struct uvs_ctx *ctx)
 	return cctx;
 }
 
+/*
+ * Free a context from uvs_codec_cctx_create (at uvs_destroy, on a normal thread).  Java hands
+ * over only the entry points the fault path calls, so ZSTD_freeCCtx is looked up in the library
+ * that made the context; a VSwap with zstd made one per fault context, a warmed workspace each.
+ */
 void uvs_codec_cctx_free(struct uvs_ctx *ctx, void *cctx)
 {
-	/* ZSTD_freeCCtx is not handed over; a VSwap makes a few of these, once: they are kept. */
-	(void)ctx;
-	(void)cctx;
+	Dl_info info;
+	void *lib, *fn;
+
+	if (!cctx || !ctx->cfg.codec.zstd_create_cctx)
+		return;
+	if (!dladdr(ctx->cfg.codec.zstd_create_cctx, &info) || !info.dli_fname)
+		return;
+	lib = dlopen(info.dli_fname, RTLD_NOW | RTLD_NOLOAD);
+	if (!lib)
+		return;
+	fn = dlsym(lib, "ZSTD_freeCCtx");
+	if (fn)
+		((size_t (*)(void *))fn)(cctx);
+	dlclose(lib);
 }
 
 /*
