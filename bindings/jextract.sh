@@ -42,7 +42,7 @@ uvswap_functions=(
   uvs_compress uvs_populate uvs_file_attach uvs_file_inject uvs_fault_contexts uvs_server_ring uvs_server_stats
   uvs_sigbus_attach uvs_sigbus_detach uvs_sigbus_counters
   uvs_drain_overflow uvs_wait_drain uvs_quiesce uvs_hist_bucket_floor
-  uvs_direct_setup uvs_magazine uvs_group_direct uvs_region_direct uvs_group_direct_pages
+  uvs_direct_setup uvs_magazine uvs_group_direct uvs_region_direct uvs_group_direct_pages uvs_group_parked
 )
 uvswap_structs=(uvs_completion uvs_ring uvs_server_stats uvs_codec uvs_config uvs_cresult uvs_magazine)
 uvswap_constants=(
@@ -55,11 +55,11 @@ uvswap_constants=(
   UVS_MAX_FILES UVS_FH_FILE_BITS UVS_FH_FILE_SHIFT UVS_FH_OFF_SHIFT
   UVS_FK_FIRST_TOUCH UVS_FK_ZERO UVS_FK_ZSWAP UVS_FK_FILE UVS_FK_CACHE UVS_FK_STALE
   UVS_FK_THP_FIRST_TOUCH UVS_FK_THP_SWAPIN UVS_FK_NR
-  UVS_THP_FB_PRESENT UVS_THP_FB_MIXED UVS_THP_FB_BUSY UVS_THP_FB_BACKEND UVS_THP_FB_ERROR UVS_THP_FB_SCATTERED UVS_THP_FB_NR
+  UVS_THP_FB_PRESENT UVS_THP_FB_MIXED UVS_THP_FB_BUSY UVS_THP_FB_BACKEND UVS_THP_FB_ERROR UVS_THP_FB_SCATTERED UVS_THP_FB_LIMIT UVS_THP_FB_NR
   UVS_HIST_SUB_BITS UVS_HIST_BUCKETS UVS_CFG_PIN_SERVERS
   UVS_CR_LOST UVS_CR_ZERO UVS_CR_FILL UVS_CR_ZSTD UVS_CR_LZ4 UVS_CR_RAW
   UVS_CODEC_ZSTD UVS_CODEC_LZ4 UVS_NO_PAGE UVS_ABI_VERSION UVS_REGION_THP UVS_REGION_INTHREAD UVS_REGION_FT_WINDOW UVS_THROTTLE_MAX_NS
-  UVS_COMP_STORED UVS_COMP_SPAN UVS_COMP_KIND_MASK UVS_MAG_SLOTS UVS_MAG_SPANS UVS_SPAN_BYTES
+  UVS_COMP_STORED UVS_COMP_SPAN UVS_COMP_KIND_MASK UVS_MAG_SLOTS UVS_MAG_SPANS UVS_MAG_WANT UVS_MAG_DRY UVS_SPAN_BYTES
 )
 
 # --- <linux/userfaultfd.h> + uvs_uffd.h -----------------------------------------------------------

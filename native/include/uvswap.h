@@ -197,9 +197,21 @@ struct uvs_ring {
  * context when it found a ring short: the refiller fills that context's rings (they start
  * empty, so contexts that never reclaim hold nothing).
  * ------------------------------------------------------------------------------------------ */
-#define UVS_MAG_SLOTS		2048	/* four 512-page batches */
-#define UVS_MAG_SPANS		64
+/*
+ * Sized to outlast the refiller's absence: Java refills between safepoints, and a writer that
+ * finds the magazine empty waits (capped) for it.  8192 slots are 16 batches, 32 MiB of pages;
+ * Java stocks half the spans, 4 MiB of compressed objects.
+ */
+#define UVS_MAG_SLOTS		8192
+#define UVS_MAG_SPANS		128
 #define UVS_SPAN_BYTES		65536	/* CompressedPool.SPAN_BYTES */
+/*
+ * @want: 0 stocked, 1 C asked for a refill, UVS_MAG_DRY Java refilled what it could and a batch
+ * still cannot run (the pool or the slot space is at its limit): a fault then does not wait for
+ * a refill that will not come, and the group hold decides, as when nothing can leave.
+ */
+#define UVS_MAG_WANT		1
+#define UVS_MAG_DRY		2
 
 struct uvs_magazine {
 	uint64_t slot_head;	/* next slot to take; written by C (release) */
@@ -211,7 +223,7 @@ struct uvs_magazine {
 	uint64_t span_tail;	/* next entry to fill; written by Java (release) */
 	uint8_t  pad3[56];
 	uint64_t owner_high;	/* bits 12..31 of the owner words C writes: Java's eviction stamp (relaxed) */
-	uint64_t want;		/* C sets 1 when a ring was short, Java clears it when it refills (relaxed) */
+	uint64_t want;		/* C sets UVS_MAG_WANT when a ring was short; Java 0 or UVS_MAG_DRY (relaxed) */
 	uint64_t passes;	/* direct reclaim passes this context ran (relaxed, C) */
 	uint64_t reclaimed;	/* pages they took out of memory (relaxed, C) */
 	uint64_t starved;	/* passes that found the magazine, the ring or the pool short (relaxed, C) */
@@ -252,7 +264,13 @@ enum uvs_thp_fallback {
 	 * reclaimed again (the kernel's large-folio swap-in is as careful).
 	 */
 	UVS_THP_FB_SCATTERED = 5,
-	UVS_THP_FB_NR      = 6,
+	/*
+	 * A group above the region was still at its memoryMax when the fault installed (direct
+	 * reclaim waited out its cap for a refill): one page passes the limit, not 512.  An
+	 * untouched extent's first touch takes the same 4 KiB path then, uncounted here.
+	 */
+	UVS_THP_FB_LIMIT   = 6,
+	UVS_THP_FB_NR      = 7,
 };
 
 #define UVS_HIST_SUB_BITS	2	/* 4 buckets per power of two: <= 19% error */
@@ -352,7 +370,7 @@ UVS_API int64_t uvs_sigbus_counters(int64_t *out, int32_t n);
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		10
+#define UVS_ABI_VERSION		11
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -450,16 +468,22 @@ UVS_API int64_t uvs_direct_setup(struct uvs_ctx *ctx, uint64_t owner_base, int32
 				 const uint64_t *staging_chunks, int32_t n);
 UVS_API struct uvs_magazine *uvs_magazine(struct uvs_ctx *ctx, int32_t i);
 /*
- * A fault that would install a page while group @id's subtree holds more than @max_pages first
- * reclaims that subtree's pages on the faulting path (INT64_MAX: never).  @pool_room: pool
- * bytes direct reclaim may still store for regions of this very group (Java keeps it at the
- * group's zswapMax room, the tightest up the chain); C takes from it as it stores.
+ * A fault that would install a page while group @id's subtree holds more than @max_pages
+ * (installed plus parked, uvs_group_parked) first reclaims that subtree's pages on the faulting
+ * path (INT64_MAX: never).  @pool_room: pool bytes direct reclaim may still store for regions
+ * of this very group (Java keeps it at the group's zswapMax room, the tightest up the chain);
+ * C takes from it as it stores.
  */
 UVS_API int64_t uvs_group_direct(struct uvs_ctx *ctx, int32_t id, int64_t max_pages, int64_t pool_room);
 /* Whether direct reclaim may take pages of the region (0: it has pinned pages Java guards). */
 UVS_API int64_t uvs_region_direct(struct uvs_ctx *ctx, int32_t id, int32_t allowed);
 /* Pages direct reclaim took from group @id's subtree (relaxed count). */
 UVS_API int64_t uvs_group_direct_pages(struct uvs_ctx *ctx, int32_t id);
+/*
+ * Adds @delta to the pages aging keeps parked for group @id and every group above it: they are
+ * memory the group still uses, so direct reclaim counts them with the installed pages.
+ */
+UVS_API int64_t uvs_group_parked(struct uvs_ctx *ctx, int32_t id, int64_t delta);
 
 /* Forget a region (already unregistered from the uffd) and wait until no server still reads it. */
 UVS_API int64_t uvs_region_remove(struct uvs_ctx *ctx, int32_t id);

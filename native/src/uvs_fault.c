@@ -518,20 +518,59 @@ static void inthread_throttle(struct uvs_server *s, uint64_t addr, uint64_t sinc
 }
 
 /*
+ * Direct reclaim for an in-thread fault about to install: while the context waits for a
+ * magazine refill, the faulting thread waits where it is (see still_waits for the cap).  Under
+ * the context's seq; the region is looked up again after every wait.
+ */
+static int inthread_direct(struct uvs_server *s, uint64_t addr, uint64_t since)
+{
+	const struct timespec tick = { .tv_nsec = THROTTLE_TICK_NS };
+
+	for (;;) {
+		struct uvs_region *r = uvs_region_of_addr(s->ctx, addr);
+		int rc = r ? uvs_direct_reclaim(s, r, addr) : 0;
+
+		if (rc != -EAGAIN || uvs_now_ns() - since >= UVS_THROTTLE_MAX_NS)
+			return rc;
+		nanosleep(&tick, NULL);
+	}
+}
+
+/*
  * Direct reclaim for a fault about to install (uvs_reclaim.c): 1 when it made room, and the
- * fault is served at once; otherwise the group hold decides as before.
+ * fault is served at once; -EAGAIN while its group is over and the context waits for Java to
+ * refill its magazine; 0 when the group hold decides as before.
  */
 static int reclaimed_for(struct uvs_server *s, const struct uffd_msg *msg)
 {
 	uint64_t addr = msg->arg.pagefault.address & UVS_PAGE_MASK;
 	struct uvs_region *r = uvs_region_of_addr(s->ctx, addr);
 
-	return r && uvs_direct_reclaim(s, r, addr) == 1;
+	return r ? uvs_direct_reclaim(s, r, addr) : 0;
+}
+
+/*
+ * Whether a fault that arrived at @since still waits before it installs: for a magazine refill
+ * (reclaimed_for said -EAGAIN), at most UVS_THROTTLE_MAX_NS, or for the group hold.  A refill
+ * is the drainer's next pass, well under a millisecond on a quiet machine: waiting for it keeps
+ * the group at its max where installing would pass it.  The cap is what keeps this from a
+ * deadlock when the drainer is stopped at a safepoint that waits for this very fault.
+ */
+static int still_waits(struct uvs_server *s, struct deferred *d, const struct uffd_msg *msg, uint64_t since,
+		       uint64_t now)
+{
+	int rc = reclaimed_for(s, msg);
+
+	if (rc == 1)
+		return 0;
+	if (rc == -EAGAIN && now - since < UVS_THROTTLE_MAX_NS)
+		return 1;
+	return held(s->ctx, d, msg, since, now);
 }
 
 static void take_fault(struct uvs_server *s, struct deferred *d, const struct uffd_msg *msg, uint64_t now)
 {
-	if (d->n < DEFER_MAX && !reclaimed_for(s, msg) && held(s->ctx, d, msg, now, now)) {
+	if (d->n < DEFER_MAX && still_waits(s, d, msg, now, now)) {
 		d->msg[d->n] = *msg;
 		d->since[d->n++] = now;
 		return;
@@ -546,7 +585,7 @@ static void retry_deferred(struct uvs_server *s, struct deferred *d)
 	int kept = 0;
 
 	for (int i = 0; i < d->n; i++) {
-		if (!reclaimed_for(s, &d->msg[i]) && held(s->ctx, d, &d->msg[i], d->since[i], now)) {
+		if (still_waits(s, d, &d->msg[i], d->since[i], now)) {
 			d->msg[kept] = d->msg[i];
 			d->since[kept++] = d->since[i];
 			continue;
@@ -696,8 +735,7 @@ int uvs_inthread_fault(struct uvs_ctx *ctx, uint64_t addr, int write)
 	 * every odd seq, and serve_at looks the region up again after this, so one of us sees the other.
 	 */
 	atomic_fetch_add(&s->seq, 1);
-	r = uvs_region_of_addr(ctx, addr);	/* again, under seq: reclaim may read it */
-	if (!r || uvs_direct_reclaim(s, r, addr & UVS_PAGE_MASK) != 1)
+	if (inthread_direct(s, addr & UVS_PAGE_MASK, t0) != 1)
 		inthread_throttle(s, addr, t0);
 	r = serve_at(s, addr & UVS_PAGE_MASK, write, &kind);	/* before account() reads kind */
 	account(s, r, kind, t0);

@@ -56,7 +56,8 @@ struct uvs_group {
 	_Atomic int32_t parent;		/* -1: top level */
 	_Atomic int64_t throttle_until;	/* > 0: hold the subtree's faults until this time (uvs_group_throttle) */
 	_Atomic int32_t throttle_tid;	/* the thread that set it: a lapsed lease holds while it is runnable */
-	_Atomic int64_t direct_max;	/* faults reclaim first while pages is above this (uvs_group_direct) */
+	_Atomic int64_t direct_max;	/* faults reclaim first while pages + parked is above this (uvs_group_direct) */
+	_Atomic int64_t parked;		/* pages Java's aging parked in staging, subtree (relaxed: a count) */
 	_Atomic int64_t pool_room;	/* pool bytes direct reclaim may still store for this group */
 	_Atomic int64_t direct_pages;	/* pages direct reclaim took from the subtree (relaxed) */
 	_Atomic uint32_t direct_cursor;	/* where the next pass looks for a victim region (relaxed) */
@@ -227,6 +228,7 @@ int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t 
 
 /* uvs_reclaim.c: direct reclaim on the faulting path */
 int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr);
+int uvs_direct_over(struct uvs_ctx *ctx, struct uvs_region *r);
 void uvs_direct_free(struct uvs_ctx *ctx);
 
 /* uvs_stats.c */

@@ -44,12 +44,25 @@ static int32_t over_direct(struct uvs_ctx *ctx, struct uvs_region *r)
 	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < UVS_GROUP_DEPTH_MAX; depth++) {
 		struct uvs_group *grp = &ctx->groups[g];
 
-		if (atomic_load_explicit(&grp->pages, memory_order_relaxed) >=
+		/* parked pages are the group's memory too: memoryCurrent counts them */
+		if (atomic_load_explicit(&grp->pages, memory_order_relaxed) +
+		    atomic_load_explicit(&grp->parked, memory_order_relaxed) >=
 		    atomic_load_explicit(&grp->direct_max, memory_order_relaxed))
 			return g;
 		g = atomic_load_explicit(&grp->parent, memory_order_relaxed);
 	}
 	return -1;
+}
+
+/*
+ * Whether a fault on @r finds a group above it at its direct limit still (direct reclaim could
+ * not make room in time): it then installs its one page, never a whole extent, so a fault that
+ * waited out its cap passes the limit by 4 KiB, not 2 MiB (uvs_thp_serve).
+ */
+int uvs_direct_over(struct uvs_ctx *ctx, struct uvs_region *r)
+{
+	/* acquire: pairs with uvs_direct_setup's release */
+	return atomic_load_explicit(&ctx->direct_on, memory_order_acquire) && over_direct(ctx, r) >= 0;
 }
 
 static int in_subtree(struct uvs_ctx *ctx, int32_t g, int32_t top)
@@ -62,12 +75,21 @@ static int in_subtree(struct uvs_ctx *ctx, int32_t g, int32_t top)
 	return 0;
 }
 
+/*
+ * Whether Java refilled what it could and a batch still cannot run (UVS_MAG_DRY): the pool or
+ * the slot space is at its limit, and waiting would not bring a refill.
+ */
+static int mag_dry(struct uvs_direct *d)
+{
+	return atomic_load_explicit(MAG(d->mag, want), memory_order_relaxed) == UVS_MAG_DRY;
+}
+
 /* Ask Java for a refill: the drainer wakes on drain_fd and fills wanting magazines. */
 static void want_refill(struct uvs_ctx *ctx, struct uvs_direct *d)
 {
 	uint64_t one = 1;
 
-	atomic_store_explicit(MAG(d->mag, want), 1, memory_order_relaxed);
+	atomic_store_explicit(MAG(d->mag, want), UVS_MAG_WANT, memory_order_relaxed);
 	atomic_fetch_add_explicit(MAG(d->mag, starved), 1, memory_order_relaxed);
 	/* A failure means the counter is full: a wake-up is pending anyway. */
 	(void)!write(ctx->drain_fd, &one, sizeof(one));
@@ -399,9 +421,10 @@ static int ready(struct uvs_server *s, struct uvs_direct *d)
 /*
  * Called on the faulting path before a page is installed on region @r at @addr: while the
  * install would take a group above @r past its direct limit, reclaim a batch of that group's
- * pages.  1 when reclaim ran and made room (install at once), 0 otherwise: no group was over,
- * or reclaim could not make room.  The caller then applies the hold as before (uvs_group_set),
- * so a magazine Java has not filled yet costs a wait, never the limit.
+ * pages.  1 when reclaim ran and made room (install at once); -EAGAIN when a group is still
+ * over and the magazine or the ring ran short (Java was asked for a refill: the caller waits
+ * and calls again, uvs_direct_wait); 0 otherwise: no group was over, or nothing could leave,
+ * and the caller applies the hold as before (uvs_group_set).
  */
 int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr)
 {
@@ -409,7 +432,7 @@ int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr
 	struct uvs_direct *d = s->direct;
 	int32_t top;
 	uint64_t t0;
-	int passes = 0;
+	int passes = 0, starved = 0;
 
 	/* acquire: pairs with uvs_direct_setup's release; the contexts' state is set */
 	if (!d || !atomic_load_explicit(&ctx->direct_on, memory_order_acquire))
@@ -422,12 +445,16 @@ int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr
 		int64_t got;
 
 		if (!ready(s, d)) {
-			want_refill(ctx, d);
+			starved = !mag_dry(d);
+			if (starved)
+				want_refill(ctx, d);
 			break;
 		}
 		got = reclaim_pass(s, d, top, r, addr);
 		if (got == -EAGAIN) {
-			want_refill(ctx, d);
+			starved = !mag_dry(d);
+			if (starved)
+				want_refill(ctx, d);
 			break;
 		}
 		passes++;
@@ -441,10 +468,12 @@ int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr
 	if (atomic_load_explicit(MAG(d->mag, slot_tail), memory_order_relaxed) -
 	    atomic_load_explicit(MAG(d->mag, slot_head), memory_order_relaxed) < UVS_MAG_SLOTS / 2 ||
 	    mag_spans(d->mag) < UVS_MAG_SPANS / 4)
-		atomic_store_explicit(MAG(d->mag, want), 1, memory_order_relaxed);
+		atomic_store_explicit(MAG(d->mag, want), UVS_MAG_WANT, memory_order_relaxed);
 	atomic_fetch_add_explicit(MAG(d->mag, passes), (uint64_t)passes, memory_order_relaxed);
 	atomic_fetch_add_explicit(MAG(d->mag, reclaim_ns), uvs_now_ns() - t0, memory_order_relaxed);
-	return passes > 0 && top < 0;
+	if (top < 0)
+		return passes > 0;
+	return starved ? -EAGAIN : 0;
 }
 
 int64_t uvs_direct_setup(struct uvs_ctx *ctx, uint64_t owner_base, int32_t codec, const uint64_t *staging_chunks,
@@ -534,6 +563,19 @@ int64_t uvs_group_direct_pages(struct uvs_ctx *ctx, int32_t id)
 	if (id < 0 || id >= UVS_MAX_GROUPS)
 		return -EINVAL;
 	return atomic_load_explicit(&ctx->groups[id].direct_pages, memory_order_relaxed);
+}
+
+int64_t uvs_group_parked(struct uvs_ctx *ctx, int32_t id, int64_t delta)
+{
+	int32_t g = id;
+
+	if (!ctx || id < 0 || id >= UVS_MAX_GROUPS)
+		return -EINVAL;
+	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < UVS_GROUP_DEPTH_MAX; depth++) {
+		atomic_fetch_add_explicit(&ctx->groups[g].parked, delta, memory_order_relaxed);
+		g = atomic_load_explicit(&ctx->groups[g].parent, memory_order_relaxed);
+	}
+	return 0;
 }
 
 int64_t uvs_region_direct(struct uvs_ctx *ctx, int32_t id, int32_t allowed)

@@ -295,6 +295,11 @@ int uvs_thp_serve(struct uvs_server *s, struct uvs_region *r, uint64_t addr, int
 	if (w != 0 && !(w & UVS_PM_THP))
 		return 0;	/* a page that went out on its own */
 	swapin = w != 0;
+	if (uvs_direct_over(s->ctx, r)) {
+		if (swapin)
+			fallback(s, UVS_THP_FB_LIMIT);
+		return 0;
+	}
 	/*
 	 * A whole-extent swap-in pays when the rest of the extent will be touched soon: access
 	 * that continues a run, or an extent parked in the swap cache (its pages are in memory

@@ -151,9 +151,16 @@ final class GroupReclaimer implements AutoCloseable {
         // Pages still parked in aging's window leave on a later check: not a failure, unless
         // pages whose window passed were tried and none could be stored (nothing can leave).
         long aged = agedPagesOfSubtree(g);
+        long direct = g.directReclaimedPagesOfSubtree();
         // A throttled group's faults wait for this: compress what aging parked now, not a period later.
         long got = reclaim(g, want, g.throttled);
-        boolean stuck = got == 0 && agedPagesOfSubtree(g) > aged || g.account().parkedPages() == 0;
+        // Stuck means nothing can leave: this pass took nothing (not merely less than it wanted,
+        // which is what a pass racing the faults' own reclaim sees) and the faults' direct reclaim
+        // took nothing since the last check either. A stuck group's limits are lifted in C, so a
+        // wrong verdict lets the group run past max until the next check.
+        boolean tookNothing = got == 0 && direct == g.directPagesSeen;
+        g.directPagesSeen = direct;
+        boolean stuck = tookNothing && (agedPagesOfSubtree(g) > aged || g.account().parkedPages() == 0);
         if (got < want && g.memoryCurrent() > limit && stuck) {
             g.reclaimFailures.increment();
             throttle(g, false);   // nothing can leave: waiting would not bring the group under

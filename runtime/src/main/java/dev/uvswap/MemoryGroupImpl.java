@@ -31,6 +31,8 @@ final class MemoryGroupImpl implements MemoryGroup {
      * reclaim succeeds again or a limit changes. Written by the reclaimer thread.
      */
     volatile boolean reclaimStuck;
+    /** The subtree's direct-reclaimed pages at the reclaimer's last check (reclaimer thread only). */
+    long directPagesSeen;
     /** Over memoryMax by more than the reclaimer's slack: faults wait for reclaim (reclaimer thread only). */
     volatile boolean throttled;
 
@@ -116,15 +118,17 @@ final class MemoryGroupImpl implements MemoryGroup {
 
     /**
      * The installed pages past which a fault reclaims this subtree itself, in C, before it installs
-     * (direct reclaim): memoryMax less the pages aging keeps parked, so memoryCurrent stays within
-     * max; none for an unlimited max or while nothing can leave (a full pool, no file).
+     * (direct reclaim): memoryMax, against installed plus parked pages, both counted in C as
+     * memoryCurrent counts them (parked pages are told as aging parks them, not at the next drain:
+     * a limit that lags what aging parks lets a group run past max by what aging holds);
+     * none for an unlimited max or while nothing can leave (a full pool, no file).
      */
     long directMaxPages() {
         long m = max;
         if (m == UNLIMITED || reclaimStuck) {
             return Long.MAX_VALUE;
         }
-        return Math.max(0, m / RegionImpl.PAGE - account.parkedPages());
+        return m / RegionImpl.PAGE;
     }
 
     /** The fault path's id of the parent group, -1 for a top-level one. */
@@ -231,6 +235,15 @@ final class MemoryGroupImpl implements MemoryGroup {
     public Events events() {
         owner.drainCompletionsIfOpen();   // refaults are counted as swap-ins are drained
         return eventsSoFar();
+    }
+
+    /** Pages the faults of this subtree's groups reclaimed themselves, in C (direct reclaim). */
+    long directReclaimedPagesOfSubtree() {
+        long d = owner.directReclaimedPages(this);
+        for (MemoryGroupImpl c : children) {
+            d += c.directReclaimedPagesOfSubtree();
+        }
+        return d;
     }
 
     private Events eventsSoFar() {

@@ -17,5 +17,10 @@ public enum ThpFallback {
      * access): only the touched page came back, the rest of the extent stayed out. A whole
      * extent comes back for sequential access, a recently touched extent, or one parked whole.
      */
-    SCATTERED
+    SCATTERED,
+    /**
+     * The region's group was still at its memoryMax when the fault installed (direct reclaim
+     * could not make room in time): the fault brought its one page back, not 2 MiB past the limit.
+     */
+    LIMIT
 }

@@ -397,7 +397,7 @@ final class VSwapImpl implements VSwap {
 
     /**
      * Tells direct reclaim each group's limit and pool room, after each drain: a group's resident
-     * pages may reach memoryMax less what aging keeps parked, which memoryCurrent counts too. Runs
+     * pages and those aging keeps parked (which C counts as they change) may reach memoryMax. Runs
      * under the drainer's lock and takes no gate (a close holds the gate while it drains): the
      * drainer is closed before the native context, so the context is up whenever this runs.
      */

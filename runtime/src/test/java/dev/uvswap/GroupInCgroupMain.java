@@ -43,6 +43,7 @@ public final class GroupInCgroupMain {
             for (long p = 0; p < pages; p++) {
                 PageData.HEAP_LIKE.fill(seg, p, p);
             }
+            long writePeak = peak.get();
             long wrong = 0;
             for (long p = 0; p < pages; p++) {
                 if (PageData.HEAP_LIKE.check(seg, p, p) >= 0) {
@@ -52,8 +53,10 @@ public final class GroupInCgroupMain {
             stop.set(true);
             gc.join();
             sampler.join();
-            System.out.printf("group-in-cgroup: %d MiB through a %d MiB max (%s): peak %d MiB, direct reclaim %d MiB, pool %d MiB, wrong pages %d%n",
-                    total >> 20, max >> 20, mode, peak.get() >> 20, g.events().directReclaimedBytes() >> 20, vswap.stats().poolTotalBytes() >> 20, wrong);
+            System.out.printf("group-in-cgroup: %d MiB through a %d MiB max (%s): peak %d MiB (%d MiB while writing), direct reclaim %d MiB,"
+                            + " pool %d MiB, wrong pages %d%n  %s%n  %s%n",
+                    total >> 20, max >> 20, mode, peak.get() >> 20, writePeak >> 20, g.events().directReclaimedBytes() >> 20,
+                    vswap.stats().poolTotalBytes() >> 20, wrong, g.events(), vswap.stats());
             System.exit(wrong == 0 ? 0 : 1);
         }
     }

@@ -32,6 +32,9 @@ public final class DirectReclaim {
     private static final long SPAN = uvswap_h.UVS_COMP_SPAN();
     private static final int MAG_SLOTS = uvswap_h.UVS_MAG_SLOTS();
     private static final int MAG_SPANS = uvswap_h.UVS_MAG_SPANS();
+    private static final long DRY = uvswap_h.UVS_MAG_DRY();
+    /** Slots a direct reclaim batch needs in hand before it starts (uvs_reclaim.c's ready). */
+    private static final int BATCH = uvswap_h.UVS_BATCH_MAX();
     /** Spans a wanting magazine is filled to: two batches of pages that compress 3:1. */
     private static final int SPAN_TARGET = MAG_SPANS / 2;
     /** A slot refill smaller than this waits for the next one (slots come in clusters). */
@@ -156,20 +159,23 @@ public final class DirectReclaim {
             }
             if (stocked[i]) {
                 m.set(ValueLayout.JAVA_LONG, uvs_magazine.owner_high$offset(), stamp);
-                stockSlots(m);
-                stockSpans(m);
-                m.set(ValueLayout.JAVA_LONG, uvs_magazine.want$offset(), 0L);
+                boolean slotsOk = stockSlots(m);
+                boolean spansOk = stockSpans(m);
+                // Dry: C's faults stop waiting for a refill this drainer cannot give (the group
+                // hold decides), until a drain stocks a batch again.
+                m.set(ValueLayout.JAVA_LONG, uvs_magazine.want$offset(), slotsOk && spansOk ? 0L : DRY);
             }
         }
     }
 
-    private void stockSlots(MemorySegment m) {
+    /** Fills the slot ring; whether it holds a batch's worth now. */
+    private boolean stockSlots(MemorySegment m) {
         // acquire: C's reads of the entries before its head are done
         long head = (long) LONG.getAcquire(m, uvs_magazine.slot_head$offset());
         long tail = m.get(ValueLayout.JAVA_LONG, uvs_magazine.slot_tail$offset());
         int room = (int) (MAG_SLOTS - (tail - head));
         if (room < SLOT_REFILL_MIN) {
-            return;
+            return true;
         }
         int n = slots.allocate(room, slotBuffer);
         long base = uvs_magazine.slots$offset();
@@ -178,9 +184,12 @@ public final class DirectReclaim {
         }
         // release: the entries are written before C sees the new tail
         LONG.setRelease(m, uvs_magazine.slot_tail$offset(), tail + n);
+        // C counts the slots it stashed from an earlier batch too (uvs_reclaim.c's ready)
+        return tail + n - head + m.get(ValueLayout.JAVA_LONG, uvs_magazine.stashed$offset()) >= BATCH;
     }
 
-    private void stockSpans(MemorySegment m) {
+    /** Fills the span ring; whether it holds a span now. */
+    private boolean stockSpans(MemorySegment m) {
         long head = (long) LONG.getAcquire(m, uvs_magazine.span_head$offset());
         long tail = m.get(ValueLayout.JAVA_LONG, uvs_magazine.span_tail$offset());
         long base = uvs_magazine.spans$offset();
@@ -194,6 +203,7 @@ public final class DirectReclaim {
         }
         // release: the entries (and each span's PACKED mark) before C sees the new tail
         LONG.setRelease(m, uvs_magazine.span_tail$offset(), tail);
+        return tail > head;
     }
 
     /**

@@ -134,6 +134,7 @@ public final class FaultServers implements AutoCloseable {
                 case BACKEND -> uvswap_h.UVS_THP_FB_BACKEND();
                 case ERROR -> uvswap_h.UVS_THP_FB_ERROR();
                 case SCATTERED -> uvswap_h.UVS_THP_FB_SCATTERED();
+                case LIMIT -> uvswap_h.UVS_THP_FB_LIMIT();
             };
             m.put(f, sum(s -> uvs_server_stats.thp_fallback(s, reason)));
         }
@@ -187,6 +188,17 @@ public final class FaultServers implements AutoCloseable {
      */
     public void setGroupDirect(int id, long maxPages, long poolRoom) {
         NativeErrors.check(uvswap_h.uvs_group_direct(ctx, id, maxPages, poolRoom), "uvs_group_direct");
+    }
+
+    /**
+     * Tells direct reclaim that aging parked ({@code delta > 0}) or let go of pages of a group:
+     * C counts them with the group's installed pages and those of every group above it.
+     */
+    public synchronized void groupParked(int id, long delta) {
+        // synchronized with close: a parked batch may be dropped while the instance closes
+        if (id >= 0 && delta != 0 && !closed) {
+            NativeErrors.check(uvswap_h.uvs_group_parked(ctx, id, delta), "uvs_group_parked");
+        }
     }
 
     /** Pages direct reclaim took from a group's subtree. */

@@ -369,6 +369,7 @@ public final class SwapOut implements AutoCloseable {
                 dropParked(p);
             } else {
                 account.chargeParked(p.parked());
+                servers.groupParked(account.id(), p.parked());
                 countWholeExtent(b, p.pages()[0], pos);
             }
             return p;
@@ -413,6 +414,7 @@ public final class SwapOut implements AutoCloseable {
     public void dropParked(Parked p) {
         staging.unhold(p.chunk());
         p.account().chargeParked(-p.parked());
+        servers.groupParked(p.account().id(), -p.parked());
         heldChunks.decrementAndGet();
     }
 

@@ -33,8 +33,8 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint64_t scanned;
  *     uint64_t reclaim_ns;
  *     uint64_t stashed;
- *     uint64_t slots[2048];
- *     uint64_t spans[64];
+ *     uint64_t slots[8192];
+ *     uint64_t spans[128];
  * }
  * }
  */
@@ -62,8 +62,8 @@ public class uvs_magazine {
         uvswap_h.C_LONG.withName("scanned"),
         uvswap_h.C_LONG.withName("reclaim_ns"),
         uvswap_h.C_LONG.withName("stashed"),
-        MemoryLayout.sequenceLayout(2048, uvswap_h.C_LONG).withName("slots"),
-        MemoryLayout.sequenceLayout(64, uvswap_h.C_LONG).withName("spans")
+        MemoryLayout.sequenceLayout(8192, uvswap_h.C_LONG).withName("slots"),
+        MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG).withName("spans")
     ).withName("uvs_magazine");
 
     /**
@@ -958,7 +958,7 @@ public class uvs_magazine {
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * uint64_t slots[2048]
+     * uint64_t slots[8192]
      * }
      */
     public static final SequenceLayout slots$layout() {
@@ -970,7 +970,7 @@ public class uvs_magazine {
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * uint64_t slots[2048]
+     * uint64_t slots[8192]
      * }
      */
     public static final long slots$offset() {
@@ -980,7 +980,7 @@ public class uvs_magazine {
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * uint64_t slots[2048]
+     * uint64_t slots[8192]
      * }
      */
     public static MemorySegment slots(MemorySegment struct) {
@@ -990,19 +990,19 @@ public class uvs_magazine {
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * uint64_t slots[2048]
+     * uint64_t slots[8192]
      * }
      */
     public static void slots(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, slots$OFFSET, slots$LAYOUT.byteSize());
     }
 
-    private static long[] slots$DIMS = { 2048 };
+    private static long[] slots$DIMS = { 8192 };
 
     /**
      * Dimensions for array field:
      * {@snippet lang=c :
-     * uint64_t slots[2048]
+     * uint64_t slots[8192]
      * }
      */
     public static long[] slots$dimensions() {
@@ -1013,7 +1013,7 @@ public class uvs_magazine {
     /**
      * Indexed getter for field:
      * {@snippet lang=c :
-     * uint64_t slots[2048]
+     * uint64_t slots[8192]
      * }
      */
     public static long slots(MemorySegment struct, long index0) {
@@ -1023,7 +1023,7 @@ public class uvs_magazine {
     /**
      * Indexed setter for field:
      * {@snippet lang=c :
-     * uint64_t slots[2048]
+     * uint64_t slots[8192]
      * }
      */
     public static void slots(MemorySegment struct, long index0, long fieldValue) {
@@ -1035,7 +1035,7 @@ public class uvs_magazine {
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * uint64_t spans[64]
+     * uint64_t spans[128]
      * }
      */
     public static final SequenceLayout spans$layout() {
@@ -1047,7 +1047,7 @@ public class uvs_magazine {
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * uint64_t spans[64]
+     * uint64_t spans[128]
      * }
      */
     public static final long spans$offset() {
@@ -1057,7 +1057,7 @@ public class uvs_magazine {
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * uint64_t spans[64]
+     * uint64_t spans[128]
      * }
      */
     public static MemorySegment spans(MemorySegment struct) {
@@ -1067,19 +1067,19 @@ public class uvs_magazine {
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * uint64_t spans[64]
+     * uint64_t spans[128]
      * }
      */
     public static void spans(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, spans$OFFSET, spans$LAYOUT.byteSize());
     }
 
-    private static long[] spans$DIMS = { 64 };
+    private static long[] spans$DIMS = { 128 };
 
     /**
      * Dimensions for array field:
      * {@snippet lang=c :
-     * uint64_t spans[64]
+     * uint64_t spans[128]
      * }
      */
     public static long[] spans$dimensions() {
@@ -1090,7 +1090,7 @@ public class uvs_magazine {
     /**
      * Indexed getter for field:
      * {@snippet lang=c :
-     * uint64_t spans[64]
+     * uint64_t spans[128]
      * }
      */
     public static long spans(MemorySegment struct, long index0) {
@@ -1100,7 +1100,7 @@ public class uvs_magazine {
     /**
      * Indexed setter for field:
      * {@snippet lang=c :
-     * uint64_t spans[64]
+     * uint64_t spans[128]
      * }
      */
     public static void spans(MemorySegment struct, long index0, long fieldValue) {

@@ -25,7 +25,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint64_t ring_overflows;
  *     uint64_t reads;
  *     uint64_t readahead;
- *     uint64_t thp_fallback[6];
+ *     uint64_t thp_fallback[7];
  *     uint64_t read_errors;
  *     uint64_t poisoned;
  *     uint64_t hist[8][128];
@@ -49,7 +49,7 @@ public class uvs_server_stats {
         uvswap_h.C_LONG.withName("ring_overflows"),
         uvswap_h.C_LONG.withName("reads"),
         uvswap_h.C_LONG.withName("readahead"),
-        MemoryLayout.sequenceLayout(6, uvswap_h.C_LONG).withName("thp_fallback"),
+        MemoryLayout.sequenceLayout(7, uvswap_h.C_LONG).withName("thp_fallback"),
         uvswap_h.C_LONG.withName("read_errors"),
         uvswap_h.C_LONG.withName("poisoned"),
         MemoryLayout.sequenceLayout(8, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist"),
@@ -530,7 +530,7 @@ public class uvs_server_stats {
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * uint64_t thp_fallback[6]
+     * uint64_t thp_fallback[7]
      * }
      */
     public static final SequenceLayout thp_fallback$layout() {
@@ -542,7 +542,7 @@ public class uvs_server_stats {
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * uint64_t thp_fallback[6]
+     * uint64_t thp_fallback[7]
      * }
      */
     public static final long thp_fallback$offset() {
@@ -552,7 +552,7 @@ public class uvs_server_stats {
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * uint64_t thp_fallback[6]
+     * uint64_t thp_fallback[7]
      * }
      */
     public static MemorySegment thp_fallback(MemorySegment struct) {
@@ -562,19 +562,19 @@ public class uvs_server_stats {
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * uint64_t thp_fallback[6]
+     * uint64_t thp_fallback[7]
      * }
      */
     public static void thp_fallback(MemorySegment struct, MemorySegment fieldValue) {
         MemorySegment.copy(fieldValue, 0L, struct, thp_fallback$OFFSET, thp_fallback$LAYOUT.byteSize());
     }
 
-    private static long[] thp_fallback$DIMS = { 6 };
+    private static long[] thp_fallback$DIMS = { 7 };
 
     /**
      * Dimensions for array field:
      * {@snippet lang=c :
-     * uint64_t thp_fallback[6]
+     * uint64_t thp_fallback[7]
      * }
      */
     public static long[] thp_fallback$dimensions() {
@@ -585,7 +585,7 @@ public class uvs_server_stats {
     /**
      * Indexed getter for field:
      * {@snippet lang=c :
-     * uint64_t thp_fallback[6]
+     * uint64_t thp_fallback[7]
      * }
      */
     public static long thp_fallback(MemorySegment struct, long index0) {
@@ -595,7 +595,7 @@ public class uvs_server_stats {
     /**
      * Indexed setter for field:
      * {@snippet lang=c :
-     * uint64_t thp_fallback[6]
+     * uint64_t thp_fallback[7]
      * }
      */
     public static void thp_fallback(MemorySegment struct, long index0, long fieldValue) {

@@ -651,11 +651,22 @@ public class uvswap_h {
         return UVS_THP_FB_SCATTERED;
     }
 
-    private static final int UVS_THP_FB_NR = (int)6L;
+    private static final int UVS_THP_FB_LIMIT = (int)6L;
 
     /**
      * {@snippet lang=c :
-     * enum uvs_thp_fallback.UVS_THP_FB_NR = 6
+     * enum uvs_thp_fallback.UVS_THP_FB_LIMIT = 6
+     * }
+     */
+    public static int UVS_THP_FB_LIMIT() {
+        return UVS_THP_FB_LIMIT;
+    }
+
+    private static final int UVS_THP_FB_NR = (int)7L;
+
+    /**
+     * {@snippet lang=c :
+     * enum uvs_thp_fallback.UVS_THP_FB_NR = 7
      * }
      */
     public static int UVS_THP_FB_NR() {
@@ -794,12 +805,12 @@ public class uvswap_h {
         return UVS_NO_PAGE;
     }
 
-    private static final int UVS_ABI_VERSION = (int)10L;
+    private static final int UVS_ABI_VERSION = (int)11L;
 
     /**
      * The contract version these bindings were written against; compare with {@link #uvs_abi_version()}.
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 9
+     * #define UVS_ABI_VERSION 11
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -887,22 +898,22 @@ public class uvswap_h {
         return UVS_COMP_KIND_MASK;
     }
 
-    private static final int UVS_MAG_SLOTS = (int)2048L;
+    private static final int UVS_MAG_SLOTS = (int)8192L;
 
     /**
      * {@snippet lang=c :
-     * #define UVS_MAG_SLOTS 2048
+     * #define UVS_MAG_SLOTS 8192
      * }
      */
     public static int UVS_MAG_SLOTS() {
         return UVS_MAG_SLOTS;
     }
 
-    private static final int UVS_MAG_SPANS = (int)64L;
+    private static final int UVS_MAG_SPANS = (int)128L;
 
     /**
      * {@snippet lang=c :
-     * #define UVS_MAG_SPANS 64
+     * #define UVS_MAG_SPANS 128
      * }
      */
     public static int UVS_MAG_SPANS() {
@@ -918,6 +929,28 @@ public class uvswap_h {
      */
     public static int UVS_SPAN_BYTES() {
         return UVS_SPAN_BYTES;
+    }
+
+    private static final int UVS_MAG_WANT = (int)1L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_MAG_WANT 1
+     * }
+     */
+    public static int UVS_MAG_WANT() {
+        return UVS_MAG_WANT;
+    }
+
+    private static final int UVS_MAG_DRY = (int)2L;
+
+    /**
+     * {@snippet lang=c :
+     * #define UVS_MAG_DRY 2
+     * }
+     */
+    public static int UVS_MAG_DRY() {
+        return UVS_MAG_DRY;
     }
 
     private static final FunctionDescriptor uvs_abi_version$DESC = FunctionDescriptor.of(
@@ -2328,6 +2361,71 @@ public class uvswap_h {
                 traceDowncall("uvs_group_direct_pages", ctx, id);
             }
             return (long)mh$.invokeExact(ctx, id);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static final FunctionDescriptor uvs_group_parked$DESC = FunctionDescriptor.of(
+        uvswap_h.C_LONG,
+        uvswap_h.C_POINTER,
+        uvswap_h.C_INT,
+        uvswap_h.C_LONG
+    );
+
+    private static class uvs_group_parked {
+        public static final FunctionDescriptor DESC = uvs_group_parked$DESC;
+
+        public static final MemorySegment ADDR = uvswap_h.findOrNull("uvs_group_parked");
+
+        public static final MethodHandle HANDLE = ADDR == null ? null : Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for (does not load the library):
+     * {@snippet lang=c :
+     * int64_t uvs_group_parked(struct uvs_ctx *ctx, int32_t id, int64_t delta)
+     * }
+     */
+    public static FunctionDescriptor uvs_group_parked$descriptor() {
+        return uvs_group_parked$DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_parked(struct uvs_ctx *ctx, int32_t id, int64_t delta)
+     * }
+     */
+    public static MethodHandle uvs_group_parked$handle() {
+        return requireLinked(uvs_group_parked.HANDLE, "uvs_group_parked");
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_group_parked(struct uvs_ctx *ctx, int32_t id, int64_t delta)
+     * }
+     */
+    public static MemorySegment uvs_group_parked$address() {
+        return requireLinked(uvs_group_parked.ADDR, "uvs_group_parked");
+    }
+
+    /**
+     * Adds delta to the pages aging keeps parked for the group and every group above it.
+     * {@snippet lang=c :
+     * int64_t uvs_group_parked(struct uvs_ctx *ctx, int32_t id, int64_t delta)
+     * }
+     */
+    public static long uvs_group_parked(MemorySegment ctx, int id, long delta) {
+        var mh$ = requireLinked(uvs_group_parked.HANDLE, "uvs_group_parked");
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_group_parked", ctx, id, delta);
+            }
+            return (long)mh$.invokeExact(ctx, id, delta);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
