@@ -220,10 +220,11 @@ public final class ArrowLargerThanRam {
                 mib(r.dataBytes()), mib(r.arrowAllocatedPeak()), mib(r.groupMaxBytes()), mib(r.peakMemoryCurrent()),
                 (double) r.peakMemoryCurrent() / r.groupMaxBytes(), mib(r.memoryCurrentAfterBuild()));
         System.out.printf(Locale.ROOT, "  build %.2f s, sums + filter %.2f s, check of every value %.2f s; reclaimed %s, refaults %d pages,"
-                        + " max events %d%n",
+                        + " max events %d, reclaim failures %d (direct %s)%n",
                 r.buildNanos() / 1e9, r.computeNanos() / 1e9, r.checkNanos() / 1e9,
                 mib(r.events().reclaimedBytes() + r.events().directReclaimedBytes()),
-                r.events().refaults(), r.events().max());
+                r.events().refaults(), r.events().max(), r.events().reclaimFailures(),
+                mib(r.events().directReclaimedBytes()));
         System.out.printf(Locale.ROOT, "  regions: %d large + %d slabs made; idSum %s, priceSum %s, filter (%d rows) %s,"
                         + " values wrong %d -> %s%n",
                 r.usage().regionAllocations(), r.usage().slabsMade(), r.idSumOk() ? "ok" : "WRONG",

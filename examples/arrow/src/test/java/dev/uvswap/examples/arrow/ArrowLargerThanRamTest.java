@@ -34,7 +34,8 @@ class ArrowLargerThanRamTest {
                 () -> assertTrue(r.keptRows() > 0, "the filter keeps rows"),
                 () -> assertTrue(r.dataBytes() >= 8 * MAX, "data " + r.dataBytes() + " is 8x the group max"),
                 () -> assertTrue(r.peakMemoryCurrent() <= PEAK_BOUND,
-                        "peak memoryCurrent " + r.peakMemoryCurrent() + " within max + slack + 40 MiB = " + PEAK_BOUND),
+                        "peak memoryCurrent " + r.peakMemoryCurrent() + " within max + slack + 40 MiB = " + PEAK_BOUND
+                                + "; " + r.events()),
                 // The budget was used, not avoided: the group ran up to its max.
                 () -> assertTrue(r.peakMemoryCurrent() >= MAX / 2, "peak memoryCurrent " + r.peakMemoryCurrent()),
                 // All but what fits had to leave memory during the build ...
