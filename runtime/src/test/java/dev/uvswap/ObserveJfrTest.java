@@ -133,7 +133,9 @@ class ObserveJfrTest {
         assertEquals(8 * MIB, gs.getLong("memoryMax"));
         assertEquals(MemoryGroup.UNLIMITED, gs.getLong("memoryHigh"));
         assertTrue(gs.getLong("maxEvents") > 0, "the reclaimer found g over its max");
-        assertTrue(gs.getLong("reclaimedBytes") > 0);
+        // Reclaimed by the reclaimer or by the faults at max (direct reclaim): which one takes the
+        // pages depends on the race; together they took more than the 24 MiB past max.
+        assertTrue(gs.getLong("reclaimedBytes") + gs.getLong("directReclaimedBytes") >= 24 * MIB, gs::toString);
 
         RecordedEvent over = of(byType.get("dev.uvswap.GroupOverLimit"), "jfr-test").stream()
                 .filter(e -> e.getString("group").equals("g")).findFirst().orElseThrow();

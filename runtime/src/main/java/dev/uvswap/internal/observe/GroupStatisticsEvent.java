@@ -30,7 +30,9 @@ public final class GroupStatisticsEvent extends jdk.jfr.Event {
     @Label("High Events") public long highEvents;
     @Label("Max Events") public long maxEvents;
     @Label("Reclaim Failures") public long reclaimFailures;
-    @Label("Reclaimed") @DataAmount public long reclaimedBytes;
+    @Label("Reclaimed") @Description("By the group reclaimer") @DataAmount public long reclaimedBytes;
+    @Label("Direct Reclaimed") @Description("By the group's own faults, at memoryMax (direct reclaim)") @DataAmount
+    public long directReclaimedBytes;
     @Label("Refaults") public long refaults;
     @Label("Workingset Refaults") public long workingsetRefaults;
     @Label("Held") @Description("Its faults wait for reclaim (over memoryMax by more than the slack)") public boolean held;

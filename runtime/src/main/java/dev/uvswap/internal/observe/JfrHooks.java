@@ -193,6 +193,7 @@ final class JfrHooks {
             e.maxEvents = ev.max();
             e.reclaimFailures = ev.reclaimFailures();
             e.reclaimedBytes = ev.reclaimedBytes();
+            e.directReclaimedBytes = ev.directReclaimedBytes();
             e.refaults = ev.refaults();
             e.workingsetRefaults = ev.workingsetRefaults();
             e.held = o.source().held().test(g);

@@ -42,6 +42,7 @@ final class MemoryGroupBean implements MemoryGroupMXBean {
     @Override public long getMaxEvents() { return g.events().max(); }
     @Override public long getReclaimFailures() { return g.events().reclaimFailures(); }
     @Override public long getReclaimedBytes() { return g.events().reclaimedBytes(); }
+    @Override public long getDirectReclaimedBytes() { return g.events().directReclaimedBytes(); }
     @Override public long getRefaults() { return g.events().refaults(); }
     @Override public long getWorkingsetRefaults() { return g.events().workingsetRefaults(); }
     @Override public long getZswapMaxRejects() { return g.events().zswapMaxRejects(); }

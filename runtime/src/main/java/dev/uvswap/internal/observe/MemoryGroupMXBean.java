@@ -47,6 +47,9 @@ public interface MemoryGroupMXBean {
 
     long getReclaimedBytes();
 
+    /** Bytes the group's own faults swapped out at memoryMax (direct reclaim). */
+    long getDirectReclaimedBytes();
+
     long getRefaults();
 
     long getWorkingsetRefaults();
