@@ -161,10 +161,11 @@ final class GroupReclaimer implements AutoCloseable {
         boolean tookNothing = got == 0 && direct == g.directPagesSeen;
         g.directPagesSeen = direct;
         boolean stuck = tookNothing && (agedPagesOfSubtree(g) > aged || g.account().parkedPages() == 0);
-        if (got < want && g.memoryCurrent() > limit && stuck) {
+        long after = g.memoryCurrent();
+        if (got < want && after > limit && stuck) {
             g.reclaimFailures.increment();
             throttle(g, false);   // nothing can leave: waiting would not bring the group under
-            stuck(g, true);
+            stuck(g, true, after);
             // Back off, 10 ms doubling to 1 s: every try evicts and brings back what cannot leave.
             g.backoffNanos = Math.min(Math.max(2 * g.backoffNanos, 10_000_000L), 1_000_000_000L);
             g.retryAt = now + g.backoffNanos;
@@ -181,7 +182,12 @@ final class GroupReclaimer implements AutoCloseable {
 
     /** Tells the fault path whether to hold the group's faults for reclaim (not while nothing can leave). */
     private void stuck(MemoryGroupImpl g, boolean stuck) {
+        stuck(g, stuck, g.memoryCurrent());
+    }
+
+    private void stuck(MemoryGroupImpl g, boolean stuck, long current) {
         if (g.reclaimStuck != stuck) {
+            g.currentAtVerdict = current;
             g.reclaimStuck = stuck;
             g.owner().groupPlaced(g);
         }

@@ -31,6 +31,8 @@ final class MemoryGroupImpl implements MemoryGroup {
      * reclaim succeeds again or a limit changes. Written by the reclaimer thread.
      */
     volatile boolean reclaimStuck;
+    /** memoryCurrent when the reclaimer last changed reclaimStuck (what its event and warning report). */
+    volatile long currentAtVerdict;
     /** The subtree's direct-reclaimed pages at the reclaimer's last check (reclaimer thread only). */
     long directPagesSeen;
     /** Over memoryMax by more than the reclaimer's slack: faults wait for reclaim (reclaimer thread only). */

@@ -423,7 +423,7 @@ final class VSwapImpl implements VSwap {
             servers.setGroupDirect(g.account().id(), g.directMaxPages(), g.account().zswapRoom());
             return null;
         });
-        observed.groupPlaced(g, g.reclaimStuck);   // a warning when reclaim gets stuck
+        observed.groupPlaced(g, g.reclaimStuck, g.currentAtVerdict);   // a warning when reclaim gets stuck
     }
 
     /** A child group was made: its MBean, and the JFR samplers include it. */

@@ -99,12 +99,14 @@ public final class Observed implements AutoCloseable {
      * The group's place or hold changed (its limit, or the reclaimer found it stuck or free
      * again): on a change of the stuck state, a warning (or the all-clear) and a JFR event.
      */
-    public void groupPlaced(MemoryGroup g, boolean stuckNow) {
+    public void groupPlaced(MemoryGroup g, boolean stuckNow, long currentAtVerdict) {
         Boolean before = stuck.put(g, stuckNow);
         if (before == null ? !stuckNow : before == stuckNow) {
             return;
         }
-        long current = g.memoryCurrent();
+        // What the reclaimer saw when it decided, not what is there now: the faults' own reclaim
+        // may still take pages between the verdict and this line.
+        long current = currentAtVerdict;
         long now = System.nanoTime();
         Long warned = stuckLoggedAt.get(g);
         if (stuckNow && (warned == null || now - warned >= REPEAT_LOG_INTERVAL_NANOS)) {
