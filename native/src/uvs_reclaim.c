@@ -95,6 +95,15 @@ static void want_refill(struct uvs_ctx *ctx, struct uvs_direct *d)
 	(void)!write(ctx->drain_fd, &one, sizeof(one));
 }
 
+/* A batch found the magazine or the ring short: 1 when a refill was asked for and may come. */
+static int ask_refill(struct uvs_ctx *ctx, struct uvs_direct *d)
+{
+	if (mag_dry(d))
+		return 0;
+	want_refill(ctx, d);
+	return 1;
+}
+
 static int ring_room(struct uvs_server *s, uint64_t need)
 {
 	struct uvs_ring *ring = s->ring;
@@ -423,7 +432,7 @@ static int ready(struct uvs_server *s, struct uvs_direct *d)
  * install would take a group above @r past its direct limit, reclaim a batch of that group's
  * pages.  1 when reclaim ran and made room (install at once); -EAGAIN when a group is still
  * over and the magazine or the ring ran short (Java was asked for a refill: the caller waits
- * and calls again, uvs_direct_wait); 0 otherwise: no group was over, or nothing could leave,
+ * and calls again, uvs_fault.c's inthread_direct and still_waits); 0 otherwise: no group was over, or nothing could leave,
  * and the caller applies the hold as before (uvs_group_set).
  */
 int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr)
@@ -445,16 +454,12 @@ int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr
 		int64_t got;
 
 		if (!ready(s, d)) {
-			starved = !mag_dry(d);
-			if (starved)
-				want_refill(ctx, d);
+			starved = ask_refill(ctx, d);
 			break;
 		}
 		got = reclaim_pass(s, d, top, r, addr);
 		if (got == -EAGAIN) {
-			starved = !mag_dry(d);
-			if (starved)
-				want_refill(ctx, d);
+			starved = ask_refill(ctx, d);
 			break;
 		}
 		passes++;

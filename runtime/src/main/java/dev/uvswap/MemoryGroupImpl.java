@@ -254,14 +254,13 @@ final class MemoryGroupImpl implements MemoryGroup {
         long m = maxEvents.sum();
         long f = reclaimFailures.sum();
         long r = reclaimedBytes.sum();
-        long d = owner.directReclaimedPages(this) * RegionImpl.PAGE;
+        long d = directReclaimedPagesOfSubtree() * RegionImpl.PAGE;
         for (MemoryGroupImpl c : children) {
             Events ce = c.eventsSoFar();
             h += ce.high();
             m += ce.max();
             f += ce.reclaimFailures();
             r += ce.reclaimedBytes();
-            d += ce.directReclaimedBytes();
         }
         return new Events(h, m, f, r, account.refaults.sum(), account.workingsetRefaults.sum(),
                 account.zswapMaxRejects.sum(), d);
