@@ -108,7 +108,7 @@ public final class UvswapMetrics implements MeterBinder {
             Tags kindTag = Tags.of("kind", kind.name().toLowerCase(java.util.Locale.ROOT));
             counter(registry, "uvswap.faults", "faults served", kindTag, s -> s.faults(kind));
             for (var p : List.of(new Percentile("0.5", LatencyPercentiles::p50Nanos), new Percentile("0.99", LatencyPercentiles::p99Nanos))) {
-                Gauge.builder("uvswap.fault.latency", this, m -> seconds(m.stats(), kind, p.of()))
+                Gauge.builder("uvswap.fault.latency", vswap, v -> seconds(stats(), kind, p.of()))
                         .description("fault service time since start, by kind (from the native histograms)")
                         .baseUnit("seconds").tags(tags).tags(kindTag).tag("quantile", p.quantile())
                         .register(registry);
@@ -151,7 +151,7 @@ public final class UvswapMetrics implements MeterBinder {
     }
 
     private void gauge(MeterRegistry registry, String name, String unit, String description, ToDoubleFunction<VSwapStats> f) {
-        Gauge.Builder<UvswapMetrics> b = Gauge.builder(name, this, m -> f.applyAsDouble(m.stats())).description(description).tags(tags);
+        Gauge.Builder<VSwap> b = Gauge.builder(name, vswap, v -> f.applyAsDouble(stats())).description(description).tags(tags);
         if (unit != null) {
             b.baseUnit(unit);
         }
@@ -161,7 +161,10 @@ public final class UvswapMetrics implements MeterBinder {
     private void counter(MeterRegistry registry, String name, String description, Tags extra, ToDoubleFunction<VSwapStats> f) {
         String unit = name.startsWith("uvswap.swap.") || name.equals("uvswap.writeback") || name.equals("uvswap.pool.rejects")
                 ? "pages" : name.equals("uvswap.faults") ? "faults" : "errors";
-        FunctionCounter.builder(name, this, m -> f.applyAsDouble(m.stats())).description(description)
+        // The meter's state is the VSwap, which its owner holds: Micrometer keeps state weakly, and a
+        // binder nobody references after bindTo (the usual case) would be collected, its meters
+        // then reading 0. The function holds the binder (its snapshot) strongly.
+        FunctionCounter.builder(name, vswap, v -> f.applyAsDouble(stats())).description(description)
                 .baseUnit(unit).tags(tags).tags(extra).register(registry);
     }
 
