@@ -209,7 +209,10 @@ class GroupThrottleTest {
             // What the product controls: once engaged, the hold holds. A lease that lapsed whenever
             // the reclaimer was slow (steps of 20-170 ms against a 10 ms lease under two busy loops)
             // let the writer through at full speed, ~35,000 of 40,960 pages, to peaks of 67-116 MiB.
-            assertTrue(run.engaged() > 0, "the writer was held: " + run);
+            // The Java throttle need not engage at all: C's charge check holds each fault at
+            // max + slack (uvs_group_over), so a reclaimer that samples after the hold caught the
+            // writer never sees the group past its slack (engaged 0, peak 20.5 MiB, seen under two
+            // busy loops). What either hold promises is the peak bound below.
             assertTrue(run.pagesWhileHeld() <= run.allowedWhileHeld(),
                     run.pagesWhileHeld() + " pages got through the hold (at most " + run.allowedWhileHeld() + " may)");
             // The charge is checked on the fault path, in C, before each page is installed: a
