@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * uvs_fault.c - the fault servers (FaultServers on the Java side).
+ * uvs_fault.c - the fault servers (NativeContext on the Java side).
  *
  * Plain pthreads that read the userfaultfd and resolve each missing-page fault from the region
  * page map and the slot descriptor.  They never enter the JVM: a JVM thread blocked in a fault

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * uvs_sigbus.c - faults served on the faulting thread (FaultMode.IN_THREAD; FaultServers.attachSignalHandler).
+ * uvs_sigbus.c - faults served on the faulting thread (FaultMode.IN_THREAD; NativeContext.attachSignalHandler).
  *
  * The kernel serves a fault in the task that takes it; a fault server is another thread, often
  * on the other vCPU, and the wake-up across vCPUs costs more than the service itself.  Regions

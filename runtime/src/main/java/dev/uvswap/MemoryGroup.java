@@ -1,5 +1,6 @@
 package dev.uvswap;
 
+
 /**
  * A memory group, the memory cgroup's analogue: a budget for the resident memory of the regions
  * allocated in it and in its children. uvswap's background reclaimer swaps their pages out to
@@ -11,8 +12,11 @@ package dev.uvswap;
  *
  * <p>Created by {@link VSwap#createGroup} and {@link #createChild}; regions join one at
  * {@link VSwap#allocate(long, MemoryGroup, RegionOption...)} and stay in it until closed.
+ *
+ * <p>Implemented by uvswap alone (the implementation is internal to the module): an object of
+ * another implementation handed to uvswap is refused with an {@link IllegalArgumentException}.
  */
-public sealed interface MemoryGroup permits MemoryGroupImpl {
+public interface MemoryGroup {
 
     /** No limit. */
     long UNLIMITED = Long.MAX_VALUE;

@@ -6,8 +6,11 @@ import java.lang.foreign.MemorySegment;
  * A 2 MiB-aligned, zero-initialised memory region whose pages can be swapped out and come back
  * on touch. Offsets and lengths are in bytes from the start of the region; ranges must lie
  * inside it and offsets must be page aligned (4096). Thread safe.
+ *
+ * <p>Implemented by uvswap alone (the implementation is internal to the module): an object of
+ * another implementation handed to uvswap is refused with an {@link IllegalArgumentException}.
  */
-public sealed interface Region extends AutoCloseable permits RegionImpl {
+public interface Region extends AutoCloseable {
 
     /** The region's memory. Valid until {@link #close()}; afterwards any access throws IllegalStateException. */
     MemorySegment segment();

@@ -1,7 +1,8 @@
 package dev.uvswap;
 
-import dev.uvswap.internal.MemoryBudget;
 import dev.uvswap.internal.VSwapConfig;
+import dev.uvswap.internal.VSwapImpl;
+import dev.uvswap.internal.group.MemoryBudget;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,8 +22,11 @@ import java.util.function.Consumer;
  *     System.out.println(vswap.stats());
  * }
  * }
+ *
+ * <p>Implemented by uvswap alone (the implementation is internal to the module): an object of
+ * another implementation handed to uvswap is refused with an {@link IllegalArgumentException}.
  */
-public sealed interface VSwap extends AutoCloseable permits VSwapImpl {
+public interface VSwap extends AutoCloseable {
 
     static Builder builder() {
         return new Builder();

@@ -34,3 +34,4 @@
  * </ul>
  */
 package dev.uvswap;
+

@@ -1,6 +1,10 @@
 package dev.uvswap;
 
-import dev.uvswap.internal.SlotReclaimer;
+import dev.uvswap.internal.VSwapImpl;
+import dev.uvswap.internal.group.GroupReclaimer;
+import dev.uvswap.internal.group.MemoryGroupImpl;
+import dev.uvswap.internal.ring.CompletionDrainer;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -51,7 +55,7 @@ class BackgroundThreadsTest {
     void theCompletionDrainerStillFreesSlotsAfterAFailure() throws Exception {
         long pages = 2048;
         try (VSwap vswap = VSwap.builder().build(); Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
-            SlotReclaimer drainer = ((VSwapImpl) vswap).swapOut().slotReclaimer();
+            CompletionDrainer drainer = ((VSwapImpl) vswap).swapOut().slotReclaimer();
             drainer.injectOnce(new IllegalStateException("injected: a bug in a drain"));
             Await.until(() -> drainer.backgroundErrors() == 1, "the drainer's next iteration failed");
 

@@ -1,8 +1,9 @@
 package dev.uvswap;
 
+import dev.uvswap.internal.region.RegionImpl;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
 
 import static org.junit.jupiter.api.Assertions.*;
 

@@ -1,8 +1,11 @@
 package dev.uvswap;
 
 import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.VSwapImpl;
+import dev.uvswap.internal.region.RegionImpl;
 import dev.uvswap.internal.slot.SlotDescriptor;
 import dev.uvswap.internal.slot.SlotSpace;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,7 @@
 package dev.uvswap;
 
-import dev.uvswap.internal.Account;
+import dev.uvswap.internal.group.Account;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,11 @@
 package dev.uvswap;
 
+import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.group.GroupReclaimer;
+import dev.uvswap.internal.group.MemoryGroupImpl;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import dev.uvswap.bindings.uvswap.uvswap_h;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

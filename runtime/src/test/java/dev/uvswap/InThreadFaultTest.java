@@ -1,6 +1,7 @@
 package dev.uvswap;
 
-import dev.uvswap.internal.FaultServers;
+import dev.uvswap.internal.ctx.NativeContext;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,7 +59,7 @@ class InThreadFaultTest {
             assertTrue(s.faults(FaultKind.CACHE) > 0, s::toString);
             assertEquals(0, s.faultErrors(), s::toString);
             assertEquals(0, s.slotsInUse(), "every consumed slot freed: the in-thread rings were drained");
-            assertTrue(FaultServers.signalHandlerState().installed());
+            assertTrue(NativeContext.signalHandlerState().installed());
         }
     }
 
@@ -93,7 +94,7 @@ class InThreadFaultTest {
             r.segment().set(ValueLayout.JAVA_LONG, 0, 1);   // the handler is installed now
             assertInstanceOf(InternalError.class, truncatedMappedFileRead(dir.resolve("truncated")),
                     "HotSpot's own answer to a SIGBUS in a mapped-file access");
-            assertTrue(FaultServers.signalHandlerState().forwarded() > 0);
+            assertTrue(NativeContext.signalHandlerState().forwarded() > 0);
             assertEquals(1, r.segment().get(ValueLayout.JAVA_LONG, 0));
         }
     }

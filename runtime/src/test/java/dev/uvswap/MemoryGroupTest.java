@@ -19,9 +19,6 @@ class MemoryGroupTest {
         Platform.assumeSupported();
     }
 
-
-
-
     @Test
     void theReclaimerKeepsAGroupUnderItsHighLimit() throws Exception {
         try (VSwap vswap = VSwap.builder().build()) {

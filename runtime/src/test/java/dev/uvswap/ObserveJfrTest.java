@@ -1,9 +1,9 @@
 package dev.uvswap;
 
-import jdk.jfr.Configuration;
-import jdk.jfr.Recording;
-import jdk.jfr.consumer.RecordedEvent;
-import jdk.jfr.consumer.RecordingFile;
+import dev.uvswap.internal.VSwapImpl;
+import dev.uvswap.internal.fault.Userfaultfd;
+import dev.uvswap.internal.group.MemoryGroupImpl;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,6 +16,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import jdk.jfr.Configuration;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -156,7 +160,7 @@ class ObserveJfrTest {
     }
 
     private static boolean poisonSupported() {
-        try (dev.uvswap.internal.Userfaultfd u = dev.uvswap.internal.Userfaultfd.open(false)) {
+        try (dev.uvswap.internal.fault.Userfaultfd u = dev.uvswap.internal.fault.Userfaultfd.open(false)) {
             return u.poison();
         }
     }

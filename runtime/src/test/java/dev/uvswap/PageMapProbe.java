@@ -1,6 +1,7 @@
 package dev.uvswap;
 
 import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.region.RegionImpl;
 
 import java.lang.foreign.ValueLayout;
 

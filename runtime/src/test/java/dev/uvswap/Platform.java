@@ -1,5 +1,7 @@
 package dev.uvswap;
 
+import dev.uvswap.internal.fault.Userfaultfd;
+
 import org.junit.jupiter.api.Assumptions;
 
 /** Tests that need the real kernel call this first: a machine without it reports them skipped, with the reason. */
@@ -16,7 +18,7 @@ public final class Platform {
             synchronized (Platform.class) {
                 if (!checked) {
                     // Only the kernel decides skips; anything else wrong with uvswap must fail the test.
-                    try (dev.uvswap.internal.Userfaultfd u = dev.uvswap.internal.Userfaultfd.open(false)) {
+                    try (dev.uvswap.internal.fault.Userfaultfd u = dev.uvswap.internal.fault.Userfaultfd.open(false)) {
                         missing = null;
                     } catch (UnsupportedPlatformException e) {
                         missing = e.getMessage();

@@ -1,5 +1,7 @@
 package dev.uvswap;
 
+import dev.uvswap.internal.VSwapImpl;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

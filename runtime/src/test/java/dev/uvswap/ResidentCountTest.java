@@ -1,5 +1,7 @@
 package dev.uvswap;
 
+import dev.uvswap.internal.region.RegionImpl;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -1,6 +1,6 @@
 package dev.uvswap;
 
-import dev.uvswap.internal.FaultServers;
+import dev.uvswap.internal.ctx.NativeContext;
 
 import java.io.RandomAccessFile;
 import java.lang.foreign.MemorySegment;
@@ -21,7 +21,7 @@ public final class SignalHandlerMain {
         try (VSwap vswap = VSwap.builder().build();
              Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES, RegionOption.FAULTS_IN_THREAD)) {
             fillAndPageOut(r, 1);
-            check(FaultServers.signalHandlerState().installed(), "uvswap's handler is the kernel's after the first in-thread region");
+            check(NativeContext.signalHandlerState().installed(), "uvswap's handler is the kernel's after the first in-thread region");
             check(isInternalError(truncatedMappedFileRead()), "a SIGBUS outside uvswap reaches the JVM: InternalError");
             verify(r, 1);
             switch (args[0]) {
@@ -29,7 +29,7 @@ public final class SignalHandlerMain {
                 case "libjsig" -> check(System.getenv("LD_PRELOAD") != null, "runs under LD_PRELOAD");
                 default -> throw new IllegalArgumentException(args[0]);
             }
-            var s = FaultServers.signalHandlerState();
+            var s = NativeContext.signalHandlerState();
             System.out.println("OK " + args[0] + ": " + s + ", faults " + vswap.stats().faults());
         } catch (Throwable t) {
             System.out.println("FAILED: " + t);
@@ -48,12 +48,12 @@ public final class SignalHandlerMain {
     @SuppressWarnings("removal")
     private static void replaced(Region r) {
         fillAndPageOut(r, 2);
-        long before = FaultServers.signalHandlerState().reinstalls();
+        long before = NativeContext.signalHandlerState().reinstalls();
         sun.misc.Signal.handle(new sun.misc.Signal("BUS"), sig -> { });
-        check(!FaultServers.signalHandlerState().installed(), "the application's handler replaced uvswap's");
+        check(!NativeContext.signalHandlerState().installed(), "the application's handler replaced uvswap's");
         verify(r, 2);   // spins in the application's handler until the watchdog reinstalls uvswap's
-        check(FaultServers.signalHandlerState().installed(), "uvswap's handler is back");
-        check(FaultServers.signalHandlerState().reinstalls() > before, "the watchdog reinstalled it");
+        check(NativeContext.signalHandlerState().installed(), "uvswap's handler is back");
+        check(NativeContext.signalHandlerState().reinstalls() > before, "the watchdog reinstalled it");
         fillAndPageOut(r, 3);
         verify(r, 3);
     }

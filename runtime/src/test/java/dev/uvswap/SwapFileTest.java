@@ -1,8 +1,11 @@
 package dev.uvswap;
 
 import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.VSwapImpl;
 import dev.uvswap.internal.file.SwapFile;
+import dev.uvswap.internal.region.RegionImpl;
 import dev.uvswap.internal.slot.SlotDescriptor;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,9 +41,6 @@ class SwapFileTest {
     void platform() {
         Platform.assumeSupported();
     }
-
-
-
 
     private static dev.uvswap.internal.file.SwapFiles files(VSwap v) {
         return ((VSwapImpl) v).fileBackend().files();

@@ -2,7 +2,8 @@ package dev.uvswap.bench;
 
 import dev.uvswap.Compressor;
 import dev.uvswap.bindings.uvswap.uvs_codec;
-import dev.uvswap.internal.CompressionCodec;
+import dev.uvswap.internal.codec.CompressionCodec;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -4,6 +4,7 @@ import dev.uvswap.FaultMode;
 import dev.uvswap.Region;
 import dev.uvswap.RegionOption;
 import dev.uvswap.VSwap;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -82,7 +83,6 @@ public class FaultLatencyBench {
         seg = region.segment();
         next = 0;
     }
-
 
     /** A stride prime to PAGES visits every page once, never two neighbours in a row. */
     static final long STRIDE = 7919;

@@ -58,6 +58,24 @@ public final class NativeLibraryLoader {
     private NativeLibraryLoader() {}
 
     /**
+     * Whether this module may call restricted methods (granted, or only warned about): the
+     * generated bindings make their downcalls from here, so on the module path they need
+     * {@code --enable-native-access=dev.uvswap.bindings} as much as the runtime needs its own.
+     * Loads nothing and links nothing.
+     */
+    public static boolean nativeAccessAllowed() {
+        if (NativeLibraryLoader.class.getModule().isNativeAccessEnabled()) {
+            return true;
+        }
+        try {
+            MemorySegment.NULL.reinterpret(0);   // the cheapest restricted method
+            return true;
+        } catch (IllegalCallerException e) {
+            return false;
+        }
+    }
+
+    /**
      * Loads {@code lib<name>.so} (see the class comment for where from) into {@code arena}, or returns the
      * lookup of the process's earlier load.
      *

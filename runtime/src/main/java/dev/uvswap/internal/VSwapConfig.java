@@ -3,6 +3,7 @@ package dev.uvswap.internal;
 import dev.uvswap.Compressor;
 import dev.uvswap.FaultMode;
 import dev.uvswap.SwapFileEvent;
+import dev.uvswap.internal.group.MemoryBudget;
 
 import java.nio.file.Path;
 import java.util.List;

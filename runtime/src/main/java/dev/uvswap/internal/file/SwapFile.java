@@ -3,7 +3,8 @@ package dev.uvswap.internal.file;
 import dev.uvswap.VSwapException;
 import dev.uvswap.bindings.libc.Errno;
 import dev.uvswap.bindings.libc.libc_h;
-import dev.uvswap.internal.NativeErrors;
+import dev.uvswap.internal.os.NativeErrors;
+import dev.uvswap.internal.os.Pages;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -27,7 +28,7 @@ import java.util.Objects;
  * clusters; writes run outside it.
  */
 public final class SwapFile implements AutoCloseable {
-    public static final long SLOT_BYTES = dev.uvswap.internal.Pages.BYTES;   // one page a slot
+    public static final long SLOT_BYTES = dev.uvswap.internal.os.Pages.BYTES;   // one page a slot
     /** The largest file: what a file handle's 41-bit offset can address. */
     public static final long MAX_BYTES = (FileHandle.MAX_OFFSET + 1) & -SLOT_BYTES;
     static final long CLUSTER_BYTES = FileCluster.SLOTS * SLOT_BYTES;

@@ -1,7 +1,7 @@
 package dev.uvswap.internal.file;
 
 import dev.uvswap.bindings.uvswap.uvswap_h;
-import dev.uvswap.internal.NativeErrors;
+import dev.uvswap.internal.os.NativeErrors;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;

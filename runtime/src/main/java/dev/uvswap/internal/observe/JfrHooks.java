@@ -4,11 +4,10 @@ import dev.uvswap.FaultKind;
 import dev.uvswap.LatencyPercentiles;
 import dev.uvswap.MemoryGroup;
 import dev.uvswap.VSwapStats;
-import dev.uvswap.internal.FaultHistograms;
-import jdk.jfr.FlightRecorder;
 
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import jdk.jfr.FlightRecorder;
 
 import static java.lang.System.Logger.Level.DEBUG;
 

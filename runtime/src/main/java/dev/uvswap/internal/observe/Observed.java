@@ -1,13 +1,12 @@
 package dev.uvswap.internal.observe;
 
+import dev.uvswap.Compressor;
+import dev.uvswap.FaultMode;
 import dev.uvswap.MemoryGroup;
 import dev.uvswap.SwapFileEvent;
 import dev.uvswap.VSwap;
-import dev.uvswap.Compressor;
-import dev.uvswap.FaultMode;
-import dev.uvswap.internal.FaultHistograms;
-import dev.uvswap.internal.Userfaultfd;
 import dev.uvswap.internal.VSwapConfig;
+import dev.uvswap.internal.fault.Userfaultfd;
 
 import java.nio.file.Path;
 import java.util.List;

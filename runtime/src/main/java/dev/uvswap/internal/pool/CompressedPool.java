@@ -1,5 +1,7 @@
 package dev.uvswap.internal.pool;
 
+import dev.uvswap.internal.os.Pages;
+
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -27,7 +29,7 @@ public final class CompressedPool {
 
     public static final int SPAN_BYTES = 64 * 1024;
     public static final int SPAN_SHIFT = 16;
-    public static final int MAX_OBJECT_BYTES = (int) dev.uvswap.internal.Pages.BYTES;   // a stored page is never larger than the page
+    public static final int MAX_OBJECT_BYTES = (int) dev.uvswap.internal.os.Pages.BYTES;   // a stored page is never larger than the page
     public static final int SIZE_CLASSES = MAX_OBJECT_BYTES / SizeClass.GRANULE;
 
     private final MemorySegment area;

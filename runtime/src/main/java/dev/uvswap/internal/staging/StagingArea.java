@@ -1,5 +1,6 @@
 package dev.uvswap.internal.staging;
 
+import dev.uvswap.internal.os.Pages;
 import dev.uvswap.internal.pool.Discarder;
 
 import java.util.BitSet;
@@ -29,7 +30,7 @@ import java.util.concurrent.locks.ReentrantLock;
 public final class StagingArea {
 
     public static final int CHUNK_PAGES = 512;
-    public static final long PAGE_BYTES = dev.uvswap.internal.Pages.BYTES;
+    public static final long PAGE_BYTES = dev.uvswap.internal.os.Pages.BYTES;
     public static final long CHUNK_BYTES = CHUNK_PAGES * PAGE_BYTES;
 
     /** On the free list. */

@@ -5,7 +5,8 @@ import dev.uvswap.RegionOption;
 import dev.uvswap.VSwap;
 import dev.uvswap.VSwapStats;
 import dev.uvswap.bindings.uvswap.uvswap_h;
-import dev.uvswap.internal.Mapping;
+import dev.uvswap.internal.os.Mapping;
+
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;

@@ -2,6 +2,7 @@ package dev.uvswap.internal.slot;
 
 import dev.uvswap.internal.file.FileHandle;
 import dev.uvswap.internal.pool.PoolHandle;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -103,7 +104,7 @@ class SlotRaceTest {
         freed.incrementAndGet(i * KINDS + kind);
     }
 
-    /** The drainer: frees what a word taken out of slot i named (SlotReclaimer.freeBackend). */
+    /** The drainer: frees what a word taken out of slot i named (CompletionDrainer.freeBackend). */
     private void freeWhatItNamed(int i, long d) {
         long p = SlotDescriptor.payload(d);
         switch (SlotTag.of(d)) {
