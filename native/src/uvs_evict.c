@@ -8,7 +8,7 @@
  * A thread in a downcall runs on through a safepoint, so fault servers that spin on these
  * claims wait only for C code.
  */
-#include "uvs_internal.h"
+#include "uvs_swap_table.h"
 
 #include <string.h>
 #include <sys/mman.h>
@@ -167,8 +167,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 		if (!claim_resident(pm, uvs_pm_from_vslot(vslots[used]) | UVS_PM_BUSY | UVS_PM_EVICTING))
 			continue;
 		/* Publish before the page leaves: readers reach it only through pm, released below. */
-		atomic_store_explicit(uvs_desc_word(ctx, vslots[used]),
-				      uvs_desc_make(UVS_TAG_CACHE, staging_first + used), memory_order_relaxed);
+		uvs_desc_publish_cache(uvs_desc_word(ctx, vslots[used]), staging_first + used);
 		claimed[used] = first_page + i;
 		out_pages[used++] = first_page + i;
 	}
@@ -191,7 +190,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 		_Atomic uint64_t *pm = uvs_atomic64(&r->pagemap[claimed[i]]);
 
 		if (out_pages[i] == FAILED_PAGE) {
-			atomic_store_explicit(uvs_desc_word(ctx, vslots[i]), 0, memory_order_relaxed);
+			uvs_desc_unpublish(uvs_desc_word(ctx, vslots[i]));
 			/* release: the page never left; the slot is unpublished again */
 			atomic_store_explicit(pm, 0, memory_order_release);
 		} else {
@@ -252,26 +251,9 @@ static int classify(struct uvs_ctx *ctx, int codec, void *cctx, uint8_t *page, s
 static void claim_parked(struct uvs_ctx *ctx, const uint64_t *vslots, uint64_t staging_first,
 			 uint32_t i, uint32_t j, uint8_t *claimed)
 {
-	for (uint32_t k = i; k < j; k++) {
-		_Atomic uint64_t *dw = uvs_desc_word(ctx, vslots[k]);
-		uint64_t parked = uvs_desc_make(UVS_TAG_CACHE, staging_first + k);
-		uint64_t d;
-
-		claimed[k - i] = 0;
-		for (;;) {
-			/* acquire: the parked page named by CACHE is complete */
-			d = atomic_load_explicit(dw, memory_order_acquire);
-			if (uvs_desc_tag(d) != UVS_TAG_BUSY)
-				break;
-			uvs_spin_pause(NULL);	/* a server holds it; it ends NONE (taken) or CACHE */
-		}
-		/* Not ours any more: taken back by a fault (and maybe reused by another batch). */
-		if (d != parked)
-			continue;
-		/* acquire: the page is ours to read until the release in release_parked() */
-		claimed[k - i] = atomic_compare_exchange_strong_explicit(dw, &d,
-			uvs_desc_make(UVS_TAG_BUSY, UVS_TAG_CACHE), memory_order_acquire, memory_order_relaxed);
-	}
+	for (uint32_t k = i; k < j; k++)
+		/* the page is ours to read until release_parked() */
+		claimed[k - i] = uvs_desc_claim_parked(uvs_desc_word(ctx, vslots[k]), staging_first + k);
 }
 
 static void release_parked(struct uvs_ctx *ctx, const uint64_t *vslots, uint64_t staging_first,
@@ -279,9 +261,7 @@ static void release_parked(struct uvs_ctx *ctx, const uint64_t *vslots, uint64_t
 {
 	for (uint32_t k = i; k < j; k++)
 		if (claimed[k - i])
-			/* release: our reads of the parked page happen before a fault may move it away */
-			atomic_store_explicit(uvs_desc_word(ctx, vslots[k]),
-					      uvs_desc_make(UVS_TAG_CACHE, staging_first + k), memory_order_release);
+			uvs_desc_release_parked(uvs_desc_word(ctx, vslots[k]), staging_first + k);
 }
 
 /*

@@ -10,7 +10,7 @@
  * Claim order: page-map word first, then the slot descriptor.  Both claims are CAS to a BUSY
  * value; the holder restores or replaces them with a release store.
  */
-#include "uvs_internal.h"
+#include "uvs_swap_table.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -40,23 +40,6 @@ static int install_zero(struct uvs_region *r, uint64_t addr, int write)
 	if (write)
 		return uvs_uffd_copy(r->uffd, addr, zero_page, UVS_PAGE_SIZE);
 	return uvs_uffd_zeropage(r->uffd, addr, UVS_PAGE_SIZE);
-}
-
-/* Claim the descriptor: wait out another C holder, never a Java one (Java only CASes). */
-static uint64_t claim_desc(_Atomic uint64_t *dw, struct uvs_server_stats *st)
-{
-	for (;;) {
-		/* acquire: the backend the descriptor names (pool bytes, staging page) is complete */
-		uint64_t d = atomic_load_explicit(dw, memory_order_acquire);
-
-		if (uvs_desc_tag(d) == UVS_TAG_BUSY) {
-			uvs_spin_pause(st);
-			continue;
-		}
-		if (atomic_compare_exchange_strong_explicit(dw, &d, uvs_desc_make(UVS_TAG_BUSY, uvs_desc_tag(d)),
-							    memory_order_acquire, memory_order_relaxed))
-			return d;
-	}
 }
 
 /*
@@ -98,7 +81,7 @@ static int swap_in(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uin
 {
 	uint64_t vslot = uvs_pm_to_vslot(pm);
 	_Atomic uint64_t *dw = uvs_desc_word(ctx, vslot);
-	uint64_t d = claim_desc(dw, st);
+	uint64_t d = uvs_desc_claim(dw, st);
 	void *bounce = sink->server ? sink->server->bounce : tls_bounce;
 	void *dctx = sink->server ? sink->server->dctx : NULL;
 	int err, cause = EIO;
@@ -133,8 +116,8 @@ static int swap_in(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uin
 		break;
 	}
 	if (err) {
-		/* release: the backend is untouched, hand the slot back exactly as it was */
-		atomic_store_explicit(dw, d, memory_order_release);
+		/* the backend is untouched: hand the slot back exactly as it was */
+		uvs_desc_restore(dw, d);
 		if (err == -EIO && st) {
 			st->read_errors++;
 			st->last_errno = (uint64_t)cause;
@@ -142,7 +125,7 @@ static int swap_in(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uin
 		return err;
 	}
 	/* The slot is empty now (loads are exclusive); Java frees what d names, then the slot. */
-	atomic_store_explicit(dw, uvs_desc_make(UVS_TAG_NONE, 0), memory_order_release);
+	uvs_desc_consume(dw);
 	uvs_sink_push(ctx, sink, vslot, d);
 	return 0;
 }

@@ -172,10 +172,6 @@ struct uvs_ctx {
 /* uvs_ctx.c */
 struct uvs_region *uvs_region_of_addr(struct uvs_ctx *ctx, uint64_t addr);
 struct uvs_region *uvs_region_get(struct uvs_ctx *ctx, int32_t id);
-static inline _Atomic uint64_t *uvs_desc_word(struct uvs_ctx *ctx, uint64_t vslot)
-{
-	return uvs_atomic64((uint64_t *)(uintptr_t)ctx->cfg.desc_base + vslot);
-}
 static inline void *uvs_staging_page(struct uvs_ctx *ctx, uint64_t idx)
 {
 	return (void *)(uintptr_t)(ctx->cfg.staging_base + (idx << UVS_PAGE_SHIFT));

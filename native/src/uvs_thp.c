@@ -11,7 +11,7 @@
  * Every page-map word of the extent is claimed first, then every descriptor, so the extent is
  * stable while it is assembled; anything that does not fit falls back to 4 KiB service.
  */
-#include "uvs_internal.h"
+#include "uvs_swap_table.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,9 +60,8 @@ static void unclaim_words(struct extent *e, int from, int to)
 static void unclaim_descs(struct uvs_ctx *ctx, struct extent *e, int from, int to)
 {
 	for (int i = from; i < to; i++)
-		/* release: the backend is untouched */
-		atomic_store_explicit(uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i])), e->desc[i],
-				      memory_order_release);
+		/* the backend is untouched */
+		uvs_desc_restore(uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i])), e->desc[i]);
 }
 
 /*
@@ -109,27 +108,14 @@ static int claim_descs(struct uvs_server *s, struct extent *e)
 	struct uvs_ctx *ctx = s->ctx;
 
 	for (int i = 0; i < EXT_PAGES; i++) {
-		_Atomic uint64_t *dw = uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i]));
+		/* the backend is ours to read until finish() */
+		uint64_t d = uvs_desc_claim_used(uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i])), s->stats);
 
-		for (;;) {
-			/* acquire: the backend named is complete */
-			uint64_t d = atomic_load_explicit(dw, memory_order_acquire);
-
-			if (uvs_desc_tag(d) == UVS_TAG_BUSY) {
-				uvs_spin_pause(s->stats);
-				continue;
-			}
-			if (uvs_desc_tag(d) == UVS_TAG_NONE) {
-				unclaim_descs(ctx, e, 0, i);
-				return 0;
-			}
-			/* acquire: the backend is ours to read until finish() */
-			if (atomic_compare_exchange_strong_explicit(dw, &d, uvs_desc_make(UVS_TAG_BUSY, uvs_desc_tag(d)),
-								    memory_order_acquire, memory_order_relaxed)) {
-				e->desc[i] = d;
-				break;
-			}
+		if (uvs_desc_is_none(d)) {
+			unclaim_descs(ctx, e, 0, i);
+			return 0;
 		}
+		e->desc[i] = d;
 	}
 	return 1;
 }
@@ -179,12 +165,12 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
  */
 static uint64_t parked_whole(struct uvs_ctx *ctx, struct extent *e)
 {
-	uint64_t first = uvs_desc_payload(e->desc[0]);
+	uint64_t first = uvs_desc_to_staging(e->desc[0]);
 
-	if (first % EXT_PAGES)
+	if (!uvs_desc_is_cache(e->desc[0]) || first % EXT_PAGES)
 		return 0;
 	for (int i = 0; i < EXT_PAGES; i++)
-		if (uvs_desc_tag(e->desc[i]) != UVS_TAG_CACHE || uvs_desc_payload(e->desc[i]) != first + (uint64_t)i)
+		if (e->desc[i] != uvs_desc_from_cache(first + (uint64_t)i))
 			return 0;
 	return (uint64_t)(uintptr_t)uvs_staging_page(ctx, first);
 }
@@ -210,8 +196,8 @@ static int finish(struct uvs_server *s, struct extent *e, int swapin, const uint
 		if (swapin) {
 			uint64_t vslot = uvs_pm_to_vslot(e->seen[i]);
 
-			/* release: the slot is empty; Java frees what the old descriptor named */
-			atomic_store_explicit(uvs_desc_word(ctx, vslot), 0, memory_order_release);
+			/* the slot is empty; Java frees what the old descriptor named */
+			uvs_desc_consume(uvs_desc_word(ctx, vslot));
 			uvs_sink_push(ctx, &sink, vslot, e->desc[i]);
 		}
 		/* release: resident again, evictors may claim it */
@@ -268,10 +254,7 @@ static int note_extent(struct uvs_region *r, uint64_t ext)
 /* Whether the faulting page is parked in the swap cache: its extent comes back by a move, no copy. */
 static int parked(struct uvs_ctx *ctx, uint64_t w)
 {
-	/* acquire: pairs with the release that published the slot's backend */
-	uint64_t d = atomic_load_explicit(uvs_desc_word(ctx, uvs_pm_to_vslot(w)), memory_order_acquire);
-
-	return uvs_desc_tag(d) == UVS_TAG_CACHE;
+	return uvs_desc_is_cache(uvs_desc_load(uvs_desc_word(ctx, uvs_pm_to_vslot(w))));
 }
 
 /*
