@@ -17,16 +17,6 @@
 
 #define FAILED_PAGE UVS_NO_PAGE
 
-static int check_range(struct uvs_region *r, uint64_t first_page, uint32_t npages)
-{
-	uint64_t end = atomic_load_explicit(&r->end, memory_order_acquire);
-	uint64_t pages = (end - r->base) >> UVS_PAGE_SHIFT;
-
-	if (!end || npages == 0 || npages > UVS_BATCH_MAX || first_page >= pages || npages > pages - first_page)
-		return -EINVAL;
-	return 0;
-}
-
 /* How many times a page still at its source is moved again before it is left where it is. */
 #define MOVE_ROUNDS 3
 /* move_pending's report for an entry it did not try to move this round. */
@@ -151,7 +141,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 
 	if (!r)
 		return -ENOENT;
-	if (check_range(r, first_page, npages))
+	if (uvs_region_check_range(r, first_page, npages))
 		return -EINVAL;
 	if (staging_first + npages > ctx->cfg.staging_pages)
 		return -EINVAL;
@@ -342,58 +332,4 @@ int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t 
 		}
 	}
 	return n;
-}
-
-/*
- * Resolve one page for uvs_populate.  An error that passes (a page busy for a moment, the kernel
- * short of memory) is retried, as a fault server would, for at most UVS_RETRY_MAX_MS: the caller
- * asked for the page, and the data stays where it was meanwhile.
- */
-static int populate_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, struct uvs_sink *sink, int *kind)
-{
-	long backoff = 1, waited_ms = 0;
-
-	for (;;) {
-		int err = uvs_resolve_page(ctx, r, addr, 1, sink, NULL, kind);
-
-		if (!err || !uvs_err_transient(err) || waited_ms >= UVS_RETRY_MAX_MS)
-			return err;
-		uvs_sleep_ms(backoff);
-		waited_ms += backoff;
-		if (backoff < 100)
-			backoff *= 2;
-	}
-}
-
-int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
-		     struct uvs_completion *out)
-{
-	struct uvs_region *r = uvs_region_get(ctx, region);
-	struct uvs_sink sink = { .server = NULL, .out = out, .n = 0, .cap = npages };
-	unsigned char vec[UVS_BATCH_MAX];
-
-	if (!r)
-		return -ENOENT;
-	if (check_range(r, first_page, npages))
-		return -EINVAL;
-	if (mincore((void *)(uintptr_t)(r->base + (first_page << UVS_PAGE_SHIFT)),
-		    (size_t)npages << UVS_PAGE_SHIFT, vec))
-		return -errno;
-	for (uint32_t i = 0; i < npages; i++) {
-		int kind;
-
-		if (vec[i] & 1)
-			continue;
-		int err = populate_page(ctx, r, r->base + ((first_page + i) << UVS_PAGE_SHIFT), &sink, &kind);
-		if (err) {
-			/* Hand what was consumed so far to the drainer, so no slot leaks. */
-			for (uint32_t k = 0; k < sink.n; k++) {
-				struct uvs_sink spill = { .server = NULL, .cap = 0 };
-
-				uvs_sink_push(ctx, &spill, out[k].vslot, out[k].desc);
-			}
-			return err;
-		}
-	}
-	return sink.n;
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * uvs_thp.c - whole 2 MiB extents served as one huge page (no Java peer: the servers decide).
+ * uvs_thp.c - whole 2 MiB extents served as one huge page.  The servers decide alone; Java
+ * only reads why an extent fell back (ThpFallback, from uvs_server_stats.thp_fallback).
  *
  * UFFDIO_COPY of 2 MiB installs 512 small pages; only UFFDIO_MOVE of a PMD-mapped THP keeps a
  * huge mapping.  So a server assembles the extent in a private, unregistered MADV_HUGEPAGE
@@ -130,29 +131,17 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
 	if (!swapin)
 		return 0;
 	for (int i = 0; i < EXT_PAGES; i++) {
-		uint64_t d = e->desc[i];
 		uint8_t *dst = buf + ((size_t)i << UVS_PAGE_SHIFT);
-		int err = 0, cause;
+		int cause;
 
-		switch (uvs_desc_tag(d)) {
-		case UVS_TAG_ZSWAP:
-		case UVS_TAG_WRITEBACK:
-			err = uvs_codec_decompress(s->ctx, uvs_desc_payload(d), dst, s->dctx);
-			break;
-		case UVS_TAG_FILE:
-		case UVS_TAG_SWAPOFF:
-			/*
-			 * Only from the page cache: 512 claims are held here, and a disk round trip
-			 * per page would stall every other fault on the extent (and the servers that
-			 * wait on its claims).  An uncached page sends the extent to 4 KiB service,
-			 * whose reads start the file's readahead.
-			 */
-			err = uvs_file_read(s->ctx, uvs_desc_payload(d), dst, s->fbuf, s->dctx, UVS_READ_NOWAIT, &cause);
-			break;
-		case UVS_TAG_CACHE:
-			memcpy(dst, uvs_staging_page(s->ctx, uvs_desc_payload(d)), UVS_PAGE_SIZE);
-			break;
-		}
+		/*
+		 * A file page only from the page cache: 512 claims are held here, and a disk round
+		 * trip per page would stall every other fault on the extent (and the servers that
+		 * wait on its claims).  An uncached page sends the extent to 4 KiB service, whose
+		 * reads start the file's readahead.  A zero page needs nothing.
+		 */
+		int err = uvs_swapin_read(s->ctx, e->desc[i], dst, s->fbuf, s->dctx, UVS_READ_NOWAIT, &cause);
+
 		if (err)
 			return err;
 	}
