@@ -2,9 +2,13 @@
 /*
  * uvs_codec.c - zstd and lz4 through the entry points Java handed over (CompressionCodec).
  *
- * Java resolves the entry points (lz4 from lz4-java's library, zstd from the system's
- * libzstd.so.1; zstd-jni's library keeps its ZSTD_* symbols local and Debian's libzstd.a is not
- * position-independent, so neither can be used), so C and Java share one build.
+ * Java resolves the entry points and hands them over (lz4 from lz4-java's library, zstd from
+ * the system's libzstd.so.1, which Java loads at runtime; zstd-jni's library keeps its ZSTD_*
+ * symbols local and Debian's libzstd.a is not position-independent, so neither can be used),
+ * so C and Java share one build and libuvswap links no codec: without libzstd.so.1 there is no
+ * zstd (-ENOSYS here; Java refuses Compressor.ZSTD and names the package).  The one symbol C
+ * looks up itself is ZSTD_freeCCtx, in the library Java already loaded (dlopen with
+ * RTLD_NOLOAD, uvs_codec_cctx_free).
  * Contexts are per thread: servers decompress, pageOut callers compress, and neither ever
  * shares a context.
  */

@@ -8,7 +8,7 @@
  * A thread in a downcall runs on through a safepoint, so fault servers that spin on these
  * claims wait only for C code.
  */
-#include "uvs_internal.h"
+#include "uvs_swap_table.h"
 
 #include <string.h>
 #include <sys/mman.h>
@@ -16,16 +16,6 @@
 #include <unistd.h>
 
 #define FAILED_PAGE UVS_NO_PAGE
-
-static int check_range(struct uvs_region *r, uint64_t first_page, uint32_t npages)
-{
-	uint64_t end = atomic_load_explicit(&r->end, memory_order_acquire);
-	uint64_t pages = (end - r->base) >> UVS_PAGE_SHIFT;
-
-	if (!end || npages == 0 || npages > UVS_BATCH_MAX || first_page >= pages || npages > pages - first_page)
-		return -EINVAL;
-	return 0;
-}
 
 /* How many times a page still at its source is moved again before it is left where it is. */
 #define MOVE_ROUNDS 3
@@ -151,7 +141,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 
 	if (!r)
 		return -ENOENT;
-	if (check_range(r, first_page, npages))
+	if (uvs_region_check_range(r, first_page, npages))
 		return -EINVAL;
 	if (staging_first + npages > ctx->cfg.staging_pages)
 		return -EINVAL;
@@ -167,8 +157,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 		if (!claim_resident(pm, uvs_pm_from_vslot(vslots[used]) | UVS_PM_BUSY | UVS_PM_EVICTING))
 			continue;
 		/* Publish before the page leaves: readers reach it only through pm, released below. */
-		atomic_store_explicit(uvs_desc_word(ctx, vslots[used]),
-				      uvs_desc_make(UVS_TAG_CACHE, staging_first + used), memory_order_relaxed);
+		uvs_desc_publish_cache(uvs_desc_word(ctx, vslots[used]), staging_first + used);
 		claimed[used] = first_page + i;
 		out_pages[used++] = first_page + i;
 	}
@@ -191,7 +180,7 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 		_Atomic uint64_t *pm = uvs_atomic64(&r->pagemap[claimed[i]]);
 
 		if (out_pages[i] == FAILED_PAGE) {
-			atomic_store_explicit(uvs_desc_word(ctx, vslots[i]), 0, memory_order_relaxed);
+			uvs_desc_unpublish(uvs_desc_word(ctx, vslots[i]));
 			/* release: the page never left; the slot is unpublished again */
 			atomic_store_explicit(pm, 0, memory_order_release);
 		} else {
@@ -252,26 +241,9 @@ static int classify(struct uvs_ctx *ctx, int codec, void *cctx, uint8_t *page, s
 static void claim_parked(struct uvs_ctx *ctx, const uint64_t *vslots, uint64_t staging_first,
 			 uint32_t i, uint32_t j, uint8_t *claimed)
 {
-	for (uint32_t k = i; k < j; k++) {
-		_Atomic uint64_t *dw = uvs_desc_word(ctx, vslots[k]);
-		uint64_t parked = uvs_desc_make(UVS_TAG_CACHE, staging_first + k);
-		uint64_t d;
-
-		claimed[k - i] = 0;
-		for (;;) {
-			/* acquire: the parked page named by CACHE is complete */
-			d = atomic_load_explicit(dw, memory_order_acquire);
-			if (uvs_desc_tag(d) != UVS_TAG_BUSY)
-				break;
-			uvs_spin_pause(NULL);	/* a server holds it; it ends NONE (taken) or CACHE */
-		}
-		/* Not ours any more: taken back by a fault (and maybe reused by another batch). */
-		if (d != parked)
-			continue;
-		/* acquire: the page is ours to read until the release in release_parked() */
-		claimed[k - i] = atomic_compare_exchange_strong_explicit(dw, &d,
-			uvs_desc_make(UVS_TAG_BUSY, UVS_TAG_CACHE), memory_order_acquire, memory_order_relaxed);
-	}
+	for (uint32_t k = i; k < j; k++)
+		/* the page is ours to read until release_parked() */
+		claimed[k - i] = uvs_desc_claim_parked(uvs_desc_word(ctx, vslots[k]), staging_first + k);
 }
 
 static void release_parked(struct uvs_ctx *ctx, const uint64_t *vslots, uint64_t staging_first,
@@ -279,9 +251,7 @@ static void release_parked(struct uvs_ctx *ctx, const uint64_t *vslots, uint64_t
 {
 	for (uint32_t k = i; k < j; k++)
 		if (claimed[k - i])
-			/* release: our reads of the parked page happen before a fault may move it away */
-			atomic_store_explicit(uvs_desc_word(ctx, vslots[k]),
-					      uvs_desc_make(UVS_TAG_CACHE, staging_first + k), memory_order_release);
+			uvs_desc_release_parked(uvs_desc_word(ctx, vslots[k]), staging_first + k);
 }
 
 /*
@@ -362,58 +332,4 @@ int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t 
 		}
 	}
 	return n;
-}
-
-/*
- * Resolve one page for uvs_populate.  An error that passes (a page busy for a moment, the kernel
- * short of memory) is retried, as a fault server would, for at most UVS_RETRY_MAX_MS: the caller
- * asked for the page, and the data stays where it was meanwhile.
- */
-static int populate_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, struct uvs_sink *sink, int *kind)
-{
-	long backoff = 1, waited_ms = 0;
-
-	for (;;) {
-		int err = uvs_resolve_page(ctx, r, addr, 1, sink, NULL, kind);
-
-		if (!err || !uvs_err_transient(err) || waited_ms >= UVS_RETRY_MAX_MS)
-			return err;
-		uvs_sleep_ms(backoff);
-		waited_ms += backoff;
-		if (backoff < 100)
-			backoff *= 2;
-	}
-}
-
-int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
-		     struct uvs_completion *out)
-{
-	struct uvs_region *r = uvs_region_get(ctx, region);
-	struct uvs_sink sink = { .server = NULL, .out = out, .n = 0, .cap = npages };
-	unsigned char vec[UVS_BATCH_MAX];
-
-	if (!r)
-		return -ENOENT;
-	if (check_range(r, first_page, npages))
-		return -EINVAL;
-	if (mincore((void *)(uintptr_t)(r->base + (first_page << UVS_PAGE_SHIFT)),
-		    (size_t)npages << UVS_PAGE_SHIFT, vec))
-		return -errno;
-	for (uint32_t i = 0; i < npages; i++) {
-		int kind;
-
-		if (vec[i] & 1)
-			continue;
-		int err = populate_page(ctx, r, r->base + ((first_page + i) << UVS_PAGE_SHIFT), &sink, &kind);
-		if (err) {
-			/* Hand what was consumed so far to the drainer, so no slot leaks. */
-			for (uint32_t k = 0; k < sink.n; k++) {
-				struct uvs_sink spill = { .server = NULL, .cap = 0 };
-
-				uvs_sink_push(ctx, &spill, out[k].vslot, out[k].desc);
-			}
-			return err;
-		}
-	}
-	return sink.n;
 }

@@ -7,8 +7,8 @@
  * cannot reach a safepoint, so anything on this path that waited for Java could stop the
  * whole process at the next GC.  Every wait here is on other C code (a BUSY claim), bounded.
  *
- * Claim order: page-map word first, then the slot descriptor.  Both claims are CAS to a BUSY
- * value; the holder restores or replaces them with a release store.
+ * Each page is served by uvs_resolve_page (uvs_swapin.c); this file reads the faults, holds
+ * them while their group is throttled or over its limit, reads ahead, retries and poisons.
  */
 #include "uvs_internal.h"
 
@@ -21,177 +21,12 @@
 #include <time.h>
 #include <unistd.h>
 
-static const uint8_t zero_page[UVS_PAGE_SIZE] __attribute__((aligned(UVS_PAGE_SIZE)));
-
-/* Decompression target and file-read page of uvs_populate callers; servers use their own. */
-static __thread uint8_t tls_bounce[UVS_PAGE_SIZE] __attribute__((aligned(64)));
-static __thread uint8_t tls_fbuf[UVS_PAGE_SIZE] __attribute__((aligned(64)));
-
 void uvs_spin_pause(struct uvs_server_stats *st)
 {
 	if (st)
 		st->busy_spins++;
 	sched_yield();
 }
-
-/* A write fault gets a private page at once (COPY); a read maps the shared zero page. */
-static int install_zero(struct uvs_region *r, uint64_t addr, int write)
-{
-	if (write)
-		return uvs_uffd_copy(r->uffd, addr, zero_page, UVS_PAGE_SIZE);
-	return uvs_uffd_zeropage(r->uffd, addr, UVS_PAGE_SIZE);
-}
-
-/* Claim the descriptor: wait out another C holder, never a Java one (Java only CASes). */
-static uint64_t claim_desc(_Atomic uint64_t *dw, struct uvs_server_stats *st)
-{
-	for (;;) {
-		/* acquire: the backend the descriptor names (pool bytes, staging page) is complete */
-		uint64_t d = atomic_load_explicit(dw, memory_order_acquire);
-
-		if (uvs_desc_tag(d) == UVS_TAG_BUSY) {
-			uvs_spin_pause(st);
-			continue;
-		}
-		if (atomic_compare_exchange_strong_explicit(dw, &d, uvs_desc_make(UVS_TAG_BUSY, uvs_desc_tag(d)),
-							    memory_order_acquire, memory_order_relaxed))
-			return d;
-	}
-}
-
-/*
- * Move a parked page back from staging.  Success is what the page tables show, not what the
- * ioctl said: the slot is emptied and its staging page freed after this, so a page taken for
- * moved while it is still in staging would come back as zeroes on the next touch.  Returns 0
- * when the page is in the region and gone from staging, -EEXIST when the region has a page
- * already (staging keeps ours), or the move's error with the page still in staging.
- */
-static int move_back(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uint64_t parked)
-{
-	uint64_t moved;
-	uint8_t where;
-	int err = uvs_uffd_move(r->uffd, addr, parked, UVS_PAGE_SIZE, 0, &moved);
-	int werr = uvs_page_whereabouts(parked, addr, 1, &where);
-
-	if (werr)
-		return err ? err : werr;
-	if (!err != (where == UVS_AT_DST))
-		atomic_fetch_add_explicit(&ctx->move_mismatches, 1, memory_order_relaxed);
-	switch (where) {
-	case UVS_AT_DST:
-		if (err)
-			/* moved, whatever the ioctl said: wake the toucher the move may not have woken */
-			uvs_uffd_wake(r->uffd, addr, UVS_PAGE_SIZE);
-		return 0;
-	case UVS_AT_BOTH:
-		return -EEXIST;
-	case UVS_AT_SRC:
-		return err ? err : -EAGAIN;
-	default:
-		/* In neither place after a move we made under both claims: nothing to map. */
-		return -EUCLEAN;
-	}
-}
-
-static int swap_in(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uint64_t pm, int write,
-		   struct uvs_sink *sink, struct uvs_server_stats *st, int *kind)
-{
-	uint64_t vslot = uvs_pm_to_vslot(pm);
-	_Atomic uint64_t *dw = uvs_desc_word(ctx, vslot);
-	uint64_t d = claim_desc(dw, st);
-	void *bounce = sink->server ? sink->server->bounce : tls_bounce;
-	void *dctx = sink->server ? sink->server->dctx : NULL;
-	int err, cause = EIO;
-
-	switch (uvs_desc_tag(d)) {
-	case UVS_TAG_ZERO:
-		*kind = UVS_FK_ZERO;
-		err = install_zero(r, addr, write);
-		break;
-	case UVS_TAG_ZSWAP:
-	case UVS_TAG_WRITEBACK:
-		*kind = UVS_FK_ZSWAP;
-		err = uvs_codec_decompress(ctx, uvs_desc_payload(d), bounce, dctx);
-		if (!err)
-			err = uvs_uffd_copy(r->uffd, addr, bounce, UVS_PAGE_SIZE);
-		break;
-	case UVS_TAG_FILE:
-	case UVS_TAG_SWAPOFF:
-		*kind = UVS_FK_FILE;
-		err = uvs_file_read(ctx, uvs_desc_payload(d), bounce, sink->server ? sink->server->fbuf : tls_fbuf,
-				    dctx, 0, &cause);
-		if (!err)
-			err = uvs_uffd_copy(r->uffd, addr, bounce, UVS_PAGE_SIZE);
-		break;
-	case UVS_TAG_CACHE:
-		*kind = UVS_FK_CACHE;
-		err = move_back(ctx, r, addr, (uint64_t)(uintptr_t)uvs_staging_page(ctx, uvs_desc_payload(d)));
-		break;
-	default:
-		/* NONE or a backend this build does not serve: the data is not ours to guess. */
-		err = -EUCLEAN;
-		break;
-	}
-	if (err) {
-		/* release: the backend is untouched, hand the slot back exactly as it was */
-		atomic_store_explicit(dw, d, memory_order_release);
-		if (err == -EIO && st) {
-			st->read_errors++;
-			st->last_errno = (uint64_t)cause;
-		}
-		return err;
-	}
-	/* The slot is empty now (loads are exclusive); Java frees what d names, then the slot. */
-	atomic_store_explicit(dw, uvs_desc_make(UVS_TAG_NONE, 0), memory_order_release);
-	uvs_sink_push(ctx, sink, vslot, d);
-	return 0;
-}
-
-/*
- * Serve one missing page.  Returns 0 when the page is present afterwards (installed by us, or
- * found present: a stale message), or -errno with the page map and descriptor unchanged.
- */
-int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, int write,
-		     struct uvs_sink *sink, struct uvs_server_stats *st, int *kind)
-{
-	_Atomic uint64_t *pm = uvs_atomic64(&r->pagemap[(addr - r->base) >> UVS_PAGE_SHIFT]);
-	uint64_t w;
-	int err;
-
-	for (;;) {
-		/* acquire: a slot named here has its descriptor published (uvs_evict's release) */
-		w = atomic_load_explicit(pm, memory_order_acquire);
-		if (uvs_pm_busy(w)) {
-			uvs_spin_pause(st);
-			continue;
-		}
-		/* acquire on success: we own the page's residency until our release store below */
-		if (atomic_compare_exchange_weak_explicit(pm, &w, w | UVS_PM_BUSY,
-							  memory_order_acquire, memory_order_relaxed))
-			break;
-	}
-	/* Counted before the install wakes the toucher, so it never reads a count without its page. */
-	uvs_charge(ctx, r, 1);
-	if (w == 0) {
-		*kind = UVS_FK_FIRST_TOUCH;
-		err = install_zero(r, addr, write);
-	} else {
-		err = swap_in(ctx, r, addr, w, write, sink, st, kind);
-	}
-	/* release: the page is present (or untouched on error) before evictors may claim it */
-	atomic_store_explicit(pm, err ? w : 0, memory_order_release);
-	if (err)
-		uvs_charge(ctx, r, -1);
-	if (err == -EEXIST) {
-		/* Present already: a duplicate message, or a kernel-mode access that raced us. */
-		*kind = UVS_FK_STALE;
-		if (st)
-			st->wakes++;
-		return uvs_uffd_wake(r->uffd, addr, UVS_PAGE_SIZE);
-	}
-	return err;
-}
-
 
 #define READAHEAD_PAGES 16
 

@@ -172,10 +172,6 @@ struct uvs_ctx {
 /* uvs_ctx.c */
 struct uvs_region *uvs_region_of_addr(struct uvs_ctx *ctx, uint64_t addr);
 struct uvs_region *uvs_region_get(struct uvs_ctx *ctx, int32_t id);
-static inline _Atomic uint64_t *uvs_desc_word(struct uvs_ctx *ctx, uint64_t vslot)
-{
-	return uvs_atomic64((uint64_t *)(uintptr_t)ctx->cfg.desc_base + vslot);
-}
 static inline void *uvs_staging_page(struct uvs_ctx *ctx, uint64_t idx)
 {
 	return (void *)(uintptr_t)(ctx->cfg.staging_base + (idx << UVS_PAGE_SHIFT));
@@ -201,6 +197,16 @@ static inline int uvs_in_staging(struct uvs_ctx *ctx, uint64_t addr)
 {
 	return addr >= ctx->cfg.staging_base &&
 	       addr < ctx->cfg.staging_base + (ctx->cfg.staging_pages << UVS_PAGE_SHIFT);
+}
+/* A range uvs_evict or uvs_populate may work on: -EINVAL unless inside a live region. */
+static inline int uvs_region_check_range(struct uvs_region *r, uint64_t first_page, uint32_t npages)
+{
+	uint64_t end = atomic_load_explicit(&r->end, memory_order_acquire);
+	uint64_t pages = (end - r->base) >> UVS_PAGE_SHIFT;
+
+	if (!end || npages == 0 || npages > UVS_BATCH_MAX || first_page >= pages || npages > pages - first_page)
+		return -EINVAL;
+	return 0;
 }
 uint64_t uvs_now_ns(void);
 void uvs_charge(struct uvs_ctx *ctx, struct uvs_region *r, int64_t pages);
@@ -235,10 +241,12 @@ void uvs_direct_free(struct uvs_ctx *ctx);
 void uvs_stats_record(struct uvs_server_stats *st, int kind, uint64_t ns);
 void uvs_stats_error(struct uvs_server_stats *st, int err);
 
-/* uvs_fault.c */
+/* uvs_swapin.c */
 int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, int write,
 		     struct uvs_sink *sink, struct uvs_server_stats *st, int *kind);
-void uvs_zero_fill(struct uvs_ctx *ctx, uint64_t addr, int write, struct uvs_server_stats *st);
+int uvs_swapin_read(struct uvs_ctx *ctx, uint64_t d, void *dst, void *fbuf, void *dctx, int flags, int *cause);
+
+/* uvs_fault.c */
 int uvs_servers_start(struct uvs_ctx *ctx);
 void uvs_servers_stop(struct uvs_ctx *ctx);
 void uvs_spin_pause(struct uvs_server_stats *st);

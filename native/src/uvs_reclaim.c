@@ -19,7 +19,7 @@
  * Everything here is async-signal-safe: no allocation (state and magazine are made in
  * advance), no lock; the waits are on C claims only, as everywhere on the fault path.
  */
-#include "uvs_internal.h"
+#include "uvs_swap_table.h"
 
 #include <string.h>
 #include <sys/mman.h>
@@ -222,9 +222,7 @@ static int store_entry(struct uvs_server *s, struct uvs_direct *d, int32_t g, ui
 	struct uvs_ctx *ctx = s->ctx;
 	const struct uvs_cresult *res = &d->res[i];
 	uint64_t vslot = d->vslots[i];
-	_Atomic uint64_t *dw = uvs_desc_word(ctx, vslot);
-	uint64_t parked = uvs_desc_make(UVS_TAG_CACHE, d->staging_first + i);
-	uint64_t desc = uvs_desc_make(UVS_TAG_ZERO, 0), off = NO_SPAN;
+	uint64_t desc = uvs_desc_zero(), off = NO_SPAN;
 	uint32_t len = 0, size = 0;
 
 	if (res->kind == UVS_CR_LOST)
@@ -244,31 +242,22 @@ static int store_entry(struct uvs_server *s, struct uvs_direct *d, int32_t g, ui
 			return -1;
 		}
 		memcpy((void *)(uintptr_t)(ctx->cfg.pool_base + off), src, len);
-		desc = uvs_desc_make(UVS_TAG_ZSWAP, uvs_handle_make(off, len, fmt));
+		desc = uvs_desc_from_zswap(uvs_handle_make(off, len, fmt));
 	}
 	/* The owner Java charges; the stamp is Java's eviction clock as of its last refill. */
 	ctx->owner_base[vslot] = (uint32_t)atomic_load_explicit(MAG(d->mag, owner_high), memory_order_relaxed) |
 				 (uint32_t)(g < 0 ? 0 : g);
-	for (;;) {
-		uint64_t expect = parked;
-
-		/* release: the pool bytes and the owner word come before the descriptor naming them */
-		if (atomic_compare_exchange_strong_explicit(dw, &expect, desc, memory_order_release,
-							    memory_order_relaxed)) {
-			post(s, UVS_COMP_STORED | vslot, desc);
-			return 1;
-		}
-		/* A fault is moving it back (or gave up and restores CACHE): wait for it, it is C. */
-		if (uvs_desc_tag(expect) == UVS_TAG_BUSY) {
-			uvs_spin_pause(NULL);
-			continue;
-		}
-		if (off != NO_SPAN) {
-			span_undo(d, size);
-			give_room(ctx, g, len);
-		}
-		return 0;
+	/* the pool bytes and the owner word come before the descriptor naming them */
+	if (uvs_desc_store_parked(uvs_desc_word(ctx, vslot), d->staging_first + i, desc)) {
+		post(s, UVS_COMP_STORED | vslot, desc);
+		return 1;
 	}
+	/* Taken back by a fault: undo the bump allocation. */
+	if (off != NO_SPAN) {
+		span_undo(d, size);
+		give_room(ctx, g, len);
+	}
+	return 0;
 }
 
 /* No room for entry @i: bring its page back into the region the way a fault would. */

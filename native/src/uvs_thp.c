@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * uvs_thp.c - whole 2 MiB extents served as one huge page (no Java peer: the servers decide).
+ * uvs_thp.c - whole 2 MiB extents served as one huge page.  The servers decide alone; Java
+ * only reads why an extent fell back (ThpFallback, from uvs_server_stats.thp_fallback).
  *
  * UFFDIO_COPY of 2 MiB installs 512 small pages; only UFFDIO_MOVE of a PMD-mapped THP keeps a
  * huge mapping.  So a server assembles the extent in a private, unregistered MADV_HUGEPAGE
@@ -11,7 +12,7 @@
  * Every page-map word of the extent is claimed first, then every descriptor, so the extent is
  * stable while it is assembled; anything that does not fit falls back to 4 KiB service.
  */
-#include "uvs_internal.h"
+#include "uvs_swap_table.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,9 +61,8 @@ static void unclaim_words(struct extent *e, int from, int to)
 static void unclaim_descs(struct uvs_ctx *ctx, struct extent *e, int from, int to)
 {
 	for (int i = from; i < to; i++)
-		/* release: the backend is untouched */
-		atomic_store_explicit(uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i])), e->desc[i],
-				      memory_order_release);
+		/* the backend is untouched */
+		uvs_desc_restore(uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i])), e->desc[i]);
 }
 
 /*
@@ -109,27 +109,14 @@ static int claim_descs(struct uvs_server *s, struct extent *e)
 	struct uvs_ctx *ctx = s->ctx;
 
 	for (int i = 0; i < EXT_PAGES; i++) {
-		_Atomic uint64_t *dw = uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i]));
+		/* the backend is ours to read until finish() */
+		uint64_t d = uvs_desc_claim_used(uvs_desc_word(ctx, uvs_pm_to_vslot(e->seen[i])), s->stats);
 
-		for (;;) {
-			/* acquire: the backend named is complete */
-			uint64_t d = atomic_load_explicit(dw, memory_order_acquire);
-
-			if (uvs_desc_tag(d) == UVS_TAG_BUSY) {
-				uvs_spin_pause(s->stats);
-				continue;
-			}
-			if (uvs_desc_tag(d) == UVS_TAG_NONE) {
-				unclaim_descs(ctx, e, 0, i);
-				return 0;
-			}
-			/* acquire: the backend is ours to read until finish() */
-			if (atomic_compare_exchange_strong_explicit(dw, &d, uvs_desc_make(UVS_TAG_BUSY, uvs_desc_tag(d)),
-								    memory_order_acquire, memory_order_relaxed)) {
-				e->desc[i] = d;
-				break;
-			}
+		if (uvs_desc_is_none(d)) {
+			unclaim_descs(ctx, e, 0, i);
+			return 0;
 		}
+		e->desc[i] = d;
 	}
 	return 1;
 }
@@ -144,29 +131,17 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
 	if (!swapin)
 		return 0;
 	for (int i = 0; i < EXT_PAGES; i++) {
-		uint64_t d = e->desc[i];
 		uint8_t *dst = buf + ((size_t)i << UVS_PAGE_SHIFT);
-		int err = 0, cause;
+		int cause;
 
-		switch (uvs_desc_tag(d)) {
-		case UVS_TAG_ZSWAP:
-		case UVS_TAG_WRITEBACK:
-			err = uvs_codec_decompress(s->ctx, uvs_desc_payload(d), dst, s->dctx);
-			break;
-		case UVS_TAG_FILE:
-		case UVS_TAG_SWAPOFF:
-			/*
-			 * Only from the page cache: 512 claims are held here, and a disk round trip
-			 * per page would stall every other fault on the extent (and the servers that
-			 * wait on its claims).  An uncached page sends the extent to 4 KiB service,
-			 * whose reads start the file's readahead.
-			 */
-			err = uvs_file_read(s->ctx, uvs_desc_payload(d), dst, s->fbuf, s->dctx, UVS_READ_NOWAIT, &cause);
-			break;
-		case UVS_TAG_CACHE:
-			memcpy(dst, uvs_staging_page(s->ctx, uvs_desc_payload(d)), UVS_PAGE_SIZE);
-			break;
-		}
+		/*
+		 * A file page only from the page cache: 512 claims are held here, and a disk round
+		 * trip per page would stall every other fault on the extent (and the servers that
+		 * wait on its claims).  An uncached page sends the extent to 4 KiB service, whose
+		 * reads start the file's readahead.  A zero page needs nothing.
+		 */
+		int err = uvs_swapin_read(s->ctx, e->desc[i], dst, s->fbuf, s->dctx, UVS_READ_NOWAIT, &cause);
+
 		if (err)
 			return err;
 	}
@@ -179,12 +154,12 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
  */
 static uint64_t parked_whole(struct uvs_ctx *ctx, struct extent *e)
 {
-	uint64_t first = uvs_desc_payload(e->desc[0]);
+	uint64_t first = uvs_desc_to_staging(e->desc[0]);
 
-	if (first % EXT_PAGES)
+	if (!uvs_desc_is_cache(e->desc[0]) || first % EXT_PAGES)
 		return 0;
 	for (int i = 0; i < EXT_PAGES; i++)
-		if (uvs_desc_tag(e->desc[i]) != UVS_TAG_CACHE || uvs_desc_payload(e->desc[i]) != first + (uint64_t)i)
+		if (e->desc[i] != uvs_desc_from_cache(first + (uint64_t)i))
 			return 0;
 	return (uint64_t)(uintptr_t)uvs_staging_page(ctx, first);
 }
@@ -210,8 +185,8 @@ static int finish(struct uvs_server *s, struct extent *e, int swapin, const uint
 		if (swapin) {
 			uint64_t vslot = uvs_pm_to_vslot(e->seen[i]);
 
-			/* release: the slot is empty; Java frees what the old descriptor named */
-			atomic_store_explicit(uvs_desc_word(ctx, vslot), 0, memory_order_release);
+			/* the slot is empty; Java frees what the old descriptor named */
+			uvs_desc_consume(uvs_desc_word(ctx, vslot));
 			uvs_sink_push(ctx, &sink, vslot, e->desc[i]);
 		}
 		/* release: resident again, evictors may claim it */
@@ -268,10 +243,7 @@ static int note_extent(struct uvs_region *r, uint64_t ext)
 /* Whether the faulting page is parked in the swap cache: its extent comes back by a move, no copy. */
 static int parked(struct uvs_ctx *ctx, uint64_t w)
 {
-	/* acquire: pairs with the release that published the slot's backend */
-	uint64_t d = atomic_load_explicit(uvs_desc_word(ctx, uvs_pm_to_vslot(w)), memory_order_acquire);
-
-	return uvs_desc_tag(d) == UVS_TAG_CACHE;
+	return uvs_desc_is_cache(uvs_desc_load(uvs_desc_word(ctx, uvs_pm_to_vslot(w))));
 }
 
 /*

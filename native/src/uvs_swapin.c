@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * uvs_swapin.c - swap-in of one 4 KiB page (no Java peer of its own: the fault servers and
+ * uvs_populate, SwapOut.populate on the Java side, both come here).
+ *
+ * A missing page gets its first-touch zero page, or comes back from where its slot says: the
+ * zero page, the pool, a swap file, the swap cache.  uvs_resolve_page serves it for a fault
+ * (uvs_fault.c: a server, or the in-thread path) and for uvs_populate (Region.prefault, and
+ * pages the pool refused).  The per-tag read, uvs_swapin_read, is shared with the
+ * whole-extent path (uvs_thp.c).
+ *
+ * Claim order: page-map word first, then the slot descriptor.  Both claims are CAS to a BUSY
+ * value; the holder restores or replaces them with a release store (uvs_swap_table.h).
+ */
+#include "uvs_swap_table.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+static const uint8_t zero_page[UVS_PAGE_SIZE] __attribute__((aligned(UVS_PAGE_SIZE)));
+
+/* Decompression target and file-read page of uvs_populate callers; fault contexts use their own. */
+static __thread uint8_t tls_bounce[UVS_PAGE_SIZE] __attribute__((aligned(64)));
+static __thread uint8_t tls_fbuf[UVS_PAGE_SIZE] __attribute__((aligned(64)));
+
+/* A write fault gets a private page at once (COPY); a read maps the shared zero page. */
+static int install_zero(struct uvs_region *r, uint64_t addr, int write)
+{
+	if (write)
+		return uvs_uffd_copy(r->uffd, addr, zero_page, UVS_PAGE_SIZE);
+	return uvs_uffd_zeropage(r->uffd, addr, UVS_PAGE_SIZE);
+}
+
+/*
+ * Move a parked page back from staging.  Success is what the page tables show, not what the
+ * ioctl said: the slot is emptied and its staging page freed after this, so a page taken for
+ * moved while it is still in staging would come back as zeroes on the next touch.  Returns 0
+ * when the page is in the region and gone from staging, -EEXIST when the region has a page
+ * already (staging keeps ours), or the move's error with the page still in staging.
+ */
+static int move_back(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uint64_t parked)
+{
+	uint64_t moved;
+	uint8_t where;
+	int err = uvs_uffd_move(r->uffd, addr, parked, UVS_PAGE_SIZE, 0, &moved);
+	int werr = uvs_page_whereabouts(parked, addr, 1, &where);
+
+	if (werr)
+		return err ? err : werr;
+	if (!err != (where == UVS_AT_DST))
+		atomic_fetch_add_explicit(&ctx->move_mismatches, 1, memory_order_relaxed);
+	switch (where) {
+	case UVS_AT_DST:
+		if (err)
+			/* moved, whatever the ioctl said: wake the toucher the move may not have woken */
+			uvs_uffd_wake(r->uffd, addr, UVS_PAGE_SIZE);
+		return 0;
+	case UVS_AT_BOTH:
+		return -EEXIST;
+	case UVS_AT_SRC:
+		return err ? err : -EAGAIN;
+	default:
+		/* In neither place after a move we made under both claims: nothing to map. */
+		return -EUCLEAN;
+	}
+}
+
+/*
+ * Read the page that claimed descriptor @d names into @dst, from wherever the word says it is:
+ * a pool object (ZSWAP, WRITEBACK) is decoded, a swap-file slot (FILE, SWAPOFF) is read through
+ * @fbuf and decoded (@flags: UVS_READ_*; an -EIO's errno in *cause), a parked page (CACHE) is
+ * copied.  ZERO leaves @dst as it is: the caller's buffer is zeroed already.  Returns 0 or
+ * -errno, -EUCLEAN for a word that names no page (NONE).  The one per-tag load: swap_in uses it
+ * for pool and file pages (ZERO and CACHE pages it maps without a copy), uvs_thp.c's assembly
+ * for every page of an extent.
+ */
+int uvs_swapin_read(struct uvs_ctx *ctx, uint64_t d, void *dst, void *fbuf, void *dctx, int flags, int *cause)
+{
+	if (uvs_desc_in_pool(d))
+		return uvs_codec_decompress(ctx, uvs_desc_to_pool_handle(d), dst, dctx);
+	if (uvs_desc_in_file(d))
+		return uvs_file_read(ctx, uvs_desc_to_file_handle(d), dst, fbuf, dctx, flags, cause);
+	if (uvs_desc_is_cache(d)) {
+		memcpy(dst, uvs_staging_page(ctx, uvs_desc_to_staging(d)), UVS_PAGE_SIZE);
+		return 0;
+	}
+	return uvs_desc_is_zero(d) ? 0 : -EUCLEAN;
+}
+
+static int swap_in(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uint64_t pm, int write,
+		   struct uvs_sink *sink, struct uvs_server_stats *st, int *kind)
+{
+	uint64_t vslot = uvs_pm_to_vslot(pm);
+	_Atomic uint64_t *dw = uvs_desc_word(ctx, vslot);
+	uint64_t d = uvs_desc_claim(dw, st);
+	void *bounce = sink->server ? sink->server->bounce : tls_bounce;
+	void *fbuf = sink->server ? sink->server->fbuf : tls_fbuf;
+	void *dctx = sink->server ? sink->server->dctx : NULL;
+	int err, cause = EIO;
+
+	if (uvs_desc_is_zero(d)) {
+		*kind = UVS_FK_ZERO;
+		err = install_zero(r, addr, write);
+	} else if (uvs_desc_is_cache(d)) {
+		/* no copy: the parked page itself moves back */
+		*kind = UVS_FK_CACHE;
+		err = move_back(ctx, r, addr, (uint64_t)(uintptr_t)uvs_staging_page(ctx, uvs_desc_to_staging(d)));
+	} else if (uvs_desc_in_pool(d) || uvs_desc_in_file(d)) {
+		*kind = uvs_desc_in_pool(d) ? UVS_FK_ZSWAP : UVS_FK_FILE;
+		err = uvs_swapin_read(ctx, d, bounce, fbuf, dctx, 0, &cause);
+		if (!err)
+			err = uvs_uffd_copy(r->uffd, addr, bounce, UVS_PAGE_SIZE);
+	} else {
+		/* NONE or a backend this build does not serve: the data is not ours to guess. */
+		err = -EUCLEAN;
+	}
+	if (err) {
+		/* the backend is untouched: hand the slot back exactly as it was */
+		uvs_desc_restore(dw, d);
+		if (err == -EIO && st) {
+			st->read_errors++;
+			st->last_errno = (uint64_t)cause;
+		}
+		return err;
+	}
+	/* The slot is empty now (loads are exclusive); Java frees what d names, then the slot. */
+	uvs_desc_consume(dw);
+	uvs_sink_push(ctx, sink, vslot, d);
+	return 0;
+}
+
+/*
+ * Serve one missing page.  Returns 0 when the page is present afterwards (installed by us, or
+ * found present: a stale message), or -errno with the page map and descriptor unchanged.
+ */
+int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, int write,
+		     struct uvs_sink *sink, struct uvs_server_stats *st, int *kind)
+{
+	_Atomic uint64_t *pm = uvs_atomic64(&r->pagemap[(addr - r->base) >> UVS_PAGE_SHIFT]);
+	uint64_t w;
+	int err;
+
+	for (;;) {
+		/* acquire: a slot named here has its descriptor published (uvs_evict's release) */
+		w = atomic_load_explicit(pm, memory_order_acquire);
+		if (uvs_pm_busy(w)) {
+			uvs_spin_pause(st);
+			continue;
+		}
+		/* acquire on success: we own the page's residency until our release store below */
+		if (atomic_compare_exchange_weak_explicit(pm, &w, w | UVS_PM_BUSY,
+							  memory_order_acquire, memory_order_relaxed))
+			break;
+	}
+	/* Counted before the install wakes the toucher, so it never reads a count without its page. */
+	uvs_charge(ctx, r, 1);
+	if (w == 0) {
+		*kind = UVS_FK_FIRST_TOUCH;
+		err = install_zero(r, addr, write);
+	} else {
+		err = swap_in(ctx, r, addr, w, write, sink, st, kind);
+	}
+	/* release: the page is present (or untouched on error) before evictors may claim it */
+	atomic_store_explicit(pm, err ? w : 0, memory_order_release);
+	if (err)
+		uvs_charge(ctx, r, -1);
+	if (err == -EEXIST) {
+		/* Present already: a duplicate message, or a kernel-mode access that raced us. */
+		*kind = UVS_FK_STALE;
+		if (st)
+			st->wakes++;
+		return uvs_uffd_wake(r->uffd, addr, UVS_PAGE_SIZE);
+	}
+	return err;
+}
+
+
+/*
+ * Resolve one page for uvs_populate.  An error that passes (a page busy for a moment, the kernel
+ * short of memory) is retried, as a fault server would, for at most UVS_RETRY_MAX_MS: the caller
+ * asked for the page, and the data stays where it was meanwhile.
+ */
+static int populate_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, struct uvs_sink *sink, int *kind)
+{
+	long backoff = 1, waited_ms = 0;
+
+	for (;;) {
+		int err = uvs_resolve_page(ctx, r, addr, 1, sink, NULL, kind);
+
+		if (!err || !uvs_err_transient(err) || waited_ms >= UVS_RETRY_MAX_MS)
+			return err;
+		uvs_sleep_ms(backoff);
+		waited_ms += backoff;
+		if (backoff < 100)
+			backoff *= 2;
+	}
+}
+
+int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint32_t npages,
+		     struct uvs_completion *out)
+{
+	struct uvs_region *r = uvs_region_get(ctx, region);
+	struct uvs_sink sink = { .server = NULL, .out = out, .n = 0, .cap = npages };
+	unsigned char vec[UVS_BATCH_MAX];
+
+	if (!r)
+		return -ENOENT;
+	if (uvs_region_check_range(r, first_page, npages))
+		return -EINVAL;
+	if (mincore((void *)(uintptr_t)(r->base + (first_page << UVS_PAGE_SHIFT)),
+		    (size_t)npages << UVS_PAGE_SHIFT, vec))
+		return -errno;
+	for (uint32_t i = 0; i < npages; i++) {
+		int kind;
+
+		if (vec[i] & 1)
+			continue;
+		int err = populate_page(ctx, r, r->base + ((first_page + i) << UVS_PAGE_SHIFT), &sink, &kind);
+		if (err) {
+			/* Hand what was consumed so far to the drainer, so no slot leaks. */
+			for (uint32_t k = 0; k < sink.n; k++) {
+				struct uvs_sink spill = { .server = NULL, .cap = 0 };
+
+				uvs_sink_push(ctx, &spill, out[k].vslot, out[k].desc);
+			}
+			return err;
+		}
+	}
+	return sink.n;
+}
