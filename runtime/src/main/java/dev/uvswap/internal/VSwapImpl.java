@@ -337,6 +337,11 @@ public final class VSwapImpl implements VSwap {
         }
     }
 
+    /** Tests: the native context (its per-server counters). */
+    public NativeContext nativeContext() {
+        return servers;
+    }
+
     /** Tests: the prefetcher's failure counter (and its injection hook). */
     public BackgroundErrors prefetchErrors() {
         return prefetchErrors;

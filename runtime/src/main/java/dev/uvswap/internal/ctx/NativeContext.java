@@ -251,6 +251,11 @@ public final class NativeContext implements AutoCloseable {
         return sum(uvs_server_stats::poisoned);
     }
 
+    /** Completions that found their ring full and went to the overflow list (or, in a signal handler, were dropped). */
+    public long ringOverflows() {
+        return sum(uvs_server_stats::ring_overflows);
+    }
+
     public long readahead() {
         return sum(uvs_server_stats::readahead);
     }

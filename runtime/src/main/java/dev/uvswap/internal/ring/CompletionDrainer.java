@@ -118,6 +118,16 @@ public final class CompletionDrainer implements AutoCloseable {
         errors.injectOnce(failure);
     }
 
+    /**
+     * Tests: runs {@code body} holding the drainer's lock, so nothing is drained meanwhile and the
+     * servers' completions pile up in their rings and then in the overflow list.
+     */
+    public void holding(Runnable body) {
+        synchronized (lock) {
+            body.run();
+        }
+    }
+
     /** Frees everything the servers have reported so far. */
     public void drain() {
         synchronized (lock) {

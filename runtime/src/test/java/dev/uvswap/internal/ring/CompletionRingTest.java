@@ -1,0 +1,100 @@
+package dev.uvswap.internal.ring;
+
+import dev.uvswap.FaultMode;
+import dev.uvswap.PageData;
+import dev.uvswap.Platform;
+import dev.uvswap.Region;
+import dev.uvswap.RegionOption;
+import dev.uvswap.VSwap;
+import dev.uvswap.VSwapStats;
+import dev.uvswap.internal.VSwapConfig;
+import dev.uvswap.internal.VSwapImpl;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The completion rings with real fault servers: every swap-in consumes its slot and posts a
+ * completion (uvs_ring.c); the drainer frees the slot and its backend. The forbidden outcomes:
+ * a completion lost when a ring is full (a leaked slot: slotsInUse never returns to 0), one
+ * delivered twice (a slot freed twice: SlotSpace refuses a slot that is not NONE, counted as a
+ * background error), or a page that reads wrong.
+ */
+class CompletionRingTest {
+    private static final long PAGE = 4096;
+
+    @BeforeEach
+    void platform() {
+        Platform.assumeSupported();
+    }
+
+    /**
+     * With the drainer held off, one server posts 1.5 rings' worth of completions: the ring fills,
+     * the rest goes to the overflow list (malloc'd nodes, never a wait on Java), and once the
+     * drainer runs again every slot is freed, from both.
+     */
+    @Test
+    void aFullRingOverflowsAndLosesNoCompletion() throws Exception {
+        long pages = VSwapConfig.RING_CAPACITY * 3L / 2;
+        try (VSwap vswap = VSwap.builder().faultThreads(1).faultMode(FaultMode.SERVER_THREADS).build();
+             Region r = vswap.allocate(pages * PAGE, RegionOption.SMALL_PAGES)) {
+            VSwapImpl impl = (VSwapImpl) vswap;
+            PageData.fillMixed(r, pages, 41);
+            assertEquals(pages, r.pageOut(0, r.size()));
+            assertEquals(pages, vswap.stats().slotsInUse(), "a slot for every page out");
+            long overflowsBefore = impl.nativeContext().ringOverflows();
+            Throwable[] failure = new Throwable[1];
+            impl.swapOut().slotReclaimer().holding(() -> {
+                // Touched from another thread: the servers answer its faults while this one holds
+                // the drainer, as they must (no fault waits for Java).
+                Thread toucher = Thread.ofPlatform().start(() -> {
+                    try {
+                        PageData.assertMixed(r, pages, 41);
+                    } catch (Throwable t) {
+                        failure[0] = t;
+                    }
+                });
+                try {
+                    assertTrue(toucher.join(java.time.Duration.ofMinutes(5)), "the faults were served with the drainer held");
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            });
+            assertNull(failure[0], () -> "a page read wrong: " + failure[0]);
+            long overflowed = impl.nativeContext().ringOverflows() - overflowsBefore;
+            assertTrue(overflowed >= pages - VSwapConfig.RING_CAPACITY,
+                    "completions past the ring's capacity went to the overflow list: " + overflowed);
+            VSwapStats s = vswap.stats();   // drains, rings and overflow list
+            assertEquals(0, s.slotsInUse(), "every completion arrived, none lost: " + s);
+            assertEquals(0, s.poolStoredPages(), "every pool object freed: " + s);
+            assertEquals(0, s.backgroundErrors(), "none delivered twice: " + s);
+            assertEquals(0, s.faultErrors(), "no completion dropped (ENOSPC/ENOMEM): " + s);
+        }
+    }
+
+    /**
+     * Round after round through one ring of 16,384 records: head and tail run past the capacity
+     * many times (each round 0.75 of a ring, so the records land at every offset), and each
+     * round every slot comes back.
+     */
+    @Test
+    void theRingWrapsAroundRoundAfterRound() throws Exception {
+        long pages = VSwapConfig.RING_CAPACITY * 3L / 4;
+        try (VSwap vswap = VSwap.builder().faultThreads(1).faultMode(FaultMode.SERVER_THREADS).build();
+             Region r = vswap.allocate(pages * PAGE, RegionOption.SMALL_PAGES)) {
+            for (int round = 0; round < 6; round++) {
+                PageData.fillMixed(r, pages, 100 + round);
+                assertEquals(pages, r.pageOut(0, r.size()), "round " + round);
+                PageData.assertMixed(r, pages, 100 + round);
+                VSwapStats s = vswap.stats();
+                assertEquals(0, s.slotsInUse(), "round " + round + ": every slot came back: " + s);
+                assertEquals(0, s.backgroundErrors(), "round " + round + ": " + s);
+            }
+            assertEquals(0, vswap.stats().faultErrors());
+        }
+    }
+}
