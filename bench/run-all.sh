@@ -66,6 +66,13 @@ say "usemem under the kernel with huge pages (zram)"
 bash "$here/kernel/kernel-baseline.sh" --budget-mib "$budget" --usemem "$usemem_bin" --out "$out/usemem.csv" \
   --rounds "$rounds" --swap-dir "$out" --backends zram --huge "${huge_combos[@]}" || status=1
 
+# Issue 18: compressed size and one-fault decode cost of 4 KiB..2 MiB units and zstd dictionaries.
+# No swapping, only the codecs: seconds in the short run (--quick), a few minutes with --full.
+say "compression units and dictionaries (CompressionUnits)"
+if [ "$mode" = full ]; then units_args=(--mib 128); else units_args=(--quick); fi
+"$java" --enable-native-access=ALL-UNNAMED -cp "$jar" dev.uvswap.bench.CompressionUnits "${units_args[@]}" \
+  --out "$out/compression-units.csv" > "$out/compression-units.log" 2>&1 || { tail -20 "$out/compression-units.log" >&2; status=1; }
+
 # ---- Optional: the off-heap cache's YCSB-style benchmark (examples/cache; ~10 minutes) ------------
 # Off by default; UVSWAP_BENCH_CACHE=1 runs it. Its results (CSV, JSON, table, PNGs) go to $out/cache.
 if [ "${UVSWAP_BENCH_CACHE:-0}" = 1 ]; then

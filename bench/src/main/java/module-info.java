@@ -13,6 +13,9 @@ module dev.uvswap.bench {
     requires org.jfree.jfreechart;
     requires java.desktop;
     requires java.management;
+    // CompressionUnits (issue 18): zstd frames of any size and zstd's dictionary trainer; lz4 blocks.
+    requires com.github.luben.zstd_jni;
+    requires org.lz4.java;
 
     // Jackson binds JMH's JSON into the report's records; picocli fills the commands' options.
     opens dev.uvswap.bench.report to com.fasterxml.jackson.databind, info.picocli;
