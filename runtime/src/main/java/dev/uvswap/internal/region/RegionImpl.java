@@ -4,9 +4,7 @@ import dev.uvswap.FaultMode;
 import dev.uvswap.Region;
 import dev.uvswap.internal.*;
 import dev.uvswap.internal.VSwapImpl;
-import dev.uvswap.internal.evict.ColdRanges;
 import dev.uvswap.internal.evict.SwapOut;
-import dev.uvswap.internal.group.GroupReclaimer;
 import dev.uvswap.internal.group.MemoryGroupImpl;
 import dev.uvswap.internal.os.Mapping;
 import dev.uvswap.internal.os.PageBits;
@@ -15,6 +13,7 @@ import dev.uvswap.internal.os.Pages;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
+import java.util.function.LongConsumer;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
@@ -37,34 +36,12 @@ public final class RegionImpl implements Region {
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private volatile boolean closed;
     private final MemoryGroupImpl group;
-    /** The reclaim clock hand: the page where the next reclaim step starts (mid-extent when a window filled there). */
-    private final java.util.concurrent.atomic.AtomicLong hand = new java.util.concurrent.atomic.AtomicLong();
-    /** Where the next deactivation starts (extent aligned). */
-    private final java.util.concurrent.atomic.AtomicLong activeHand = new java.util.concurrent.atomic.AtomicLong();
-    /** Pages touched while parked by aging: the active list. Reclaim passes them over while it has others. */
-    private final PageBits active;
     /** Pages {@link #pin}ned: never swapped out. */
     private final PageBits pinned;
-    /** Aging's parked batches, oldest first: the inactive list's window. */
-    private final java.util.concurrent.ConcurrentLinkedDeque<Aging> parked = new java.util.concurrent.ConcurrentLinkedDeque<>();
-
-    /** A parked batch and when it was parked (nanoTime). */
-    private record Aging(SwapOut.Parked batch, long parkedAt) { }
-
-    /**
-     * How long a parked batch stays in the window before it may be compressed: one period of
-     * the group reclaimer, so a page touched more often than that is always found touched.
-     */
-    static final long WINDOW_NANOS = GroupReclaimer.PERIOD_NANOS;
-    /**
-     * Ranges advised cold, swapped out before anything else: bounded (coalesced, coarsened past
-     * {@link #MAX_COLD_RANGES}), since a group under its limits may never take them.
-     */
-    private final ColdRanges coldRanges = new ColdRanges(MAX_COLD_RANGES);
+    /** Reclaim in this region: cold advice, aging's window and the active list. */
+    private final AgingClock clock;
     /** Cold ranges a region keeps at most (8 KiB of arrays). */
     public static final int MAX_COLD_RANGES = 256;
-    /** Pages aging holds parked in this region (its share of the group's window). */
-    private final java.util.concurrent.atomic.AtomicLong parkedPages = new java.util.concurrent.atomic.AtomicLong();
 
     public RegionImpl(VSwapImpl owner, Mapping memory, Mapping pagemap, int id, boolean hugePages, MemoryGroupImpl group,
                FaultMode faultMode) {
@@ -77,8 +54,32 @@ public final class RegionImpl implements Region {
         this.id = id;
         this.arena = Arena.ofShared();
         this.segment = MemorySegment.ofAddress(memory.address()).reinterpret(memory.size(), arena, null);
-        this.active = new PageBits(memory.size() / PAGE);
         this.pinned = new PageBits(memory.size() / PAGE);
+        this.clock = new AgingClock(memory.size() / PAGE, pagemap.segment(), pinned, new RegionEviction(), System::nanoTime);
+    }
+
+    /** The clock's way to swap-out: this region's pages, charged to its group. */
+    private final class RegionEviction implements AgingClock.Eviction {
+        @Override
+        public long swapOut(long firstPage, long pages) {
+            return unpinned(firstPage, pages, (f, k) -> owner.swapOut().swapOut(id, group.account(), f, k));
+        }
+
+        @Override
+        public SwapOut.Parked park(SwapOut.Runs runs) {
+            return owner.swapOut().parkForAging(id, group.account(), runs);
+        }
+
+        @Override
+        public long store(SwapOut.Parked batch, LongConsumer touched) {
+            group.agedPages.add(batch.parked());   // its window passed: the reclaimer's verdict on a stuck group counts these
+            return owner.swapOut().compressParked(batch, touched);
+        }
+
+        @Override
+        public void drop(SwapOut.Parked batch) {
+            owner.swapOut().dropParked(batch);
+        }
     }
 
     public int id() {
@@ -134,10 +135,7 @@ public final class RegionImpl implements Region {
         // Without a group nothing reclaims this region (no limits, no reclaim(group)): keep nothing for it.
         boolean reclaimable = !group.isUngrouped();
         withPages(offset, length, "cold", (first, n) -> {
-            active.setRange(first, n, false);
-            if (reclaimable) {
-                coldRanges.add(first, n);
-            }
+            clock.cold(first, n, reclaimable);
             return 0;
         });
         if (reclaimable) {
@@ -279,143 +277,38 @@ public final class RegionImpl implements Region {
      * out of inactive pages ({@link #deactivate}). Returns the bytes that left memory.
      * {@code progress} runs after each batch parked or compressed: a step takes tens of ms on a
      * loaded machine, and the group throttle's lease is renewed on progress, not per step.
+     * The policy is {@link AgingClock}'s; this holds the region open (its read lock) meanwhile.
      */
     public long reclaimStep(long bytes, long windowPages, boolean force, Runnable progress) {
         lock.readLock().lock();
         try {
-            if (closed || owner.residentPages(id) == 0 && parked.isEmpty() && coldRanges.isEmpty()) {
+            if (closed || owner.residentPages(id) == 0 && clock.idle()) {
                 return 0;
             }
-            long[] got = {swapOutColdRanges(bytes)};
-            long pages = size() / PAGE;
-            for (long scanned = 0; got[0] < bytes; ) {
-                long room = windowPages - parkedPages.get();
-                if (room > 0 && scanned < pages) {
-                    scanned += parkNext(pages - scanned, (int) Math.min(room, EXTENT_PAGES), got);
-                    progress.run();
-                    continue;
-                }
-                Aging aging = parked.poll();
-                if (aging == null) {
-                    break;
-                }
-                if (!force && System.nanoTime() - aging.parkedAt() < WINDOW_NANOS) {
-                    parked.offerFirst(aging);   // still in its window: the next step takes it
-                    break;
-                }
-                SwapOut.Parked oldest = aging.batch();
-                parkedPages.addAndGet(-oldest.parked());
-                group.agedPages.add(oldest.parked());
-                got[0] += owner.swapOut().compressParked(oldest, active::set) * PAGE;
-                progress.run();
-            }
-            return got[0];
+            return clock.step(bytes, windowPages, force, progress);
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    private long swapOutColdRanges(long bytes) {
-        long got = 0;
-        long[] range;
-        // At most what is still wanted (up to an extent boundary), so coarse advice leaves a bit at a time.
-        while (got < bytes && (range = coldRanges.poll((bytes - got) / PAGE, EXTENT_PAGES)) != null) {
-            got += unpinned(range[0], range[1], (f, k) -> owner.swapOut().swapOut(id, group.account(), f, k)) * PAGE;
-        }
-        return got;
-    }
-
-    /**
-     * Parks the candidates of the next extent from the hand that has any (resident-looking:
-     * page-map word 0, not active, not pinned), at most {@code max} of them, scanning at most
-     * {@code budget} pages. Returns the pages scanned. Without a staging chunk to hold, the candidates are swapped out directly and
-     * their bytes added to {@code got[0]}.
-     */
-    private long parkNext(long budget, int max, long[] got) {
-        long pages = size() / PAGE;
-        MemorySegment pm = pagemap.segment();
-        long[] runs = new long[2 * (int) EXTENT_PAGES];
-        long scanned = 0;
-        while (scanned < budget) {
-            long first = Math.floorMod(hand.get(), pages);
-            long n = Math.min(EXTENT_PAGES - first % EXTENT_PAGES, pages - first);   // within one extent
-            hand.set((first + n) % pages);
-            scanned += n;
-            int count = 0;
-            int candidates = 0;
-            for (long p = first, end = first + n; p < end; ) {
-                while (p < end && !candidate(pm, p)) {
-                    p++;
-                }
-                long start = p;
-                while (p < end && candidate(pm, p)) {
-                    p++;
-                }
-                if (p > start) {
-                    long len = Math.min(p - start, max - candidates);
-                    runs[2 * count] = start;
-                    runs[2 * count + 1] = len;
-                    count++;
-                    candidates += (int) len;
-                    if (candidates == max) {
-                        hand.set((start + len) % pages);   // the rest of the extent is next
-                        break;
-                    }
-                }
-            }
-            if (candidates == 0) {
-                continue;
-            }
-            SwapOut.Runs r = new SwapOut.Runs(runs, count, candidates);
-            SwapOut.Parked batch = owner.swapOut().parkForAging(id, group.account(), r);
-            if (batch == null) {
-                for (int i = 0; i < count; i++) {   // no chunk to hold: no aging window for these
-                    got[0] += owner.swapOut().swapOut(id, group.account(), runs[2 * i], runs[2 * i + 1]) * PAGE;
-                }
-                return scanned;
-            }
-            if (batch.parked() > 0) {
-                parkedPages.addAndGet(batch.parked());
-                parked.add(new Aging(batch, System.nanoTime()));
-                return scanned;
-            }
-        }
-        return scanned;
-    }
-
-    private static final long EXTENT_PAGES = EXTENT / PAGE;
-
-    private boolean candidate(MemorySegment pm, long page) {
-        return pm.getAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, page) == 0
-                && !(active.everSet() && active.get(page)) && !(pinned.everSet() && pinned.get(page));
-    }
-
-    /**
-     * Ages the active list: clears the active bits of the next {@code pages} pages from the
-     * deactivation hand, so the clock may take them. The group reclaimer calls it when a round
-     * over its regions found nothing inactive to take.
-     */
+    /** Ages the active list by {@code pages} pages ({@link AgingClock#deactivate}). */
     public void deactivate(long pages) {
-        long total = size() / PAGE;
-        long first = Math.floorMod(activeHand.get(), total);
-        long n = Math.min(pages, total - first);
-        active.setRange(first, n, false);
-        activeHand.set((first + n) % total);
+        clock.deactivate(pages);
     }
 
     /** Whether aging holds parked pages of this region (reclaim may take them once their window passes). */
     public boolean hasParked() {
-        return parkedPages.get() > 0;
+        return clock.hasParked();
     }
 
     /** Whether any page is marked active (deactivation can free something). */
     public boolean hasActive() {
-        return active.everSet();
+        return clock.hasActive();
     }
 
     /** Tests: cold ranges held for the reclaimer. */
     public int coldRangeCount() {
-        return coldRanges.size();
+        return clock.coldRangeCount();
     }
 
     @Override
@@ -455,11 +348,7 @@ public final class RegionImpl implements Region {
                 }
                 closed = true;
                 try {
-                    for (Aging a; (a = parked.poll()) != null; ) {
-                        parkedPages.addAndGet(-a.batch().parked());
-                        owner.swapOut().dropParked(a.batch());   // release() below frees their slots and pages
-                    }
-                    coldRanges.clear();
+                    clock.dropAll();   // release() below frees the parked batches' slots and pages
                     group.remove(this);
                 } finally {
                     owner.release(this);
