@@ -455,6 +455,22 @@ public final class VSwapImpl implements VSwap {
         observed.groupPlaced(g, g.reclaimStuck, g.currentAtVerdict);   // a warning when reclaim gets stuck
     }
 
+    /**
+     * As {@link #groupPlaced}, for the group reclaimer's verdicts: it runs on its own thread and
+     * may reach a verdict while the VSwap closes, when there is nothing left to place and no
+     * error to count (it was counted as a background error and logged as a warning).
+     */
+    public void groupPlacedIfOpen(MemoryGroupImpl g) {
+        gate.readLock().lock();   // a close waits for us, and groupPlaced's own enter re-enters
+        try {
+            if (!closing) {
+                groupPlaced(g);
+            }
+        } finally {
+            gate.readLock().unlock();
+        }
+    }
+
     /** A child group was made: its MBean, and the JFR samplers include it. */
     public void groupCreated(MemoryGroupImpl g) {
         throttle(g, 0);   // its id may be a released group's: no lease of that one carries over

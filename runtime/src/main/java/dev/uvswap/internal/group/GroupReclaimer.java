@@ -191,7 +191,7 @@ public final class GroupReclaimer implements AutoCloseable {
         if (g.reclaimStuck != stuck) {
             g.currentAtVerdict = current;
             g.reclaimStuck = stuck;
-            g.owner().groupPlaced(g);
+            g.owner().groupPlacedIfOpen(g);
         }
     }
 
