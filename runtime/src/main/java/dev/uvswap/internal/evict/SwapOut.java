@@ -631,7 +631,7 @@ public final class SwapOut implements AutoCloseable {
             if (allowed == 0) {
                 break;   // writeback off or swapMax reached for this group: the pages stay in memory
             }
-            SwapFiles.Run run = files.allocate(allowed, b.rejectedSlots, done);
+            SwapFiles.Run run = files.allocate(b.rejectedSlots, lens, done, allowed);
             if (run == null) {
                 events.noRoom(files);
                 break;
@@ -655,7 +655,7 @@ public final class SwapOut implements AutoCloseable {
                     swpoutFile.increment();
                     written++;
                 } else {
-                    run.file().unallocate(run.first() + k, 1);
+                    run.free(k, lens[done + k]);
                     b.account.chargeSwap(-1);
                 }
             }
