@@ -62,7 +62,7 @@ final class Swapoff {
             Pass pass = new Pass(f, arena.allocate(SwapFile.CLUSTER_BYTES, SwapFile.BLOCK_BYTES), writer);
             long deadline = System.nanoTime() + DEADLINE_NANOS;
             for (;;) {
-                drain.run();   // swap-ins already served free their file slots first
+                drain.run();   // swap-ins already served free their file objects first
                 if (f.used() == 0) {
                     break;
                 }

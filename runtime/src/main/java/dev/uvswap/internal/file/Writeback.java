@@ -112,7 +112,7 @@ public final class Writeback implements AutoCloseable {
         doorbell.ring();
     }
 
-    /** A file slot was freed: a writer waiting for room may go on. Cheap when nobody waits. */
+    /** A page in a file was freed: a writer waiting for room may go on. Cheap when nobody waits. */
     private void roomMade() {
         if (enabled && pool.totalBytes() > maxBytes) {
             doorbell.ring();
@@ -222,7 +222,7 @@ public final class Writeback implements AutoCloseable {
     }
 
     /**
-     * Marks up to BATCH of the oldest stored pages WRITEBACK and reserves a file slot's swap charge
+     * Marks up to BATCH of the oldest stored pages WRITEBACK and reserves a page's swap charge
      * for each; returns how many. With {@code global} (the pool is over its limit) any page whose
      * group allows writeback qualifies; otherwise only pages of groups over their zswapMax. Pages
      * passed over go back at the young end, so the next claim looks at others first.
