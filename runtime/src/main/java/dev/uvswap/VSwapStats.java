@@ -34,9 +34,14 @@ import java.util.Map;
  * @param swpoutFile          pages the pool refused that went to a swap file instead
  * @param zswpwb              pool pages written back to swap files
  * @param writebackBatches    pwritev calls made by writeback
- * @param fileSlotsUsed       swap-file slots (4 KiB each) holding a page
+ * @param fileSlotsUsed       pages stored in swap files
  * @param fileBytes           stored bytes of those pages (compressed, as the pool held them)
- * @param fileBadSlots        slots a write failed on, never used again
+ * @param fileBlockBytes      bytes of the swap files' 4 KiB blocks that hold those pages: pages
+ *                            are packed back to back, so this is about {@code fileBytes} rounded up
+ *                            to whole blocks per write, plus the blocks still shared with a page
+ *                            that is gone; {@code fileBlockBytes / fileSlotsUsed} is what a page
+ *                            costs in the file
+ * @param fileBadSlots        4 KiB blocks a write failed on, never used again
  * @param fileWriteErrors     failed swap-file writes (their pages stayed in the pool or in memory)
  * @param fileNoSpace         writes that found the file system full
  * @param fileReadErrors      swap-file reads that failed on the fault path
@@ -68,7 +73,7 @@ public record VSwapStats(
         long slotsInUse, long slotClusters, long stagingPages, long faultErrors, int faultLastErrno,
         boolean kernelFaultsHandled,
         long swpinFile, long swpoutFile, long zswpwb, long writebackBatches, long fileSlotsUsed, long fileBytes,
-        long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
+        long fileBlockBytes, long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
         long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
         long firstTouchAheadPages, long directReclaimPages) {
 
@@ -120,7 +125,8 @@ public record VSwapStats(
                 + " of " + bytes(poolMaxBytes) + ", writeback above " + bytes(zswapMaxBytes));
         line(b, "slots", count(slotsInUse) + " in use in " + count(slotClusters) + " clusters; staging "
                 + count(stagingPages) + " pages");
-        line(b, "files", count(fileSlotsUsed) + " slots, " + bytes(fileBytes) + "; written back " + count(zswpwb)
+        line(b, "files", count(fileSlotsUsed) + " pages, " + bytes(fileBytes) + " in " + bytes(fileBlockBytes)
+                + " of blocks; written back " + count(zswpwb)
                 + " in " + count(writebackBatches) + " writes; swapoff moved " + count(swapoffPages));
         if (thpSwpinFallbacks() > 0) {
             StringBuilder reasons = new StringBuilder();

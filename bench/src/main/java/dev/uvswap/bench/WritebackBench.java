@@ -142,8 +142,11 @@ public class WritebackBench {
     @TearDown(Level.Trial)
     public void stop() {
         VSwapStats s = vswap.stats();
-        System.out.printf("%n  %,.0f MB/s of pages over %d shots; written back %,d pages in %,d batches, file bytes %,d%n",
-                shots * (BYTES / 1e6) / seconds, shots, s.zswpwb(), s.writebackBatches(), s.fileBytes());
+        System.out.printf("%n  %,.0f MB/s of pages over %d shots; written back %,d pages in %,d batches, file bytes %,d;"
+                        + " now in the file: %,d pages, %,d stored bytes in %,d bytes of blocks (%.0f a page)%n",
+                shots * (BYTES / 1e6) / seconds, shots, s.zswpwb(), s.writebackBatches(), s.fileBytes(),
+                s.fileSlotsUsed(), s.fileBytes(), s.fileBlockBytes(),
+                s.fileSlotsUsed() == 0 ? 0.0 : (double) s.fileBlockBytes() / s.fileSlotsUsed());
         region.close();
         for (Region r : others) {
             r.close();

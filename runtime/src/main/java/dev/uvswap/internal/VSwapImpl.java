@@ -682,7 +682,8 @@ public final class VSwapImpl implements VSwap {
                 slots.inUse() - direct.reservedSlots(), slots.clusters(), staging.pagesInUse(), servers.errors(), servers.lastErrno(),
                 uffd.kernelFaults(),
                 reclaimer.swpinFile.sum(), swapOut.swpoutFile.sum(), fileBackend.zswpwb(), fileBackend.writebackBatches(),
-                fileBackend.files().usedSlots(), fileBackend.files().storedBytes(), fileBackend.files().badSlots(),
+                fileBackend.files().usedSlots(), fileBackend.files().storedBytes(),
+                fileBackend.files().usedBlocks() * dev.uvswap.internal.file.SwapFile.BLOCK_BYTES, fileBackend.files().badSlots(),
                 fileBackend.writeErrors(), fileBackend.noSpace(), servers.readErrors(), servers.poisoned(),
                 fileBackend.swapoffPages(), fileBackend.zswapMaxBytes(),
                 reclaimer.backgroundErrors() + fileBackend.backgroundErrors() + prefetchErrors.count()

@@ -611,9 +611,9 @@ public final class SwapOut implements AutoCloseable {
     }
 
     /**
-     * The pool refused these pages: write them to swap-file slots (allocated now, the lazy
-     * allocation of vswap) and flip CACHE → FILE. A page a fault took back meanwhile keeps its
-     * CAS from succeeding and its file slot is given back. Returns how many went to a file; the
+     * The pool refused these pages: write them to a swap file, packed into whole blocks
+     * (allocated now, the lazy allocation of vswap), and flip CACHE → FILE. A page a fault took
+     * back meanwhile keeps its CAS from succeeding and its file bytes are given back. Returns how many went to a file; the
      * rest stay CACHE for {@link #bringBackRejected}.
      */
     private int writeRejected(Buffers b, long chunk, int rejected) {
@@ -631,7 +631,7 @@ public final class SwapOut implements AutoCloseable {
             if (allowed == 0) {
                 break;   // writeback off or swapMax reached for this group: the pages stay in memory
             }
-            SwapFiles.Run run = files.allocate(allowed, b.rejectedSlots, done);
+            SwapFiles.Run run = files.allocate(b.rejectedSlots, lens, done, allowed);
             if (run == null) {
                 events.noRoom(files);
                 break;
@@ -655,7 +655,7 @@ public final class SwapOut implements AutoCloseable {
                     swpoutFile.increment();
                     written++;
                 } else {
-                    run.file().unallocate(run.first() + k, 1);
+                    run.free(k, lens[done + k]);
                     b.account.chargeSwap(-1);
                 }
             }

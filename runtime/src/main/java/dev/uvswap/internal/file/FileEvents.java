@@ -11,8 +11,8 @@ import java.util.function.Consumer;
 
 /**
  * What went wrong with the swap files: counters for the stats and events for the application's
- * listener. Also the one place that decides what a failed write does to its slots: no space
- * gives them back, anything else marks them bad.
+ * listener. Also the one place that decides what a failed write does to its run: no space
+ * gives its blocks back, anything else marks them bad.
  */
 public final class FileEvents {
     private final Consumer<SwapFileEvent> listener;
@@ -30,13 +30,13 @@ public final class FileEvents {
     public void writeFailed(SwapFiles.Run run, int errno) {
         SwapFile f = run.file();
         if (SwapFile.noSpace(errno)) {
-            f.unallocate(run.first(), run.length());
+            f.unallocate(run);
             noSpace.increment();
             emit(new SwapFileEvent.NoSpace(f.path(), errno));
         } else {
-            f.markBad(run.first(), run.length());
+            f.markBad(run);
             writeErrors.increment();
-            emit(new SwapFileEvent.WriteError(f.path(), errno, run.length()));
+            emit(new SwapFileEvent.WriteError(f.path(), errno, run.blocks()));
         }
     }
 
@@ -45,7 +45,7 @@ public final class FileEvents {
         return reportedDeleted.add(f);
     }
 
-    /** No file had a slot: report each file that became full since it was last seen not full. */
+    /** No file had a block: report each file that became full since it was last seen not full. */
     public void noRoom(SwapFiles files) {
         for (SwapFile f : files.files()) {
             if (!f.full()) {

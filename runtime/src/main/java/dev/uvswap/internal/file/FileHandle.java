@@ -6,7 +6,7 @@ import dev.uvswap.internal.pool.PoolHandle;
 /**
  * The file handle of {@code uvswap.h} (payload of a FILE or SWAPOFF descriptor): a page's
  * stored form (format and length, where a {@link PoolHandle} has them), the swap file's index
- * and the byte offset in it.
+ * and the byte offset in it. Files are packed, so the offset is any byte, not a block's first.
  *
  * <pre>
  *   bits  0..1   format (PoolHandle.FMT_*)
@@ -54,7 +54,7 @@ public final class FileHandle {
         return h >>> OFF_SHIFT;
     }
 
-    /** The file slot (one 4 KiB page) the page is stored in. */
+    /** The 4 KiB block of the file the object starts in (it may end in the next one: files are packed). */
     public static long slot(long h) {
         return offset(h) >>> PAGE_SHIFT;
     }

@@ -17,21 +17,26 @@ import java.util.LinkedHashSet;
 import java.util.Objects;
 
 /**
- * One swap file: a sparse file of 4 KiB slots in 512-slot clusters (free, nonfull and full, as
- * the kernel's swap device), with the allocated and bad bitmaps and the reverse map in
- * {@link FileCluster}. Slots are handed out only by writeback and pool rejects, so a file the
- * pool never overflows stays empty; a cluster whose last slot is freed is punched out of the
- * file, which then takes only the disk space of the slots in use.
+ * One swap file: a sparse file of 4 KiB blocks in 512-block clusters (free, nonfull and full, as
+ * the kernel's swap device), with the per-block live counts, the bad blocks and the reverse map
+ * in {@link FileCluster}. Pages are stored packed, in the compressed form the pool held them: a
+ * run of objects is written back to back into a range of whole blocks, and each object's file
+ * handle carries its byte offset. A block is free again once no live object overlaps it. Blocks
+ * are handed out only by writeback and pool rejects, so a file the pool never overflows stays
+ * empty; a cluster whose last block is freed is punched out of the file.
  *
- * <p>The fault servers read slots with {@code pread} on {@link #fd()}; this class does the
- * writes ({@code pwritev}, one call a contiguous run) and the bookkeeping. One lock guards the
- * clusters; writes run outside it.
+ * <p>The fault servers read objects with {@code pread} on {@link #fd()}; this class does the
+ * writes ({@code pwritev}, one call a run) and the bookkeeping. One lock guards the clusters;
+ * writes run outside it.
  */
 public final class SwapFile implements AutoCloseable {
-    public static final long SLOT_BYTES = dev.uvswap.internal.os.Pages.BYTES;   // one page a slot
+    /** The unit of allocation: runs take whole blocks, a page's object takes 1..4096 bytes of them. */
+    public static final long BLOCK_BYTES = FileCluster.BLOCK_BYTES;
     /** The largest file: what a file handle's 41-bit offset can address. */
-    public static final long MAX_BYTES = (FileHandle.MAX_OFFSET + 1) & -SLOT_BYTES;
-    static final long CLUSTER_BYTES = FileCluster.SLOTS * SLOT_BYTES;
+    public static final long MAX_BYTES = (FileHandle.MAX_OFFSET + 1) & -BLOCK_BYTES;
+    static final long CLUSTER_BYTES = FileCluster.BLOCKS * BLOCK_BYTES;
+    /** A run that needs this many blocks takes no hole smaller (32 KiB), while an empty cluster is left. */
+    private static final int MIN_HOLE_BLOCKS = 8;
 
     private final Path path;
     private final boolean unlinked;
@@ -43,10 +48,14 @@ public final class SwapFile implements AutoCloseable {
     private final FileCluster[] clusters;
     private final BitSet freeClusters;
     private final LinkedHashSet<FileCluster> nonfull = new LinkedHashSet<>();
+    /** Pages (objects) stored. */
     private long used;
+    /** Blocks with live objects. */
+    private long usedBlocks;
+    /** Blocks a write failed on. */
     private long bad;
     private volatile boolean retiring;
-    /** The file system said ENOSPC: no allocation until a slot is freed or this time (nanoTime) passes. */
+    /** The file system said ENOSPC: no allocation until an object is freed or this time (nanoTime) passes. */
     private volatile boolean noSpace;
     private volatile long noSpaceUntil;
     private volatile boolean deleted;
@@ -62,7 +71,7 @@ public final class SwapFile implements AutoCloseable {
         this.fd = fd;
         this.capacity = capacity;
         this.inode = inode;
-        int nclusters = (int) ((capacity + FileCluster.SLOTS - 1) / FileCluster.SLOTS);
+        int nclusters = (int) ((capacity + FileCluster.BLOCKS - 1) / FileCluster.BLOCKS);
         this.clusters = new FileCluster[nclusters];
         this.freeClusters = new BitSet(nclusters);
         freeClusters.set(0, nclusters);
@@ -75,7 +84,7 @@ public final class SwapFile implements AutoCloseable {
      */
     public static SwapFile create(Path path, long maxBytes, int priority, int index, boolean temporary) {
         Objects.requireNonNull(path, "path");
-        long capacity = checkSize(path, maxBytes) / SLOT_BYTES;
+        long capacity = checkSize(path, maxBytes) / BLOCK_BYTES;
         Path file = path.toAbsolutePath();
         if (temporary) {
             try {
@@ -116,7 +125,7 @@ public final class SwapFile implements AutoCloseable {
             throw new IllegalArgumentException("swap file " + path + ": maxBytes " + maxBytes + " outside "
                     + CLUSTER_BYTES + " (one 2 MiB cluster) .. " + MAX_BYTES + " (2 TiB)");
         }
-        return maxBytes & -SLOT_BYTES;
+        return maxBytes & -BLOCK_BYTES;
     }
 
     public Path path() {
@@ -135,26 +144,34 @@ public final class SwapFile implements AutoCloseable {
         return fd;
     }
 
+    /** Blocks in the file. */
     public long capacity() {
         return capacity;
     }
 
+    /** Pages stored (allocated objects, published or about to be). */
     public synchronized long used() {
         return used;
     }
 
+    /** Blocks holding at least one live object. */
+    public synchronized long usedBlocks() {
+        return usedBlocks;
+    }
+
+    /** Blocks a write failed on. */
     public synchronized long bad() {
         return bad;
     }
 
-    /** Whether new slots may come from this file: not retiring, not out of space, not deleted, not full. */
+    /** Whether new pages may go to this file: not retiring, not out of space, not deleted, not full. */
     public synchronized boolean accepting() {
-        return !retiring && !outOfSpace() && !deleted && !closed && used + bad < capacity;
+        return !retiring && !outOfSpace() && !deleted && !closed && usedBlocks + bad < capacity;
     }
 
-    /** Full: every slot is in use or bad. */
+    /** Full: every block is in use or bad. */
     public synchronized boolean full() {
-        return used + bad == capacity;
+        return usedBlocks + bad == capacity;
     }
 
     private boolean outOfSpace() {
@@ -170,7 +187,7 @@ public final class SwapFile implements AutoCloseable {
         noSpace = true;
     }
 
-    /** Stops new allocations (the first step of a retire); slots in use are unaffected. */
+    /** Stops new allocations (the first step of a retire); pages stored are unaffected. */
     public void retiring(boolean on) {
         retiring = on;
     }
@@ -180,38 +197,68 @@ public final class SwapFile implements AutoCloseable {
     }
 
     /**
-     * Allocates a run of at most {@code n} contiguous slots for {@code vslots[from..]}, recording
-     * each in the reverse map. Returns {@code firstSlot << 10 | length}, or 0 when the file takes
-     * no more. A large request prefers an empty cluster, so it is written with one call.
+     * Allocates one run for a prefix of the objects {@code vslots[from..from+n)} of
+     * {@code lengths}: the objects back to back from the start of a range of free blocks in one
+     * cluster, as many as fit (at least one when any block is free). Records each in the
+     * reverse map. Returns null when the file takes no more.
      */
-    public synchronized long allocate(int n, long[] vslots, int from) {
+    public synchronized SwapFiles.Run allocate(long[] vslots, int[] lengths, int from, int n) {
         if (retiring || outOfSpace() || deleted || closed || n <= 0) {
-            return 0;
+            return null;
         }
-        n = Math.min(n, FileCluster.SLOTS);
-        FileCluster c = n >= 64 ? freeCluster() : null;
+        long bytes = 0;
+        int fit = 0;   // at most one cluster's worth: runs never cross a cluster's end
+        while (fit < n && bytes + lengths[from + fit] <= CLUSTER_BYTES) {
+            bytes += lengths[from + fit++];
+        }
+        int want = (int) ((bytes + BLOCK_BYTES - 1) / BLOCK_BYTES);
+        // Holes first (they take disk space until their whole cluster is free), but not holes too
+        // small for a large run, which would split into many writes: a few clusters with room
+        // are tried, those with only small holes go to the back of the list for small runs, and
+        // a large run that found no room for 'enough' takes an empty cluster, filled from then on.
+        int enough = Math.min(want, MIN_HOLE_BLOCKS);
+        FileCluster c = null;
+        long range = 0;
+        for (int tries = 0; tries < 4 && !nonfull.isEmpty(); tries++) {
+            FileCluster f = nonfull.getFirst();
+            long r = f.freeRange(want);
+            if ((int) r >= enough) {
+                c = f;
+                range = r;
+                break;
+            }
+            nonfull.addLast(f);
+        }
         if (c == null) {
-            c = nonfull.isEmpty() ? freeCluster() : nonfull.getFirst();
+            c = freeCluster();
+            if (c != null) {
+                nonfull.addFirst(c);
+            } else if (!nonfull.isEmpty()) {
+                c = nonfull.getFirst();   // no empty cluster left: any hole will do
+            } else {
+                return null;
+            }
+            range = c.freeRange(want);
         }
-        if (c == null) {
-            return 0;
+        int first = (int) (range >>> 32);
+        long room = (range & 0xFFFF_FFFFL) * BLOCK_BYTES;
+        // The objects that fit in the range; the blocks they take may be fewer than the range.
+        int k = 0;
+        long end = 0;
+        while (k < fit && end + lengths[from + k] <= room) {
+            end += lengths[from + k++];
         }
-        long run = c.allocateRun(n, vslots, from);
+        if (k == 0) {
+            return null;   // cannot happen: a free block holds any one object
+        }
+        int blocks = (int) ((end + BLOCK_BYTES - 1) / BLOCK_BYTES);
+        FileCluster.PackedRun packed = c.allocate(first, blocks, vslots, lengths, from, k);
         if (c.full()) {
             nonfull.remove(c);
         }
-        int length = (int) run;
-        used += length;
-        long first = (long) c.index * FileCluster.SLOTS + (run >>> 32);
-        return length == 0 ? 0 : first << 10 | length;
-    }
-
-    public static long runFirst(long run) {
-        return run >>> 10;
-    }
-
-    public static int runLength(long run) {
-        return (int) (run & 1023);
+        used += k;
+        usedBlocks += blocks;
+        return new SwapFiles.Run(this, (long) c.index * FileCluster.BLOCKS + first, blocks, packed);
     }
 
     private FileCluster freeCluster() {
@@ -220,26 +267,31 @@ public final class SwapFile implements AutoCloseable {
             return null;
         }
         freeClusters.clear(i);
-        long limit = Math.min(FileCluster.SLOTS, capacity - (long) i * FileCluster.SLOTS);
+        long limit = Math.min(FileCluster.BLOCKS, capacity - (long) i * FileCluster.BLOCKS);
         FileCluster c = new FileCluster(i, (int) limit);
         clusters[i] = c;
         nonfull.addLast(c);
         return c;
     }
 
-    /** Frees an allocated slot (its page was read back, freed, or moved elsewhere). */
-    public synchronized void free(long slot) {
-        release(slot);
+    /**
+     * Frees the object stored at byte {@code offset} (its page was read back, freed, moved
+     * elsewhere, or never published); the blocks only it still used are free again.
+     */
+    public synchronized void free(long offset, int length) {
+        release(offset, length);
         noSpace = false;   // room again, perhaps: the next writeback finds out
     }
 
-    private void release(long slot) {
-        FileCluster c = cluster(slot);
+    private void release(long offset, int length) {
+        FileCluster c = cluster(offset / BLOCK_BYTES);
         boolean wasFull = c.full();
-        if (!c.free((int) (slot % FileCluster.SLOTS))) {
-            throw new IllegalStateException("double free of slot " + slot + " of swap file " + path);
+        int blocksBefore = c.usedBlocks;
+        if (!c.free((int) (offset % CLUSTER_BYTES), length)) {
+            throw new IllegalStateException("double free of the object at byte " + offset + " of swap file " + path);
         }
         used--;
+        usedBlocks -= blocksBefore - c.usedBlocks;
         afterRelease(c, wasFull);
     }
 
@@ -248,30 +300,27 @@ public final class SwapFile implements AutoCloseable {
         return errno == libc_h.ENOSPC() || errno == libc_h.EDQUOT() || errno == libc_h.EFBIG();
     }
 
-    /** Gives back slots that were allocated but not published (the write failed for want of space, or lost a race). */
-    public synchronized void unallocate(long first, int n) {
-        for (long s = first; s < first + n; s++) {
-            release(s);
+    /** Gives back a run that was allocated but not written (the write failed for want of space). */
+    public synchronized void unallocate(SwapFiles.Run run) {
+        for (int i = 0; i < run.length(); i++) {
+            release(run.offset(i), run.objectLength(i));
         }
     }
 
-    /** A write to these allocated slots failed: they are never used again. */
-    public synchronized void markBad(long first, int n) {
-        for (long s = first; s < first + n; s++) {
-            FileCluster c = cluster(s);
-            boolean wasFull = c.full();
-            if (c.isAllocated((int) (s % FileCluster.SLOTS))) {
-                c.markBad((int) (s % FileCluster.SLOTS));
-                used--;
-                bad++;
-                afterRelease(c, wasFull);
-            }
-        }
+    /** A write to this run failed: its blocks are never used again, and its objects are gone with them. */
+    public synchronized void markBad(SwapFiles.Run run) {
+        FileCluster c = cluster(run.firstBlock());
+        boolean wasFull = c.full();
+        int blocksBefore = c.usedBlocks;
+        used -= c.markBad(run.packed());
+        usedBlocks -= blocksBefore - c.usedBlocks;
+        bad += run.blocks();
+        afterRelease(c, wasFull);
     }
 
     /**
-     * List moves after a slot left the allocated state. An emptied cluster is punched out of the
-     * file here, under the lock: once the lock is dropped its slots can be allocated and written
+     * List moves after a block left the in-use state. An emptied cluster is punched out of the
+     * file here, under the lock: once the lock is dropped its blocks can be allocated and written
      * again, and a punch after that write would destroy the page.
      */
     private void afterRelease(FileCluster c, boolean wasFull) {
@@ -280,15 +329,15 @@ public final class SwapFile implements AutoCloseable {
             clusters[c.index] = null;
             freeClusters.set(c.index);
             punchCluster(c.index);
-        } else if (wasFull) {
+        } else if (wasFull && !c.full()) {
             nonfull.addLast(c);
         }
     }
 
-    private FileCluster cluster(long slot) {
-        FileCluster c = slot >= 0 && slot < capacity ? clusters[(int) (slot / FileCluster.SLOTS)] : null;
+    private FileCluster cluster(long block) {
+        FileCluster c = block >= 0 && block < capacity ? clusters[(int) (block / FileCluster.BLOCKS)] : null;
         if (c == null) {
-            throw new IllegalStateException("slot " + slot + " of swap file " + path + " is not allocated");
+            throw new IllegalStateException("block " + block + " of swap file " + path + " is not in use");
         }
         return c;
     }
@@ -299,21 +348,23 @@ public final class SwapFile implements AutoCloseable {
                 cluster * CLUSTER_BYTES, CLUSTER_BYTES);
     }
 
-    /** The virtual slot the reverse map records for an allocated slot, or 0 if it is not allocated. */
-    public synchronized long vslot(long slot) {
-        FileCluster c = slot >= 0 && slot < capacity ? clusters[(int) (slot / FileCluster.SLOTS)] : null;
-        int i = (int) (slot % FileCluster.SLOTS);
-        return c != null && c.isAllocated(i) ? c.vslot(i) : 0;
-    }
-
-    /** Allocated slots of one cluster, in order, into {@code out}; returns how many. */
-    public synchronized int allocatedIn(int cluster, long[] out) {
+    /**
+     * The reverse map of one cluster: the live objects that start in it (virtual slots and byte
+     * offsets in the file, in file order within each run); returns how many, or minus how
+     * many when the arrays are too short for them.
+     */
+    public synchronized int objectsIn(int cluster, long[] vslots, long[] offsets) {
         FileCluster c = clusters[cluster];
-        int n = 0;
-        for (int i = 0; c != null && i < FileCluster.SLOTS; i++) {
-            if (c.isAllocated(i)) {
-                out[n++] = (long) cluster * FileCluster.SLOTS + i;
-            }
+        if (c == null) {
+            return 0;
+        }
+        if (c.objectCount() > Math.min(vslots.length, offsets.length)) {
+            return -c.objectCount();
+        }
+        int[] starts = new int[c.objectCount()];
+        int n = c.objects(vslots, starts);
+        for (int i = 0; i < n; i++) {
+            offsets[i] = (long) cluster * CLUSTER_BYTES + starts[i];
         }
         return n;
     }
@@ -323,8 +374,8 @@ public final class SwapFile implements AutoCloseable {
     }
 
     /**
-     * Writes {@code iovcnt} iovecs at slot {@code first}; they must cover exactly
-     * {@code n} slots. Returns 0 or -errno (a short write counts as ENOSPC).
+     * Writes {@code iovcnt} iovecs at block {@code first}; they must cover exactly
+     * {@code n} blocks. Returns 0 or -errno (a short write counts as ENOSPC).
      */
     public int write(long first, int n, MemorySegment iov, int iovcnt) {
         synchronized (this) {
@@ -333,8 +384,8 @@ public final class SwapFile implements AutoCloseable {
                 return -injectErrno;
             }
         }
-        long want = n * SLOT_BYTES;
-        long got = libc_h.pwritev(fd, iov, iovcnt, first * SLOT_BYTES);
+        long want = n * BLOCK_BYTES;
+        long got = libc_h.pwritev(fd, iov, iovcnt, first * BLOCK_BYTES);
         if (got < 0) {
             int errno = Errno.last();
             if (noSpace(errno)) {
@@ -347,7 +398,7 @@ public final class SwapFile implements AutoCloseable {
             return -libc_h.ENOSPC();
         }
         // Start writing the pages to disk now, so the page cache can drop them soon after.
-        libc_h.posix_fadvise(fd, first * SLOT_BYTES, want, libc_h.POSIX_FADV_DONTNEED());
+        libc_h.posix_fadvise(fd, first * BLOCK_BYTES, want, libc_h.POSIX_FADV_DONTNEED());
         return 0;
     }
 
@@ -417,6 +468,6 @@ public final class SwapFile implements AutoCloseable {
     @Override
     public String toString() {
         return "SwapFile[" + path + (unlinked ? " (unlinked)" : "") + ", priority " + priority + ", "
-                + capacity + " slots]";
+                + capacity + " blocks]";
     }
 }

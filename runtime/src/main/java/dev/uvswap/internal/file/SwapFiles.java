@@ -18,9 +18,9 @@ public final class SwapFiles implements AutoCloseable {
     private final MemorySegment ctx;
     private final SwapFile[] byIndex = new SwapFile[FileHandle.MAX_FILES];
     private volatile List<SwapFile> byPriority = List.of();
-    /** Run when a slot is freed (a writer waiting for room may go on). */
+    /** Run when a stored page is freed (a writer waiting for room may go on). */
     private volatile Runnable onFree = () -> { };
-    /** Stored bytes of the pages in files (what packing several to a block would need). */
+    /** Stored bytes of the pages in files (compressed, as the pool held them). */
     private final java.util.concurrent.atomic.AtomicLong storedBytes = new java.util.concurrent.atomic.AtomicLong();
 
     public SwapFiles(MemorySegment ctx) {
@@ -106,39 +106,94 @@ public final class SwapFiles implements AutoCloseable {
     }
 
     /**
-     * One contiguous run of slots for {@code vslots[from..from+n)}, from the first file (by
-     * priority) with room; null when none has any.
+     * One run for a prefix of the objects {@code vslots[from..from+n)} of {@code lengths},
+     * packed into whole blocks of the first file (by priority) with room; null when none has any.
      */
-    public Run allocate(int n, long[] vslots, int from) {
+    public Run allocate(long[] vslots, int[] lengths, int from, int n) {
         for (SwapFile f : byPriority) {
-            long run = f.allocate(n, vslots, from);
-            if (run != 0) {
-                return new Run(f, SwapFile.runFirst(run), SwapFile.runLength(run));
+            Run run = f.allocate(vslots, lengths, from, n);
+            if (run != null) {
+                return run;
             }
         }
         return null;
     }
 
-    /** A run of slots in one file. */
-    public record Run(SwapFile file, long first, int length) {
-        /** The handle of the page stored in slot {@code first + i}. */
+    /**
+     * A run in one file: {@link #length()} objects stored back to back from the start of
+     * {@link #blocks()} whole blocks (the last one padded with zeroes), written with one call.
+     */
+    public static final class Run {
+        private final SwapFile file;
+        private final long firstBlock;
+        private final int blocks;
+        private final FileCluster.PackedRun packed;
+        private final long clusterBase;
+
+        Run(SwapFile file, long firstBlock, int blocks, FileCluster.PackedRun packed) {
+            this.file = file;
+            this.firstBlock = firstBlock;
+            this.blocks = blocks;
+            this.packed = packed;
+            this.clusterBase = firstBlock / FileCluster.BLOCKS * SwapFile.CLUSTER_BYTES;
+        }
+
+        public SwapFile file() {
+            return file;
+        }
+
+        public long firstBlock() {
+            return firstBlock;
+        }
+
+        public int blocks() {
+            return blocks;
+        }
+
+        /** Objects (pages) in the run. */
+        public int length() {
+            return packed.starts.length;
+        }
+
+        /** Byte offset in the file of object {@code i}. */
+        public long offset(int i) {
+            int at = packed.starts[i];
+            return clusterBase + (at < 0 ? -1 - at : at);
+        }
+
+        /** Object {@code i}'s length: up to the next one, or to the run's end. */
+        int objectLength(int i) {
+            long end = i + 1 < length() ? offset(i + 1) : clusterBase + packed.end;
+            return (int) (end - offset(i));
+        }
+
+        FileCluster.PackedRun packed() {
+            return packed;
+        }
+
+        /** The handle of object {@code i}, stored at its offset. */
         public long handle(int i, int length, int fmt) {
-            return FileHandle.handle(file.index(), (first + i) * SwapFile.SLOT_BYTES, length, fmt);
+            return FileHandle.handle(file.index(), offset(i), length, fmt);
+        }
+
+        /** Gives back object {@code i}, allocated but never published (its CAS lost to a consumer). */
+        public void free(int i, int length) {
+            file.free(offset(i), length);
         }
     }
 
-    /** A page was written to the slot this handle names and a descriptor now says FILE. */
+    /** A page was written to the object this handle names and a descriptor now says FILE. */
     public void published(long fh) {
         storedBytes.addAndGet(FileHandle.length(fh));
     }
 
-    /** Frees the slot a published file handle names. */
+    /** Frees the object a published file handle names. */
     public void free(long fh) {
         SwapFile f = byIndex[FileHandle.file(fh)];
         if (f == null) {
             throw new IllegalStateException("file handle 0x" + Long.toHexString(fh) + " names no swap file");
         }
-        f.free(FileHandle.slot(fh));
+        f.free(FileHandle.offset(fh), FileHandle.length(fh));
         storedBytes.addAndGet(-FileHandle.length(fh));
         onFree.run();
     }
@@ -156,10 +211,17 @@ public final class SwapFiles implements AutoCloseable {
         NativeErrors.check(uvswap_h.uvs_file_inject(ctx, f.index(), errno, count), "uvs_file_inject");
     }
 
+    /** Pages stored in the files. */
     public long usedSlots() {
         return byPriority.stream().mapToLong(SwapFile::used).sum();
     }
 
+    /** 4 KiB blocks holding at least one stored page. */
+    public long usedBlocks() {
+        return byPriority.stream().mapToLong(SwapFile::usedBlocks).sum();
+    }
+
+    /** 4 KiB blocks a write failed on. */
     public long badSlots() {
         return byPriority.stream().mapToLong(SwapFile::bad).sum();
     }

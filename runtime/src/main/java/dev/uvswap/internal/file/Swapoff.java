@@ -21,14 +21,14 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Retiring a swap file (architecture.md §5.4, the kernel's try_to_unuse under vswap): walk the
- * file's allocated slots through the reverse map, read each cluster once, and move every page
+ * file's stored objects through the reverse map, read each cluster once, and move every page
  * back to the pool (or to another file when the pool is full) by flipping its descriptor. No
  * region's page map is read, so the time depends on the file's pages alone.
  *
  * <p>Per page: CAS FILE(f) → SWAPOFF(f) (faults still read it from the file), store the bytes,
  * then CAS SWAPOFF(f) → ZSWAP(h). Only the retiring thread sets SWAPOFF, so that CAS fails
  * only if a fault or a free took the slot; then we drop our copy and the consumer frees the
- * file slot. Pages in flight (a writeback not yet published, a swap-in not yet drained) are
+ * file bytes. Pages in flight (a writeback not yet published, a swap-in not yet drained) are
  * taken on a later pass.
  */
 final class Swapoff {
@@ -59,10 +59,10 @@ final class Swapoff {
         }
         f.retiring(true);
         try (Arena arena = Arena.ofConfined(); RunWriter writer = new RunWriter()) {
-            Pass pass = new Pass(f, arena.allocate(SwapFile.SLOT_BYTES * 512, SwapFile.SLOT_BYTES), writer);
+            Pass pass = new Pass(f, arena.allocate(SwapFile.CLUSTER_BYTES, SwapFile.BLOCK_BYTES), writer);
             long deadline = System.nanoTime() + DEADLINE_NANOS;
             for (;;) {
-                drain.run();   // swap-ins already served free their file slots first
+                drain.run();   // swap-ins already served free their file objects first
                 if (f.used() == 0) {
                     break;
                 }
@@ -92,12 +92,25 @@ final class Swapoff {
         return new VSwapException("retire " + f.path() + ": " + why + "; the file stays in use and nothing was lost", 0);
     }
 
-    /** One walk over the file's clusters. */
+    /**
+     * One walk over the file's clusters. Per cluster: take the live objects that start in it
+     * from the reverse map, claim each (FILE → SWAPOFF), and only then read the bytes they span
+     * with one {@code pread}: a claimed object was published, so its write had returned, while
+     * an object of a run still being written (allocated before the retire began) is not FILE
+     * yet, is not claimed, and waits for a later pass.
+     */
     private final class Pass {
         final SwapFile f;
         final MemorySegment buf;
         final RunWriter writer;
-        final long[] allocated = new long[512];
+        long[] vslots = new long[FileCluster.BLOCKS];
+        long[] offsets = new long[FileCluster.BLOCKS];
+        long[] handles = new long[FileCluster.BLOCKS];
+        /** Claimed objects the pool had no room for: their vslots, bytes in buf, lengths, old handles. */
+        long[] spillSlots = new long[FileCluster.BLOCKS];
+        long[] spillAt = new long[FileCluster.BLOCKS];
+        int[] spillLengths = new int[FileCluster.BLOCKS];
+        long[] spillHandles = new long[FileCluster.BLOCKS];
         final long[] one = new long[1];
         int moved;
         int noRoom;
@@ -113,78 +126,137 @@ final class Swapoff {
         void run() {
             moved = noRoom = unreadable = 0;
             for (int c = 0; c < f.clusterCount(); c++) {
-                int n = f.allocatedIn(c, allocated);
-                if (n == 0) {
-                    continue;
+                int n;
+                while ((n = f.objectsIn(c, vslots, offsets)) < 0) {
+                    grow(-n);
                 }
-                long lo = allocated[0];
-                long span = allocated[n - 1] + 1 - lo;
-                int err = f.read(buf, span * SwapFile.SLOT_BYTES, lo * SwapFile.SLOT_BYTES);
-                if (err != 0) {
-                    unreadable += n;
-                    readError = dev.uvswap.bindings.libc.Errno.describe(-err);
-                    continue;
-                }
-                for (int i = 0; i < n; i++) {
-                    moveSlot(allocated[i], (allocated[i] - lo) * SwapFile.SLOT_BYTES);
+                int claimed = claim(n);
+                if (claimed > 0) {
+                    moveCluster(claimed);
                 }
             }
         }
 
-        private void moveSlot(long slot, long at) {
-            long v = f.vslot(slot);
-            long d = v == 0 ? 0 : slots.descriptorAcquire(v);
-            long fh = SlotDescriptor.payload(d);
-            if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_FILE || FileHandle.file(fh) != f.index()
-                    || FileHandle.slot(fh) != slot) {
-                return;   // in flight: a writeback not yet published, or a swap-in not yet drained
+        private void grow(int count) {
+            if (vslots.length < count) {
+                int size = Math.max(count, 2 * vslots.length);
+                vslots = new long[size];
+                offsets = new long[size];
+                handles = new long[size];
+                spillSlots = new long[size];
+                spillAt = new long[size];
+                spillLengths = new int[size];
+                spillHandles = new long[size];
             }
-            if (!slots.transitions().fileToSwapoff(v, fh)) {
+        }
+
+        /** Claims the objects that are published FILE in this file at their offset; compacts them to the front. */
+        private int claim(int n) {
+            int claimed = 0;
+            for (int i = 0; i < n; i++) {
+                long v = vslots[i];
+                long d = slots.descriptorAcquire(v);
+                long fh = SlotDescriptor.payload(d);
+                if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_FILE || FileHandle.file(fh) != f.index()
+                        || FileHandle.offset(fh) != offsets[i]) {
+                    continue;   // in flight: a writeback not yet published, or a swap-in not yet drained
+                }
+                if (slots.transitions().fileToSwapoff(v, fh)) {
+                    vslots[claimed] = v;
+                    handles[claimed] = fh;
+                    claimed++;
+                }
+            }
+            return claimed;
+        }
+
+        /** Reads the bytes the claimed objects span, then moves each to the pool, or to another file. */
+        private void moveCluster(int claimed) {
+            long lo = Long.MAX_VALUE;
+            long hi = 0;
+            for (int i = 0; i < claimed; i++) {
+                lo = Math.min(lo, FileHandle.offset(handles[i]));
+                hi = Math.max(hi, FileHandle.offset(handles[i]) + FileHandle.length(handles[i]));
+            }
+            int err = f.read(buf, hi - lo, lo);   // within one cluster: runs never cross its end
+            if (err != 0) {
+                for (int i = 0; i < claimed; i++) {
+                    slots.transitions().swapoffToFile(vslots[i], handles[i], handles[i]);
+                }
+                unreadable += claimed;
+                readError = dev.uvswap.bindings.libc.Errno.describe(-err);
                 return;
             }
+            int spilled = 0;
+            for (int i = 0; i < claimed; i++) {
+                long at = FileHandle.offset(handles[i]) - lo;
+                if (!toPool(vslots[i], handles[i], at)) {
+                    spillSlots[spilled] = vslots[i];
+                    spillAt[spilled] = at;
+                    spillLengths[spilled] = FileHandle.length(handles[i]);
+                    spillHandles[spilled] = handles[i];
+                    spilled++;
+                }
+            }
+            toFiles(spilled);
+        }
+
+        /** Moves one claimed object into the pool; false when the pool has no room (it stays claimed). */
+        private boolean toPool(long v, long fh, long at) {
             int len = FileHandle.length(fh);
-            int fmt = FileHandle.format(fh);
             long off = pool.allocate(len);
-            long to;   // the new handle: a pool handle, or a file handle when run != null
-            SwapFiles.Run run = null;
-            if (off >= 0) {
-                MemorySegment.copy(buf, at, pool.area(), off, len);
-                to = PoolHandle.handle(off, len, fmt);
-            } else {
+            if (off < 0) {
+                return false;
+            }
+            MemorySegment.copy(buf, at, pool.area(), off, len);
+            // CAS (volatile): the new copy is complete before a server can acquire it.
+            if (slots.transitions().swapoffToZswap(v, fh, PoolHandle.handle(off, len, FileHandle.format(fh)))) {
+                files.free(fh);
                 one[0] = v;
-                run = files.allocate(1, one, 0);
-                if (run == null || writer.write(run, buf, new long[] {at}, new int[] {len}, 0) != 0) {
+                ages.add(one, 1);
+                Account a = owners.of(v);   // file bytes → pool bytes
+                a.chargeSwap(-1);
+                a.chargeZswap(len);
+                moved();
+            } else {
+                pool.free(off, len);   // a fault or a free took the page; it frees the file bytes
+            }
+            return true;
+        }
+
+        /** The pool is full: the claimed objects go to other files, packed as writeback packs them. */
+        private void toFiles(int n) {
+            for (int done = 0; done < n; ) {
+                SwapFiles.Run run = files.allocate(spillSlots, spillLengths, done, n - done);
+                if (run == null || writer.write(run, buf, spillAt, spillLengths, done) != 0) {
                     if (run != null) {
-                        run.file().unallocate(run.first(), 1);
+                        run.file().unallocate(run);
                     }
-                    slots.transitions().swapoffToFile(v, fh, fh);
-                    noRoom++;
+                    for (int i = done; i < n; i++) {
+                        slots.transitions().swapoffToFile(spillSlots[i], spillHandles[i], spillHandles[i]);
+                    }
+                    noRoom += n - done;
                     return;
                 }
-                to = run.handle(0, len, fmt);
-            }
-            // CAS (volatile): the new copy is complete before a server can acquire it.
-            boolean won = run == null
-                    ? slots.transitions().swapoffToZswap(v, fh, to)
-                    : slots.transitions().swapoffToFile(v, fh, to);
-            if (won) {
-                files.free(fh);
-                if (run == null) {
-                    one[0] = v;
-                    ages.add(one, 1);
-                    Account a = owners.of(v);   // file slot → pool bytes
-                    a.chargeSwap(-1);
-                    a.chargeZswap(len);
-                } else {
-                    files.published(to);
+                for (int k = 0; k < run.length(); k++) {
+                    int i = done + k;
+                    long to = run.handle(k, spillLengths[i], FileHandle.format(spillHandles[i]));
+                    // CAS (volatile): the pwritev returned before a server can acquire the new FILE.
+                    if (slots.transitions().swapoffToFile(spillSlots[i], spillHandles[i], to)) {
+                        files.free(spillHandles[i]);
+                        files.published(to);
+                        moved();
+                    } else {
+                        run.free(k, spillLengths[i]);   // a fault or a free took the page
+                    }
                 }
-                moved++;
-                Swapoff.this.moved.increment();
-            } else if (run == null) {
-                pool.free(off, len);   // a fault or a free took the page; it frees the file slot
-            } else {
-                run.file().unallocate(run.first(), 1);
+                done += run.length();
             }
+        }
+
+        private void moved() {
+            moved++;
+            Swapoff.this.moved.increment();
         }
     }
 }

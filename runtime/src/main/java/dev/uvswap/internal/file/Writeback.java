@@ -18,13 +18,14 @@ import java.util.concurrent.atomic.LongAdder;
 
 /**
  * zswap writeback (architecture.md §5.3): when the pool holds more than its limit, the coldest pool
- * objects go to swap-file slots, allocated only now, contiguous, and written in batches with
- * one {@code pwritev} a run; each descriptor flips ZSWAP → FILE and no region is touched.
+ * objects go to a swap file, packed back to back into whole blocks allocated only now, and
+ * written with one {@code pwritev} a run; each descriptor flips ZSWAP → FILE and no region is
+ * touched.
  *
  * <p>Per slot: CAS ZSWAP(h) → WRITEBACK(h) (faults still serve it from the pool), write,
  * then CAS WRITEBACK(h) → FILE(f). Only this thread sets WRITEBACK, so the last CAS succeeds
  * only if no fault or free took the slot meanwhile: then the pool object is ours to free; if
- * it fails, the file slot is ours to free and the consumer frees the pool object. Pages are
+ * it fails, the object's file bytes are ours to free and the consumer frees the pool object. Pages are
  * written in the form the pool held them, so writeback never compresses or decompresses.
  *
  * <p>Sleeps when under the limit, when no file takes slots, or when writeback is off: it
@@ -111,7 +112,7 @@ public final class Writeback implements AutoCloseable {
         doorbell.ring();
     }
 
-    /** A file slot was freed: a writer waiting for room may go on. Cheap when nobody waits. */
+    /** A page in a file was freed: a writer waiting for room may go on. Cheap when nobody waits. */
     private void roomMade() {
         if (enabled && pool.totalBytes() > maxBytes) {
             doorbell.ring();
@@ -180,7 +181,7 @@ public final class Writeback implements AutoCloseable {
         try {
             int n = claimOldest(global);
             for (int done = 0; done < n; ) {
-                SwapFiles.Run run = files.allocate(n - done, vslots, done);
+                SwapFiles.Run run = files.allocate(vslots, lengths, done, n - done);
                 if (run == null) {
                     events.noRoom(files);
                     break;
@@ -221,7 +222,7 @@ public final class Writeback implements AutoCloseable {
     }
 
     /**
-     * Marks up to BATCH of the oldest stored pages WRITEBACK and reserves a file slot's swap charge
+     * Marks up to BATCH of the oldest stored pages WRITEBACK and reserves a page's swap charge
      * for each; returns how many. With {@code global} (the pool is over its limit) any page whose
      * group allows writeback qualifies; otherwise only pages of groups over their zswapMax. Pages
      * passed over go back at the young end, so the next claim looks at others first.
@@ -266,7 +267,7 @@ public final class Writeback implements AutoCloseable {
         return n;
     }
 
-    /** The run was written: flip each slot to FILE, or give the file slot back if a consumer won. */
+    /** The run was written: flip each slot to FILE, or give its file bytes back if a consumer won. */
     private int publish(SwapFiles.Run run, int from) {
         int published = 0;
         for (int i = 0; i < run.length(); i++) {
@@ -282,7 +283,7 @@ public final class Writeback implements AutoCloseable {
                 zswpwb.increment();
                 published++;
             } else {
-                run.file().free(run.first() + i);
+                run.free(i, lengths[k]);
                 accounts[k].chargeSwap(-1);
             }
             handles[k] = 0;

@@ -115,6 +115,7 @@ final class JfrHooks {
         e.zswpwb = s.zswpwb();
         e.fileSlotsUsed = s.fileSlotsUsed();
         e.fileBytes = s.fileBytes();
+        e.fileBlockBytes = s.fileBlockBytes();
         e.thpSwpout = s.thpSwpout();
         e.thpSwpin = s.thpSwpin();
         e.faultErrors = s.faultErrors();

@@ -39,6 +39,7 @@ public final class StatisticsEvent extends jdk.jfr.Event {
     @Label("Written Back") @Description("Pool pages written back to swap files") public long zswpwb;
     @Label("File Slots Used") public long fileSlotsUsed;
     @Label("File Bytes") @DataAmount public long fileBytes;
+    @Label("File Block Bytes") @DataAmount public long fileBlockBytes;
     @Label("Whole Extents Out") public long thpSwpout;
     @Label("Whole Extents In") public long thpSwpin;
     @Label("Fault Errors") public long faultErrors;

@@ -106,7 +106,7 @@ public final class SlotTransitions {
     // --- swapoff (Swapoff): FILE → SWAPOFF → ZSWAP, or FILE in another file, or back ---
 
     /**
-     * FILE(fh) → SWAPOFF(fh) (Swapoff.moveSlot).  Only the retiring thread sets SWAPOFF; the
+     * FILE(fh) → SWAPOFF(fh) (Swapoff.Pass.claim).  Only the retiring thread sets SWAPOFF; the
      * servers keep reading the page from the file.
      */
     public boolean fileToSwapoff(long vslot, long fileHandle) {
@@ -114,7 +114,7 @@ public final class SlotTransitions {
     }
 
     /**
-     * SWAPOFF(fh) → ZSWAP(h) (Swapoff.moveSlot): the CAS releases the pool copy written before
+     * SWAPOFF(fh) → ZSWAP(h) (Swapoff.Pass.toPool): the CAS releases the pool copy written before
      * it.  Success: the old file slot is the retirer's to free.  Failure: a swap-in or a free
      * took the slot (and frees the file slot); the retirer frees its pool copy.
      */
@@ -123,7 +123,7 @@ public final class SlotTransitions {
     }
 
     /**
-     * SWAPOFF(fh) → FILE(to) (Swapoff.moveSlot): to another file when the pool is full (the CAS
+     * SWAPOFF(fh) → FILE(to) (Swapoff.Pass.toFiles): to another file when the pool is full (the CAS
      * orders that file's pwritev before any server's pread), or back to {@code to == fh} when no
      * copy could be made.  Fails as {@link #swapoffToZswap}.
      */

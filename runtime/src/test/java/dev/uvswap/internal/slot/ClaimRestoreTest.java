@@ -75,7 +75,7 @@ class ClaimRestoreTest {
     @Test
     void swapoffMoveWhileASwapInFails() throws InterruptedException {
         space.descriptorRelease(V, SlotDescriptor.file(FH));
-        assertEquals(true, t.fileToSwapoff(V, FH));         // Swapoff.moveSlot
+        assertEquals(true, t.fileToSwapoff(V, FH));         // Swapoff.Pass.claim
         long d = cClaim();                                  // uvs_fault.c claim_desc
         Thread c = cRestoreLater(d, 20);                    // swap_in: a transient error
         assertTrue(t.swapoffToZswap(V, FH, H), "the move waits the claim out and succeeds");

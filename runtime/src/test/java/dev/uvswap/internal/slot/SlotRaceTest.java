@@ -216,7 +216,7 @@ class SlotRaceTest {
         }
     }
 
-    /** Swapoff.moveSlot: to the pool (i % 3 == 0), to another file (1), or no room: back (2). */
+    /** Swapoff (claim, then toPool or toFiles): to the pool (i % 3 == 0), to another file (1), or no room: back (2). */
     private void swapoff(int i) {
         long v = vslot(i);
         if (!t.fileToSwapoff(v, oldFile(i))) {

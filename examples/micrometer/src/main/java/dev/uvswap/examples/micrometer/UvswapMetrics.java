@@ -83,7 +83,7 @@ public final class UvswapMetrics implements MeterBinder {
         gauge(registry, "uvswap.pool.compression.ratio", null, "page bytes per compressed byte", VSwapStats::compressionRatio);
         gauge(registry, "uvswap.slots.used", "slots", "virtual swap slots allocated", s -> s.slotsInUse());
         gauge(registry, "uvswap.staging.pages", "pages", "pages parked in the swap cache", s -> s.stagingPages());
-        gauge(registry, "uvswap.swapfile.used", "bytes", "bytes of swap-file slots in use", s -> s.fileBytes());
+        gauge(registry, "uvswap.swapfile.used", "bytes", "bytes of swap-file blocks in use (pages packed)", s -> s.fileBlockBytes());
     }
 
     private void bindSwap(MeterRegistry registry) {
