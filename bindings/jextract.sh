@@ -112,7 +112,7 @@ run() { echo "+ $JEXTRACT $*" | cut -c1-200 >&2; "$JEXTRACT" "$@"; }
 mapfile -t args < <(includes function "${uvswap_functions[@]}"; includes struct "${uvswap_structs[@]}";
                     includes constant "${uvswap_constants[@]}")
 run --output "$out" --target-package dev.uvswap.bindings.uvswap --header-class-name uvswap_h \
-    -l uvswap -I "$inc" "${args[@]}" "$inc/uvswap.h"
+    -I "$inc" "${args[@]}" "$inc/uvswap.h"
 
 # userfaultfd: through uvs_uffd.h, which completes the installed <linux/userfaultfd.h>.
 mapfile -t args < <(includes struct "${uffd_structs[@]}"; includes constant "${uffd_constants[@]}")

@@ -1,8 +1,11 @@
 package dev.uvswap.bindings;
 
+import dev.uvswap.bindings.uvswap.UvswapInline;
+import dev.uvswap.bindings.uvswap.UvswapLibrary;
 import dev.uvswap.bindings.uvswap.uvs_config;
 import dev.uvswap.bindings.uvswap.uvs_server_stats;
 import dev.uvswap.bindings.uvswap.uvswap_h;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,10 +14,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * libuvswap from the uvswap-native jar, through NativeLibraryLoader: it loads, and speaks this contract.
+ * libuvswap from the uvswap-native jar, through UvswapLibrary and NativeLibraryLoader: it loads, jextract's
+ * uvswap_h finds its functions, and it speaks this contract.
  * No skip: the native jar is a dependency, so a library that does not load is a failure.
  */
 class UvswapLibraryTest {
+
+    @BeforeAll
+    static void load() {
+        UvswapLibrary.require();
+    }
 
     @Test
     void abiVersionMatchesTheHeader() {
@@ -37,9 +46,9 @@ class UvswapLibraryTest {
         assertTrue(prev > 0xFFFF_FFFFL, "last bucket floor " + prev);
     }
 
-    /** In a fresh JVM: constants, layouts and descriptors do not load libuvswap; the first call does. */
+    /** In a fresh JVM: constants, layouts and the inline twins do not load libuvswap; UvswapLibrary.require() does. */
     @Test
-    void theLibraryLoadsOnFirstCallNotWithTheClasses() throws Exception {
+    void theLibraryLoadsOnRequireNotWithTheClasses() throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
         LayoutTest.Run r = LayoutTest.run(List.of(java, "--enable-native-access=ALL-UNNAMED", "--illegal-native-access=deny",
                 "-cp", System.getProperty("java.class.path"), Probe.class.getName()));
@@ -50,10 +59,11 @@ class UvswapLibraryTest {
     public static final class Probe {
         public static void main(String[] args) {
             long touch = uvswap_h.UVS_PAGE_SIZE() + uvs_config.sizeof() + uvs_server_stats.hist$offset()
-                    + uvswap_h.uvs_evict$descriptor().argumentLayouts().size() + uvswap_h.uvs_desc_make(1, 2);
+                    + UvswapInline.uvs_desc_make(1, 2);
             boolean before = NativeLibraryLoader.loadedFrom("uvswap").isPresent();
-            uvswap_h.uvs_abi_version();
-            boolean after = NativeLibraryLoader.loadedFrom("uvswap").isPresent();
+            UvswapLibrary.require();
+            boolean after = NativeLibraryLoader.loadedFrom("uvswap").isPresent()
+                    && uvswap_h.uvs_abi_version() == uvswap_h.UVS_ABI_VERSION();
             System.out.println("before=" + before + " after=" + after + (touch == 0 ? "!" : ""));
         }
     }
