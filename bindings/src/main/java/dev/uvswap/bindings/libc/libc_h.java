@@ -1687,15 +1687,6 @@ public class libc_h extends libc_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
-    private static final int O_NOFOLLOW = (int)131072L;
-    /**
-     * {@snippet lang=c :
-     * #define O_NOFOLLOW 131072
-     * }
-     */
-    public static int O_NOFOLLOW() {
-        return O_NOFOLLOW;
-    }
     private static final int O_CLOEXEC = (int)524288L;
     /**
      * {@snippet lang=c :
@@ -1731,15 +1722,6 @@ public class libc_h extends libc_h$shared {
      */
     public static MemorySegment MAP_FAILED() {
         return MAP_FAILED;
-    }
-    private static final int SYS_userfaultfd = (int)323L;
-    /**
-     * {@snippet lang=c :
-     * #define SYS_userfaultfd 323
-     * }
-     */
-    public static int SYS_userfaultfd() {
-        return SYS_userfaultfd;
     }
 }
 
