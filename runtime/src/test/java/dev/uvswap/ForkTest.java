@@ -1,5 +1,6 @@
 package dev.uvswap;
 
+import dev.uvswap.bindings.libc.Syscalls;
 import dev.uvswap.bindings.libc.libc_h;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -59,7 +60,7 @@ class ForkTest {
              Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
             fill(r);
             // An application that undoes uvswap's MADV_DONTFORK: its child shares every page.
-            assertEquals(0, libc_h.madvise(r.segment(), r.size(), libc_h.MADV_DOFORK()));
+            assertEquals(0, Syscalls.madvise(r.segment(), r.size(), libc_h.MADV_DOFORK()));
             int child = forkSleepingChild();
             try {
                 assertEquals(0, r.pageOut(0, r.size()), "shared pages cannot leave");

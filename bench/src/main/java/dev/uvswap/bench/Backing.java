@@ -4,6 +4,7 @@ import dev.uvswap.Compressor;
 import dev.uvswap.Region;
 import dev.uvswap.RegionOption;
 import dev.uvswap.VSwap;
+import dev.uvswap.bindings.libc.Syscalls;
 import dev.uvswap.bindings.libc.Errno;
 import dev.uvswap.bindings.libc.libc_h;
 
@@ -42,15 +43,15 @@ enum Backing {
     /** Writes the file's dirty pages to disk and drops them from the page cache. */
     static void dropFileCache(Path file) {
         try (Arena arena = Arena.ofConfined()) {
-            int fd = libc_h.open(arena.allocateFrom(file.toString()), libc_h.O_RDONLY(), 0);
+            int fd = Syscalls.open(arena.allocateFrom(file.toString()), libc_h.O_RDONLY(), 0);
             if (fd < 0) {
                 throw new IllegalStateException("open " + file + ": " + Errno.describe(Errno.last()));
             }
             try {
-                libc_h.fdatasync(fd);
-                libc_h.posix_fadvise(fd, 0, 0, libc_h.POSIX_FADV_DONTNEED());
+                Syscalls.fdatasync(fd);
+                Syscalls.posix_fadvise(fd, 0, 0, libc_h.POSIX_FADV_DONTNEED());
             } finally {
-                libc_h.close(fd);
+                Syscalls.close(fd);
             }
         }
     }

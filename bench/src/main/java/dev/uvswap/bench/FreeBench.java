@@ -2,6 +2,7 @@ package dev.uvswap.bench;
 
 import dev.uvswap.Region;
 import dev.uvswap.VSwap;
+import dev.uvswap.bindings.libc.Syscalls;
 import dev.uvswap.bindings.libc.libc_h;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -51,10 +52,10 @@ public class FreeBench {
     @Setup(Level.Iteration)
     public void prepare() {
         if (kind.equals("RAW_MUNMAP")) {
-            raw = libc_h.mmap(MemorySegment.NULL, SIZE, libc_h.PROT_READ() | libc_h.PROT_WRITE(),
+            raw = Syscalls.mmap(MemorySegment.NULL, SIZE, libc_h.PROT_READ() | libc_h.PROT_WRITE(),
                     libc_h.MAP_PRIVATE() | libc_h.MAP_ANONYMOUS(), -1, 0);
-            libc_h.madvise(raw, SIZE, libc_h.MADV_NOHUGEPAGE());
-            if (libc_h.madvise(raw, SIZE, MADV_POPULATE_WRITE) != 0) {
+            Syscalls.madvise(raw, SIZE, libc_h.MADV_NOHUGEPAGE());
+            if (Syscalls.madvise(raw, SIZE, MADV_POPULATE_WRITE) != 0) {
                 throw new IllegalStateException("MADV_POPULATE_WRITE of 1 GiB failed");
             }
             return;
@@ -72,7 +73,7 @@ public class FreeBench {
     @Benchmark
     public void free() {
         if (raw != null) {
-            libc_h.munmap(raw, SIZE);
+            Syscalls.munmap(raw, SIZE);
             raw = null;
         } else {
             region.close();

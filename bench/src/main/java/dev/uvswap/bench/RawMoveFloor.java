@@ -1,5 +1,6 @@
 package dev.uvswap.bench;
 
+import dev.uvswap.bindings.libc.Syscalls;
 import dev.uvswap.bindings.libc.libc_h;
 import dev.uvswap.bindings.uffd.uffdio_api;
 import dev.uvswap.bindings.uffd.uffdio_move;
@@ -47,20 +48,20 @@ public class RawMoveFloor {
     private MemorySegment move;
 
     private static long map(long bytes) {
-        MemorySegment p = libc_h.mmap(MemorySegment.NULL, bytes + EXTENT, libc_h.PROT_READ() | libc_h.PROT_WRITE(),
+        MemorySegment p = Syscalls.mmap(MemorySegment.NULL, bytes + EXTENT, libc_h.PROT_READ() | libc_h.PROT_WRITE(),
                 libc_h.MAP_PRIVATE() | libc_h.MAP_ANONYMOUS() | libc_h.MAP_NORESERVE(), -1, 0);
         long a = (p.address() + EXTENT - 1) & -EXTENT;
-        libc_h.madvise(MemorySegment.ofAddress(a), bytes, libc_h.MADV_HUGEPAGE());
+        Syscalls.madvise(MemorySegment.ofAddress(a), bytes, libc_h.MADV_HUGEPAGE());
         return a;
     }
 
     @Setup(Level.Trial)
     public void start() {
-        uffd = (int) libc_h.syscall(libc_h.SYS_userfaultfd(), libc_h.O_CLOEXEC() | (int) userfaultfd_h.UFFD_USER_MODE_ONLY());
+        uffd = (int) Syscalls.syscall(Syscalls.SYS_userfaultfd(), libc_h.O_CLOEXEC() | (int) userfaultfd_h.UFFD_USER_MODE_ONLY());
         MemorySegment api = uffdio_api.allocate(arena);
         uffdio_api.api(api, userfaultfd_h.UFFD_API());
         uffdio_api.features(api, userfaultfd_h.UFFD_FEATURE_MOVE());
-        if (uffd < 0 || libc_h.ioctl(uffd, userfaultfd_h.UFFDIO_API(), api) != 0) {
+        if (uffd < 0 || Syscalls.ioctl(uffd, userfaultfd_h.UFFDIO_API(), api) != 0) {
             throw new IllegalStateException("userfaultfd with UFFD_FEATURE_MOVE unavailable");
         }
         buf = map(EXTENT);
@@ -69,7 +70,7 @@ public class RawMoveFloor {
         uffdio_range.start(uffdio_register.range(reg), dst);
         uffdio_range.len(uffdio_register.range(reg), EXTENTS * EXTENT);
         uffdio_register.mode(reg, userfaultfd_h.UFFDIO_REGISTER_MODE_MISSING());
-        if (libc_h.ioctl(uffd, userfaultfd_h.UFFDIO_REGISTER(), reg) != 0) {
+        if (Syscalls.ioctl(uffd, userfaultfd_h.UFFDIO_REGISTER(), reg) != 0) {
             throw new IllegalStateException("UFFDIO_REGISTER failed");
         }
         move = uffdio_move.allocate(arena);
@@ -78,10 +79,10 @@ public class RawMoveFloor {
     @Setup(Level.Invocation)
     public void populate() {
         if (next == EXTENTS) {
-            libc_h.madvise(MemorySegment.ofAddress(dst), EXTENTS * EXTENT, libc_h.MADV_DONTNEED());
+            Syscalls.madvise(MemorySegment.ofAddress(dst), EXTENTS * EXTENT, libc_h.MADV_DONTNEED());
             next = 0;
         }
-        libc_h.madvise(MemorySegment.ofAddress(buf), EXTENT, MADV_POPULATE_WRITE);
+        Syscalls.madvise(MemorySegment.ofAddress(buf), EXTENT, MADV_POPULATE_WRITE);
         uffdio_move.dst(move, dst + next * EXTENT);
         uffdio_move.src(move, buf);
         uffdio_move.len(move, EXTENT);
@@ -91,12 +92,12 @@ public class RawMoveFloor {
 
     @Benchmark
     public int moveThp() {
-        return libc_h.ioctl(uffd, userfaultfd_h.UFFDIO_MOVE(), move);
+        return Syscalls.ioctl(uffd, userfaultfd_h.UFFDIO_MOVE(), move);
     }
 
     @TearDown(Level.Trial)
     public void stop() {
-        libc_h.close(uffd);
+        Syscalls.close(uffd);
         arena.close();
     }
 }

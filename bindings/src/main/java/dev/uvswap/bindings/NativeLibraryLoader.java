@@ -27,7 +27,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 /**
  * Loads a native library bundled in a jar, for the FFM API (the netty {@code NativeLibraryLoader} /
  * zstd-jni {@code Native} recipe, with {@link SymbolLookup#libraryLookup(Path, Arena)} in place of
- * {@code System.load}).
+ * {@code System.load}; {@link #loadIntoClassLoader} uses {@code System.load} as well, for jextract's
+ * generated header classes, which find their functions through their class loader).
  *
  * <p>{@code load(name, arena)} looks, in order:
  * <ol>
@@ -51,7 +52,14 @@ public final class NativeLibraryLoader {
     /** Suffix of the override property: {@code <name>.library.path}, e.g. {@code uvswap.library.path}. */
     public static final String LIBRARY_PATH_SUFFIX = ".library.path";
 
-    private record Loaded(SymbolLookup lookup, Arena arena, String origin) {}
+    /** {@code systemLoaded}: opened with {@code System.load} too, so the class loader's lookup finds it. */
+    private record Loaded(SymbolLookup lookup, Arena arena, String origin, boolean systemLoaded) {}
+
+    /** Opens the file at {@code path} (the override, or the extracted copy before it is deleted). */
+    @FunctionalInterface
+    private interface Opener {
+        SymbolLookup open(Path path);
+    }
 
     private static final Map<String, Loaded> LOADED = new HashMap<>();
 
@@ -89,7 +97,31 @@ public final class NativeLibraryLoader {
             if (loaded != null && loaded.arena().scope().isAlive()) {
                 return loaded.lookup();
             }
-            loaded = doLoad(name, arena);
+            loaded = doLoad(name, arena, false, path -> SymbolLookup.libraryLookup(path, arena));
+            LOADED.put(name, loaded);
+            return loaded.lookup();
+        }
+    }
+
+    /**
+     * Loads {@code lib<name>.so} (from where {@link #load} would) with {@link System#load}, for the lifetime
+     * of this module's class loader, so that {@link SymbolLookup#loaderLookup()} of the classes of this
+     * module finds its symbols: jextract's generated header classes look their functions up that way.
+     * Once per process; returns a lookup of that library alone.
+     *
+     * @throws UnsatisfiedLinkError when the library cannot be found or opened; the message says why
+     */
+    public static SymbolLookup loadIntoClassLoader(String name) {
+        Objects.requireNonNull(name, "name");
+        synchronized (LOADED) {
+            Loaded loaded = LOADED.get(name);
+            if (loaded != null && loaded.systemLoaded()) {
+                return loaded.lookup();
+            }
+            loaded = doLoad(name, Arena.global(), true, path -> {
+                System.load(path.toString());
+                return SymbolLookup.libraryLookup(path, Arena.global());
+            });
             LOADED.put(name, loaded);
             return loaded.lookup();
         }
@@ -111,7 +143,7 @@ public final class NativeLibraryLoader {
         return "META-INF/native/linux-" + System.getProperty("os.arch") + "/" + System.mapLibraryName(name);
     }
 
-    private static Loaded doLoad(String name, Arena arena) {
+    private static Loaded doLoad(String name, Arena arena, boolean systemLoad, Opener opener) {
         String file = System.mapLibraryName(name);
         String pathProperty = name + LIBRARY_PATH_SUFFIX;
         String override = System.getProperty(pathProperty);
@@ -123,8 +155,8 @@ public final class NativeLibraryLoader {
                         + "=/path/" + file + ")", null);
             }
             try {
-                return new Loaded(SymbolLookup.libraryLookup(path, arena), arena, "-D" + pathProperty + "=" + override);
-            } catch (IllegalArgumentException | IllegalCallerException e) {
+                return new Loaded(opener.open(path), arena, "-D" + pathProperty + "=" + override, systemLoad);
+            } catch (IllegalArgumentException | IllegalCallerException | UnsatisfiedLinkError e) {
                 throw unsatisfied(file + " could not be opened from -D" + pathProperty + "=" + override + ": "
                         + e.getMessage() + dlerror(path) + ". " + noexecHint(path, false), e);
             }
@@ -176,9 +208,9 @@ public final class NativeLibraryLoader {
                         + " failed: " + e + ". Set -D" + TMPDIR_PROPERTY + "=<a writable directory>. " + overrideHint, e);
             }
             try {
-                SymbolLookup lookup = SymbolLookup.libraryLookup(tmp, arena);
-                return new Loaded(lookup, arena, where + " extracted to " + tmp);
-            } catch (IllegalArgumentException | IllegalCallerException e) {
+                SymbolLookup lookup = opener.open(tmp);
+                return new Loaded(lookup, arena, where + " extracted to " + tmp, systemLoad);
+            } catch (IllegalArgumentException | IllegalCallerException | UnsatisfiedLinkError e) {
                 throw unsatisfied(file + " could not be loaded: " + where + " was extracted to " + tmp
                         + " but opening it failed: " + e.getMessage() + dlerror(tmp) + ". " + noexecHint(tmp, true)
                         + overrideHint, e);

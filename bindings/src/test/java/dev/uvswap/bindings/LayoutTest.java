@@ -1,6 +1,7 @@
 package dev.uvswap.bindings;
 
 import dev.uvswap.bindings.libc.Errno;
+import dev.uvswap.bindings.libc.Syscalls;
 import dev.uvswap.bindings.libc.iovec;
 import dev.uvswap.bindings.libc.libc_h;
 import dev.uvswap.bindings.uffd.uffd_msg;
@@ -20,6 +21,8 @@ import dev.uvswap.bindings.uvswap.uvs_cresult;
 import dev.uvswap.bindings.uvswap.uvs_magazine;
 import dev.uvswap.bindings.uvswap.uvs_ring;
 import dev.uvswap.bindings.uvswap.uvs_server_stats;
+import dev.uvswap.bindings.uvswap.UvswapInline;
+import dev.uvswap.bindings.uvswap.UvswapLibrary;
 import dev.uvswap.bindings.uvswap.uvswap_h;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -43,6 +46,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -77,6 +81,9 @@ class LayoutTest {
             uvs_cresult.class, uvs_magazine.class);
 
     static final List<Class<?>> HEADERS = List.of(libc_h.class, userfaultfd_h.class, uvswap_h.class);
+
+    /** Hand-written classes whose NAME() constants gcc checks too (SYS_userfaultfd and O_NOFOLLOW by os.arch). */
+    static final List<Class<?>> HAND_CONSTANTS = List.of(Syscalls.class);
 
     /** Accessors that do not name a top-level member: their C member path. */
     static final Map<String, String> ACCESSOR_PATHS = Map.of(
@@ -137,6 +144,7 @@ class LayoutTest {
                         + "   [" + f.cExpr() + "]");
             }
         }
+        UvswapLibrary.require();  // uvswap_h's descriptors are in holders that resolve the symbol
         problems.addAll(headerCoverageProblems(include.resolve("uvswap.h")));
 
         System.out.println("LayoutTest: " + facts.size() + " facts compared with gcc " + gcc.get()
@@ -270,7 +278,10 @@ class LayoutTest {
         return out;
     }
 
-    /** Names of the bound C functions: those with a {@code $descriptor()} accessor. */
+    /**
+     * Names of the bound C functions: those with a {@code $descriptor()} accessor, and the variadic ones
+     * (jextract binds them as a nested class with a {@code makeInvoker} factory).
+     */
     static Set<String> functions(Class<?> header) {
         Set<String> out = new TreeSet<>();
         for (Method m : header.getDeclaredMethods()) {
@@ -278,17 +289,29 @@ class LayoutTest {
                 out.add(m.getName().substring(0, m.getName().length() - "$descriptor".length()));
             }
         }
+        for (Class<?> c : header.getDeclaredClasses()) {
+            if (Modifier.isPublic(c.getModifiers()) && Arrays.stream(c.getDeclaredMethods())
+                    .anyMatch(m -> m.getName().equals("makeInvoker") && Modifier.isStatic(m.getModifiers()))) {
+                out.add(c.getSimpleName());
+            }
+        }
         return out;
     }
 
     static void constantFacts(List<Fact> facts) {
-        for (Class<?> h : HEADERS) {
+        for (Class<?> h : concat(HEADERS, HAND_CONSTANTS)) {
             for (var e : constants(h).entrySet()) {
                 String n = e.getKey();
                 String cExpr = n.equals("MAP_FAILED") ? "(uintptr_t)MAP_FAILED" : n;
                 facts.add(new Fact("const." + h.getSimpleName() + "." + n, e.getValue(), cExpr));
             }
         }
+    }
+
+    static List<Class<?>> concat(List<Class<?>> a, List<Class<?>> b) {
+        List<Class<?>> out = new ArrayList<>(a);
+        out.addAll(b);
+        return out;
     }
 
     static void errnoFacts(List<Fact> facts) {
@@ -304,28 +327,28 @@ class LayoutTest {
     static void inlineFacts(List<Fact> facts) {
         long[] words = {0L, 1L, 0x9L, 0x123456789ABCL, 0x1FFF_FFFF_FFFF_FFFFL, 0xFEDC_BA98_7654_3215L, -1L};
         for (long w : words) {
-            inline(facts, "uvs_pm_from_vslot", () -> uvswap_h.uvs_pm_from_vslot(w), w);
-            inline(facts, "uvs_pm_to_vslot", () -> uvswap_h.uvs_pm_to_vslot(w), w);
-            inline(facts, "uvs_pm_busy", () -> uvswap_h.uvs_pm_busy(w) ? 1 : 0, w);
-            inline(facts, "uvs_desc_tag", () -> uvswap_h.uvs_desc_tag(w), w);
-            inline(facts, "uvs_desc_payload", () -> uvswap_h.uvs_desc_payload(w), w);
-            inline(facts, "uvs_handle_fmt", () -> uvswap_h.uvs_handle_fmt(w), w);
-            inline(facts, "uvs_handle_len", () -> uvswap_h.uvs_handle_len(w), w);
-            inline(facts, "uvs_handle_off", () -> uvswap_h.uvs_handle_off(w), w);
-            inline(facts, "uvs_fh_file", () -> uvswap_h.uvs_fh_file(w), w);
-            inline(facts, "uvs_fh_off", () -> uvswap_h.uvs_fh_off(w), w);
+            inline(facts, "uvs_pm_from_vslot", () -> UvswapInline.uvs_pm_from_vslot(w), w);
+            inline(facts, "uvs_pm_to_vslot", () -> UvswapInline.uvs_pm_to_vslot(w), w);
+            inline(facts, "uvs_pm_busy", () -> UvswapInline.uvs_pm_busy(w) ? 1 : 0, w);
+            inline(facts, "uvs_desc_tag", () -> UvswapInline.uvs_desc_tag(w), w);
+            inline(facts, "uvs_desc_payload", () -> UvswapInline.uvs_desc_payload(w), w);
+            inline(facts, "uvs_handle_fmt", () -> UvswapInline.uvs_handle_fmt(w), w);
+            inline(facts, "uvs_handle_len", () -> UvswapInline.uvs_handle_len(w), w);
+            inline(facts, "uvs_handle_off", () -> UvswapInline.uvs_handle_off(w), w);
+            inline(facts, "uvs_fh_file", () -> UvswapInline.uvs_fh_file(w), w);
+            inline(facts, "uvs_fh_off", () -> UvswapInline.uvs_fh_off(w), w);
         }
-        inline(facts, "uvs_desc_make", () -> uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_CACHE(), 0x1234_5678_9ABCL),
+        inline(facts, "uvs_desc_make", () -> UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_CACHE(), 0x1234_5678_9ABCL),
                 uvswap_h.UVS_TAG_CACHE(), 0x1234_5678_9ABCL);
-        inline(facts, "uvs_desc_make", () -> uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_ZSWAP(), 0x1FFF_FFFF_FFFF_FFFFL),
+        inline(facts, "uvs_desc_make", () -> UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_ZSWAP(), 0x1FFF_FFFF_FFFF_FFFFL),
                 uvswap_h.UVS_TAG_ZSWAP(), 0x1FFF_FFFF_FFFF_FFFFL);
-        inline(facts, "uvs_handle_make", () -> uvswap_h.uvs_handle_make(0x3FFF_FFFF_FFFFL, 4096, uvswap_h.UVS_FMT_FILL()),
+        inline(facts, "uvs_handle_make", () -> UvswapInline.uvs_handle_make(0x3FFF_FFFF_FFFFL, 4096, uvswap_h.UVS_FMT_FILL()),
                 0x3FFF_FFFF_FFFFL, 4096, uvswap_h.UVS_FMT_FILL());
-        inline(facts, "uvs_handle_make", () -> uvswap_h.uvs_handle_make(12345, 1, uvswap_h.UVS_FMT_LZ4()),
+        inline(facts, "uvs_handle_make", () -> UvswapInline.uvs_handle_make(12345, 1, uvswap_h.UVS_FMT_LZ4()),
                 12345, 1, uvswap_h.UVS_FMT_LZ4());
-        inline(facts, "uvs_fh_make", () -> uvswap_h.uvs_fh_make(31, 0x1FF_FFFF_FFFFL, 4096, uvswap_h.UVS_FMT_FILL()),
+        inline(facts, "uvs_fh_make", () -> UvswapInline.uvs_fh_make(31, 0x1FF_FFFF_FFFFL, 4096, uvswap_h.UVS_FMT_FILL()),
                 31, 0x1FF_FFFF_FFFFL, 4096, uvswap_h.UVS_FMT_FILL());
-        inline(facts, "uvs_fh_make", () -> uvswap_h.uvs_fh_make(5, 12345L << uvswap_h.UVS_PAGE_SHIFT(), 77, uvswap_h.UVS_FMT_ZSTD()),
+        inline(facts, "uvs_fh_make", () -> UvswapInline.uvs_fh_make(5, 12345L << uvswap_h.UVS_PAGE_SHIFT(), 77, uvswap_h.UVS_FMT_ZSTD()),
                 5, 12345L << uvswap_h.UVS_PAGE_SHIFT(), 77, uvswap_h.UVS_FMT_ZSTD());
     }
 

@@ -12,13 +12,35 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.uvswap.bindings.libc.libc_h.*;
+import static dev.uvswap.bindings.libc.Syscalls.mmap;
+import static dev.uvswap.bindings.libc.Syscalls.mapFailed;
+import static dev.uvswap.bindings.libc.Syscalls.mincore;
+import static dev.uvswap.bindings.libc.Syscalls.madvise;
+import static dev.uvswap.bindings.libc.Syscalls.munmap;
+import static dev.uvswap.bindings.libc.Syscalls.open;
+import static dev.uvswap.bindings.libc.Syscalls.close;
+import static dev.uvswap.bindings.libc.Syscalls.read;
+import static dev.uvswap.bindings.libc.Syscalls.pread;
+import static dev.uvswap.bindings.libc.Syscalls.pwrite;
+import static dev.uvswap.bindings.libc.Syscalls.preadv;
+import static dev.uvswap.bindings.libc.Syscalls.pwritev;
+import static dev.uvswap.bindings.libc.Syscalls.posix_fadvise;
+import static dev.uvswap.bindings.libc.Syscalls.fallocate;
+import static dev.uvswap.bindings.libc.Syscalls.ftruncate;
+import static dev.uvswap.bindings.libc.Syscalls.fdatasync;
+import static dev.uvswap.bindings.libc.Syscalls.ioctl;
+import static dev.uvswap.bindings.libc.Syscalls.sysconf;
+import static dev.uvswap.bindings.libc.Syscalls.O_NOFOLLOW;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** libc_h calls for real: the descriptors, variadic specializations and errno capture work. */
+/**
+ * libc calls for real: jextract's libc_h descriptors, and Syscalls' variadic specializations and errno
+ * capture, work.  (Syscalls' names shadow libc_h's: these calls are the capturing ones.)
+ */
 class LibcTest {
 
     @Test

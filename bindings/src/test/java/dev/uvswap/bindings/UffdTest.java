@@ -20,6 +20,14 @@ import java.lang.invoke.MethodHandle;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static dev.uvswap.bindings.libc.libc_h.*;
+import static dev.uvswap.bindings.libc.Syscalls.ioctl;
+import static dev.uvswap.bindings.libc.Syscalls.close;
+import static dev.uvswap.bindings.libc.Syscalls.mmap;
+import static dev.uvswap.bindings.libc.Syscalls.mapFailed;
+import static dev.uvswap.bindings.libc.Syscalls.munmap;
+import static dev.uvswap.bindings.libc.Syscalls.read;
+import static dev.uvswap.bindings.libc.Syscalls.syscall;
+import static dev.uvswap.bindings.libc.Syscalls.SYS_userfaultfd;
 import static dev.uvswap.bindings.uffd.userfaultfd_h.*;
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;

@@ -9,7 +9,7 @@ import java.lang.invoke.VarHandle;
 import static java.lang.foreign.MemoryLayout.PathElement.groupElement;
 
 /**
- * errno for FFM downcalls.  Every {@link libc_h} function that reports failure through errno is linked
+ * errno for FFM downcalls.  Every libc function that reports failure through errno is linked
  * with {@link #CAPTURE} and passes this thread's capture segment ({@link #state()}), so the JVM's own
  * native work between the call and the check cannot clobber the value.
  *
@@ -35,7 +35,7 @@ public final class Errno {
 
     /**
      * This thread's capture segment: the first argument of every capturing handle
-     * ({@code libc_h.mmap$handle()} and friends).
+     * (the handles of {@link Syscalls}).
      */
     public static MemorySegment state() {
         return STATE.get();
@@ -75,6 +75,6 @@ public final class Errno {
 
     /** {@code "EAGAIN (Resource temporarily unavailable)"}: the name and libc's strerror text. */
     public static String describe(int errno) {
-        return name(errno) + " (" + libc_h.strerror(errno) + ")";
+        return name(errno) + " (" + Syscalls.strerror(errno) + ")";
     }
 }

@@ -87,7 +87,25 @@ public class uffd_msg {
         ).withName("reserved")
     ).withName("arg");
 
-    private static final GroupLayout $LAYOUT = (GroupLayout) userfaultfd_h.align(MemoryLayout.structLayout(
+    /**
+     * {@code layout} with every member's alignment set to {@code align} (uffd_msg is {@code __packed}),
+     * keeping the names of nested groups: jextract's {@code userfaultfd_h.align} drops them, and the
+     * accessors below select {@code arg.pagefault.*} by name.
+     */
+    private static MemoryLayout align(MemoryLayout layout, long align) {
+        MemoryLayout aligned = switch (layout) {
+            case PaddingLayout p -> p;
+            case ValueLayout v -> v.withByteAlignment(align);
+            case GroupLayout g -> {
+                MemoryLayout[] members = g.memberLayouts().stream().map(m -> align(m, align)).toArray(MemoryLayout[]::new);
+                yield g instanceof StructLayout ? MemoryLayout.structLayout(members) : MemoryLayout.unionLayout(members);
+            }
+            case SequenceLayout s -> MemoryLayout.sequenceLayout(s.elementCount(), align(s.elementLayout(), align));
+        };
+        return layout.name().map(aligned::withName).orElse(aligned);
+    }
+
+    private static final GroupLayout $LAYOUT = (GroupLayout) align(MemoryLayout.structLayout(
         userfaultfd_h.C_CHAR.withName("event"),
         userfaultfd_h.C_CHAR.withName("reserved1"),
         userfaultfd_h.C_SHORT.withName("reserved2"),

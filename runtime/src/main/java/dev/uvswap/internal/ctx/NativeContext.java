@@ -3,7 +3,9 @@ package dev.uvswap.internal.ctx;
 import dev.uvswap.FaultKind;
 import dev.uvswap.LatencyPercentiles;
 import dev.uvswap.ThpFallback;
+import dev.uvswap.bindings.libc.Syscalls;
 import dev.uvswap.bindings.libc.libc_h;
+import dev.uvswap.bindings.uvswap.UvswapLibrary;
 import dev.uvswap.bindings.uvswap.uvs_config;
 import dev.uvswap.bindings.uvswap.uvs_server_stats;
 import dev.uvswap.bindings.uvswap.uvswap_h;
@@ -36,6 +38,7 @@ public final class NativeContext implements AutoCloseable {
 
     /** Fills {@code config} (struct uvs_config) beforehand; creates and starts the servers. */
     public NativeContext(MemorySegment config) {
+        UvswapLibrary.require();
         long abi = uvswap_h.uvs_abi_version();
         if (abi != uvswap_h.UVS_ABI_VERSION()) {
             throw new IllegalStateException("libuvswap speaks contract version " + abi + ", this runtime "
@@ -117,7 +120,7 @@ public final class NativeContext implements AutoCloseable {
         if (base == null) {
             return true;
         }
-        NativeErrors.checkLibc(dev.uvswap.bindings.libc.libc_h.mincore(MemorySegment.ofAddress(base + firstPage * 4096),
+        NativeErrors.checkLibc(dev.uvswap.bindings.libc.Syscalls.mincore(MemorySegment.ofAddress(base + firstPage * 4096),
                 pages * Pages.BYTES, vec), "mincore on a region");
         for (int i = 0; i < pages; i++) {
             if ((vec.get(ValueLayout.JAVA_BYTE, i) & 1) != 0) {
@@ -340,6 +343,7 @@ public final class NativeContext implements AutoCloseable {
     }
 
     private static long[] bucketFloors() {
+        UvswapLibrary.require();
         long[] f = new long[uvswap_h.UVS_HIST_BUCKETS() + 1];
         for (int i = 0; i < f.length - 1; i++) {
             f[i] = uvswap_h.uvs_hist_bucket_floor(i);

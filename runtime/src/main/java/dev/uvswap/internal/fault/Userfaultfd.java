@@ -1,6 +1,7 @@
 package dev.uvswap.internal.fault;
 
 import dev.uvswap.UnsupportedPlatformException;
+import dev.uvswap.bindings.libc.Syscalls;
 import dev.uvswap.bindings.libc.Errno;
 import dev.uvswap.bindings.libc.libc_h;
 import dev.uvswap.bindings.uffd.uffdio_api;
@@ -70,7 +71,7 @@ public final class Userfaultfd implements AutoCloseable {
             fd = openThroughDevice(flags);
             if (fd < 0) {
                 kernelModeRefusal = "/dev/userfaultfd: " + Errno.describe(-fd);
-                fd = (int) libc_h.syscall(libc_h.SYS_userfaultfd(), flags);
+                fd = (int) Syscalls.syscall(Syscalls.SYS_userfaultfd(), flags);
                 if (fd < 0) {
                     kernelModeRefusal += "; userfaultfd(2) without UFFD_USER_MODE_ONLY: " + Errno.describe(Errno.last());
                 }
@@ -78,7 +79,7 @@ public final class Userfaultfd implements AutoCloseable {
             kernel = fd >= 0;
         }
         if (fd < 0) {
-            fd = (int) libc_h.syscall(libc_h.SYS_userfaultfd(), flags | (int) userfaultfd_h.UFFD_USER_MODE_ONLY());
+            fd = (int) Syscalls.syscall(Syscalls.SYS_userfaultfd(), flags | (int) userfaultfd_h.UFFD_USER_MODE_ONLY());
             if (fd < 0) {
                 int errno = Errno.last();
                 throw new UnsupportedPlatformException("userfaultfd is not available: userfaultfd(2) failed with "
@@ -99,7 +100,7 @@ public final class Userfaultfd implements AutoCloseable {
      */
     public static Userfaultfd openInThread() {
         int flags = libc_h.O_CLOEXEC() | libc_h.O_NONBLOCK() | (int) userfaultfd_h.UFFD_USER_MODE_ONLY();
-        int fd = (int) libc_h.syscall(libc_h.SYS_userfaultfd(), flags);
+        int fd = (int) Syscalls.syscall(Syscalls.SYS_userfaultfd(), flags);
         if (fd < 0) {
             throw new UnsupportedPlatformException("userfaultfd for in-thread faults: userfaultfd(2) failed with "
                     + Errno.describe(Errno.last()));
@@ -110,15 +111,15 @@ public final class Userfaultfd implements AutoCloseable {
     /** Returns the new descriptor, or -errno. */
     private static int openThroughDevice(int flags) {
         try (Arena arena = Arena.ofConfined()) {
-            int dev = libc_h.open(arena.allocateFrom("/dev/userfaultfd"), libc_h.O_RDWR() | libc_h.O_CLOEXEC(), 0);
+            int dev = Syscalls.open(arena.allocateFrom("/dev/userfaultfd"), libc_h.O_RDWR() | libc_h.O_CLOEXEC(), 0);
             if (dev < 0) {
                 return -Errno.last();
             }
             try {
-                int fd = libc_h.ioctl(dev, USERFAULTFD_IOC_NEW, MemorySegment.ofAddress(flags));
+                int fd = Syscalls.ioctl(dev, USERFAULTFD_IOC_NEW, MemorySegment.ofAddress(flags));
                 return fd < 0 ? -Errno.last() : fd;
             } finally {
-                libc_h.close(dev);
+                Syscalls.close(dev);
             }
         }
     }
@@ -131,9 +132,9 @@ public final class Userfaultfd implements AutoCloseable {
             MemorySegment api = uffdio_api.allocate(arena);
             uffdio_api.api(api, userfaultfd_h.UFFD_API());
             uffdio_api.features(api, want | optional);
-            if (libc_h.ioctl(fd, userfaultfd_h.UFFDIO_API(), api) < 0) {
+            if (Syscalls.ioctl(fd, userfaultfd_h.UFFDIO_API(), api) < 0) {
                 int errno = Errno.last();
-                libc_h.close(fd);
+                Syscalls.close(fd);
                 throw new UnsupportedPlatformException("userfaultfd lacks UFFD_FEATURE_MOVE (the UFFDIO_MOVE ioctl, Linux >= 6.8; this kernel is "
                         + kernelRelease() + "): UFFDIO_API failed with " + Errno.describe(errno)
                         + "; the kernel offers features 0x" + Long.toHexString(supportedFeatures()));
@@ -142,7 +143,7 @@ public final class Userfaultfd implements AutoCloseable {
             long ioctls = uffdio_api.ioctls(api);
             long needed = (1L << userfaultfd_h._UFFDIO_REGISTER()) | (1L << userfaultfd_h._UFFDIO_UNREGISTER());
             if ((ioctls & needed) != needed || (got & want) != want) {
-                libc_h.close(fd);
+                Syscalls.close(fd);
                 throw new UnsupportedPlatformException("userfaultfd handshake incomplete: features 0x" + Long.toHexString(got)
                         + ", ioctls 0x" + Long.toHexString(ioctls) + " (need UFFD_FEATURE_MOVE and REGISTER/UNREGISTER)");
             }
@@ -152,16 +153,16 @@ public final class Userfaultfd implements AutoCloseable {
 
     /** What a fresh descriptor would offer (for messages); 0 if it cannot be asked. */
     private static long supportedFeatures() {
-        int fd = (int) libc_h.syscall(libc_h.SYS_userfaultfd(), libc_h.O_CLOEXEC() | (int) userfaultfd_h.UFFD_USER_MODE_ONLY());
+        int fd = (int) Syscalls.syscall(Syscalls.SYS_userfaultfd(), libc_h.O_CLOEXEC() | (int) userfaultfd_h.UFFD_USER_MODE_ONLY());
         if (fd < 0) {
             return 0;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment api = uffdio_api.allocate(arena);
             uffdio_api.api(api, userfaultfd_h.UFFD_API());
-            return libc_h.ioctl(fd, userfaultfd_h.UFFDIO_API(), api) < 0 ? 0 : uffdio_api.features(api);
+            return Syscalls.ioctl(fd, userfaultfd_h.UFFDIO_API(), api) < 0 ? 0 : uffdio_api.features(api);
         } finally {
-            libc_h.close(fd);
+            Syscalls.close(fd);
         }
     }
 
@@ -192,7 +193,7 @@ public final class Userfaultfd implements AutoCloseable {
             uffdio_range.start(range, address);
             uffdio_range.len(range, length);
             uffdio_register.mode(reg, userfaultfd_h.UFFDIO_REGISTER_MODE_MISSING());
-            NativeErrors.checkLibc(libc_h.ioctl(fd, userfaultfd_h.UFFDIO_REGISTER(), reg), "UFFDIO_REGISTER");
+            NativeErrors.checkLibc(Syscalls.ioctl(fd, userfaultfd_h.UFFDIO_REGISTER(), reg), "UFFDIO_REGISTER");
             long ioctls = uffdio_register.ioctls(reg);
             long needed = (1L << userfaultfd_h._UFFDIO_COPY()) | (1L << userfaultfd_h._UFFDIO_ZEROPAGE())
                     | (1L << userfaultfd_h._UFFDIO_MOVE()) | (1L << userfaultfd_h._UFFDIO_WAKE());
@@ -209,7 +210,7 @@ public final class Userfaultfd implements AutoCloseable {
             MemorySegment range = uffdio_range.allocate(arena);
             uffdio_range.start(range, address);
             uffdio_range.len(range, length);
-            NativeErrors.checkLibc(libc_h.ioctl(fd, userfaultfd_h.UFFDIO_UNREGISTER(), range), "UFFDIO_UNREGISTER");
+            NativeErrors.checkLibc(Syscalls.ioctl(fd, userfaultfd_h.UFFDIO_UNREGISTER(), range), "UFFDIO_UNREGISTER");
         }
     }
 
@@ -217,7 +218,7 @@ public final class Userfaultfd implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
-            libc_h.close(fd);
+            Syscalls.close(fd);
         }
     }
 }

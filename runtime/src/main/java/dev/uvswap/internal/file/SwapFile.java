@@ -1,6 +1,7 @@
 package dev.uvswap.internal.file;
 
 import dev.uvswap.VSwapException;
+import dev.uvswap.bindings.libc.Syscalls;
 import dev.uvswap.bindings.libc.Errno;
 import dev.uvswap.bindings.libc.libc_h;
 import dev.uvswap.internal.os.NativeErrors;
@@ -93,10 +94,10 @@ public final class SwapFile implements AutoCloseable {
                 throw new VSwapException("cannot create a temporary swap file in " + path + ": " + e, 0);
             }
         }
-        int flags = libc_h.O_RDWR() | libc_h.O_CLOEXEC() | libc_h.O_NOFOLLOW() | (temporary ? 0 : libc_h.O_CREAT() | libc_h.O_EXCL());
+        int flags = libc_h.O_RDWR() | libc_h.O_CLOEXEC() | Syscalls.O_NOFOLLOW() | (temporary ? 0 : libc_h.O_CREAT() | libc_h.O_EXCL());
         int fd;
         try (Arena arena = Arena.ofConfined()) {
-            fd = libc_h.open(arena.allocateFrom(file.toString()), flags, 0600);
+            fd = Syscalls.open(arena.allocateFrom(file.toString()), flags, 0600);
         }
         if (fd < 0) {
             int errno = Errno.last();
@@ -110,7 +111,7 @@ public final class SwapFile implements AutoCloseable {
             }
             return new SwapFile(file, temporary, index, priority, fd, capacity, inode);
         } catch (IOException | RuntimeException e) {
-            libc_h.close(fd);
+            Syscalls.close(fd);
             try {
                 Files.deleteIfExists(file);
             } catch (IOException suppressed) {
@@ -344,7 +345,7 @@ public final class SwapFile implements AutoCloseable {
 
     /** Gives an emptied cluster's disk blocks back; a file system without hole punching keeps them. */
     private void punchCluster(long cluster) {
-        libc_h.fallocate(fd, libc_h.FALLOC_FL_PUNCH_HOLE() | libc_h.FALLOC_FL_KEEP_SIZE(),
+        Syscalls.fallocate(fd, libc_h.FALLOC_FL_PUNCH_HOLE() | libc_h.FALLOC_FL_KEEP_SIZE(),
                 cluster * CLUSTER_BYTES, CLUSTER_BYTES);
     }
 
@@ -385,7 +386,7 @@ public final class SwapFile implements AutoCloseable {
             }
         }
         long want = n * BLOCK_BYTES;
-        long got = libc_h.pwritev(fd, iov, iovcnt, first * BLOCK_BYTES);
+        long got = Syscalls.pwritev(fd, iov, iovcnt, first * BLOCK_BYTES);
         if (got < 0) {
             int errno = Errno.last();
             if (noSpace(errno)) {
@@ -398,20 +399,20 @@ public final class SwapFile implements AutoCloseable {
             return -libc_h.ENOSPC();
         }
         // Start writing the pages to disk now, so the page cache can drop them soon after.
-        libc_h.posix_fadvise(fd, first * BLOCK_BYTES, want, libc_h.POSIX_FADV_DONTNEED());
+        Syscalls.posix_fadvise(fd, first * BLOCK_BYTES, want, libc_h.POSIX_FADV_DONTNEED());
         return 0;
     }
 
     /** Drops this file's clean pages from the page cache (the data is on disk; memory is what we save). */
     public void dropCache() {
-        libc_h.posix_fadvise(fd, 0, 0, libc_h.POSIX_FADV_DONTNEED());
+        Syscalls.posix_fadvise(fd, 0, 0, libc_h.POSIX_FADV_DONTNEED());
     }
 
     /** Reads {@code len} bytes at {@code offset} into {@code buf}; 0 or -errno (-ENODATA past the end). */
     public int read(MemorySegment buf, long len, long offset) {
         long done = 0;
         while (done < len) {
-            long got = libc_h.pread(fd, buf.asSlice(done), len - done, offset + done);
+            long got = Syscalls.pread(fd, buf.asSlice(done), len - done, offset + done);
             if (got < 0) {
                 int errno = Errno.last();
                 if (errno == libc_h.EINTR()) {
@@ -455,7 +456,7 @@ public final class SwapFile implements AutoCloseable {
             }
             closed = true;
         }
-        NativeErrors.checkLibc(libc_h.close(fd), "close(" + path + ")");
+        NativeErrors.checkLibc(Syscalls.close(fd), "close(" + path + ")");
         if (!unlinked && !deleted) {
             try {
                 Files.deleteIfExists(path);

@@ -3,6 +3,7 @@ package dev.uvswap.internal.observe;
 import dev.uvswap.FaultKind;
 import dev.uvswap.LatencyPercentiles;
 import dev.uvswap.bindings.uvswap.uvs_server_stats;
+import dev.uvswap.bindings.uvswap.UvswapLibrary;
 import dev.uvswap.bindings.uvswap.uvswap_h;
 import dev.uvswap.internal.ctx.NativeContext;
 
@@ -54,6 +55,7 @@ public final class FaultHistograms {
     }
 
     private static long[] floors() {
+        UvswapLibrary.require();
         long[] f = new long[BUCKETS + 1];
         for (int i = 0; i < BUCKETS; i++) {
             f[i] = uvswap_h.uvs_hist_bucket_floor(i);

@@ -1,5 +1,6 @@
 package dev.uvswap.internal.os;
 
+import dev.uvswap.bindings.libc.Syscalls;
 import dev.uvswap.bindings.libc.Errno;
 import dev.uvswap.bindings.libc.libc_h;
 import dev.uvswap.internal.pool.Discarder;
@@ -29,9 +30,9 @@ public final class Mapping implements Discarder {
             throw new IllegalArgumentException(what + ": cannot map " + size + " bytes");
         }
         long span = size + align - 4096;
-        MemorySegment p = libc_h.mmap(MemorySegment.NULL, span, libc_h.PROT_READ() | libc_h.PROT_WRITE(),
+        MemorySegment p = Syscalls.mmap(MemorySegment.NULL, span, libc_h.PROT_READ() | libc_h.PROT_WRITE(),
                 libc_h.MAP_PRIVATE() | libc_h.MAP_ANONYMOUS() | libc_h.MAP_NORESERVE(), -1, 0);
-        if (libc_h.mapFailed(p)) {
+        if (Syscalls.mapFailed(p)) {
             int errno = Errno.last();
             throw NativeErrors.failure("mmap of " + size + " bytes for " + what
                     + (errno == libc_h.ENOMEM() ? " (address space or overcommit limit; vm.overcommit_memory=2 refuses MAP_NORESERVE reservations)" : ""), errno);
@@ -48,7 +49,7 @@ public final class Mapping implements Discarder {
         // Never inherited by a child process: pages shared copy-on-write with a child can no
         // longer be moved out (UFFDIO_MOVE refuses pages that are not exclusive to us), and a
         // child has no fault servers to serve what it would inherit of a region anyway.
-        int rc = libc_h.madvise(MemorySegment.ofAddress(aligned), size, libc_h.MADV_DONTFORK());
+        int rc = Syscalls.madvise(MemorySegment.ofAddress(aligned), size, libc_h.MADV_DONTFORK());
         if (rc != 0) {
             int errno = Errno.last();
             unmap(aligned, size);
@@ -58,7 +59,7 @@ public final class Mapping implements Discarder {
     }
 
     private static void unmap(long addr, long len) {
-        NativeErrors.checkLibc(libc_h.munmap(MemorySegment.ofAddress(addr), len), "munmap");
+        NativeErrors.checkLibc(Syscalls.munmap(MemorySegment.ofAddress(addr), len), "munmap");
     }
 
     public long address() {
@@ -81,7 +82,7 @@ public final class Mapping implements Discarder {
     }
 
     public void advise(long offset, long length, int advice, String operation) {
-        NativeErrors.checkLibc(libc_h.madvise(MemorySegment.ofAddress(address + offset), length, advice), operation);
+        NativeErrors.checkLibc(Syscalls.madvise(MemorySegment.ofAddress(address + offset), length, advice), operation);
     }
 
     /** Calls {@code page} with the index of every resident page of the mapping (mincore, 64 Ki pages a call). */
@@ -92,7 +93,7 @@ public final class Mapping implements Discarder {
             MemorySegment vec = arena.allocate(window);
             for (long first = 0; first < pages; first += window) {
                 int n = (int) Math.min(window, pages - first);
-                NativeErrors.checkLibc(libc_h.mincore(MemorySegment.ofAddress(address + first * Pages.BYTES), n * Pages.BYTES, vec),
+                NativeErrors.checkLibc(Syscalls.mincore(MemorySegment.ofAddress(address + first * Pages.BYTES), n * Pages.BYTES, vec),
                         "mincore on " + what);
                 for (int i = 0; i < n; i++) {
                     if ((vec.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) & 1) != 0) {

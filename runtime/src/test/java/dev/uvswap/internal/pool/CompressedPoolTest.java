@@ -1,6 +1,6 @@
 package dev.uvswap.internal.pool;
 
-import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.bindings.uvswap.UvswapInline;
 import dev.uvswap.internal.slot.SlotDescriptor;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -239,7 +239,7 @@ class CompressedPoolTest {
             for (int len : lengths) {
                 for (int fmt = 0; fmt < 1 << PoolHandle.FMT_BITS; fmt++) {
                     long h = PoolHandle.handle(off, len, fmt);
-                    assertEquals(uvswap_h.uvs_handle_make(off, len, fmt), h);
+                    assertEquals(UvswapInline.uvs_handle_make(off, len, fmt), h);
                     assertEquals(off, PoolHandle.offset(h));
                     assertEquals(len, PoolHandle.length(h));
                     assertEquals(fmt, PoolHandle.format(h));

@@ -1,5 +1,6 @@
 package dev.uvswap.internal.slot;
 
+import dev.uvswap.bindings.uvswap.UvswapInline;
 import dev.uvswap.bindings.uvswap.uvswap_h;
 import dev.uvswap.internal.file.FileHandle;
 import dev.uvswap.internal.pool.PoolHandle;
@@ -62,12 +63,12 @@ class DescriptorEncodingTest {
         assertEquals(uvswap_h.UVS_TAG_BUSY(), SlotDescriptor.TAG_BUSY);
         assertEquals(uvswap_h.UVS_TAG_WRITEBACK(), SlotDescriptor.TAG_WRITEBACK);
         assertEquals(uvswap_h.UVS_TAG_SWAPOFF(), SlotDescriptor.TAG_SWAPOFF);
-        assertEquals(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_NONE(), 0), SlotDescriptor.NONE);
+        assertEquals(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_NONE(), 0), SlotDescriptor.NONE);
         // The largest payload is the largest that survives make → payload in C.
         assertEquals(SlotDescriptor.MAX_PAYLOAD,
-                uvswap_h.uvs_desc_payload(uvswap_h.uvs_desc_make(0, SlotDescriptor.MAX_PAYLOAD)));
+                UvswapInline.uvs_desc_payload(UvswapInline.uvs_desc_make(0, SlotDescriptor.MAX_PAYLOAD)));
         assertNotEquals(SlotDescriptor.MAX_PAYLOAD + 1,
-                uvswap_h.uvs_desc_payload(uvswap_h.uvs_desc_make(0, SlotDescriptor.MAX_PAYLOAD + 1)));
+                UvswapInline.uvs_desc_payload(UvswapInline.uvs_desc_make(0, SlotDescriptor.MAX_PAYLOAD + 1)));
     }
 
     @Test
@@ -83,35 +84,35 @@ class DescriptorEncodingTest {
         // Every value a tag field can hold names exactly one tag, so SlotTag.of is total.
         EnumSet<SlotTag> seen = EnumSet.noneOf(SlotTag.class);
         for (long v = 0; v <= SlotDescriptor.TAG_MASK; v++) {
-            SlotTag t = SlotTag.of(uvswap_h.uvs_desc_make(v, 12345));
+            SlotTag t = SlotTag.of(UvswapInline.uvs_desc_make(v, 12345));
             assertEquals(v, t.value);
             assertTrue(seen.add(t), "two values for " + t);
         }
         assertEquals(EnumSet.allOf(SlotTag.class), seen);
-        words().forEach(d -> assertEquals(uvswap_h.uvs_desc_tag(d), SlotTag.of(d).value, () -> msg(d)));
+        words().forEach(d -> assertEquals(UvswapInline.uvs_desc_tag(d), SlotTag.of(d).value, () -> msg(d)));
     }
 
     @Test
     void descriptorMethodsAreTheHeadersHelpers() {
         words().forEach(d -> {
-            assertEquals(uvswap_h.uvs_desc_tag(d), SlotDescriptor.tag(d), () -> msg(d));
-            assertEquals(uvswap_h.uvs_desc_payload(d), SlotDescriptor.payload(d), () -> msg(d));
+            assertEquals(UvswapInline.uvs_desc_tag(d), SlotDescriptor.tag(d), () -> msg(d));
+            assertEquals(UvswapInline.uvs_desc_payload(d), SlotDescriptor.payload(d), () -> msg(d));
             long tag = SlotDescriptor.tag(d);
             long payload = SlotDescriptor.payload(d);
-            assertEquals(uvswap_h.uvs_desc_make(tag, payload), SlotDescriptor.make(tag, payload), () -> msg(d));
+            assertEquals(UvswapInline.uvs_desc_make(tag, payload), SlotDescriptor.make(tag, payload), () -> msg(d));
             assertEquals(d, SlotDescriptor.make(tag, payload), () -> msg(d));
         });
         // The named makers are make() of their tag.
         words().limit(10_000).map(w -> w >>> SlotDescriptor.TAG_BITS).forEach(p -> {
-            assertEquals(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_ZSWAP(), p), SlotDescriptor.zswap(p));
-            assertEquals(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_FILE(), p), SlotDescriptor.file(p));
-            assertEquals(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_CACHE(), p), SlotDescriptor.cache(p));
-            assertEquals(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_WRITEBACK(), p), SlotDescriptor.writeback(p));
-            assertEquals(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_SWAPOFF(), p), SlotDescriptor.swapoff(p));
+            assertEquals(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_ZSWAP(), p), SlotDescriptor.zswap(p));
+            assertEquals(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_FILE(), p), SlotDescriptor.file(p));
+            assertEquals(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_CACHE(), p), SlotDescriptor.cache(p));
+            assertEquals(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_WRITEBACK(), p), SlotDescriptor.writeback(p));
+            assertEquals(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_SWAPOFF(), p), SlotDescriptor.swapoff(p));
         });
-        assertEquals(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_ZERO(), 0), SlotDescriptor.zero());
+        assertEquals(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_ZERO(), 0), SlotDescriptor.zero());
         for (long t = 0; t <= SlotDescriptor.TAG_MASK; t++) {
-            assertEquals(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_BUSY(), t), SlotDescriptor.busy(t));
+            assertEquals(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_BUSY(), t), SlotDescriptor.busy(t));
         }
         // What C would truncate, Java refuses.
         assertThrows(IllegalArgumentException.class, () -> SlotDescriptor.make(SlotDescriptor.TAG_MASK + 1, 0));
@@ -129,20 +130,20 @@ class DescriptorEncodingTest {
         assertEquals(uvswap_h.UVS_HANDLE_LEN_BITS(), PoolHandle.LEN_BITS);
         assertEquals(uvswap_h.UVS_HANDLE_OFF_SHIFT(), PoolHandle.OFF_SHIFT);
         // MAX_OFFSET is the largest offset whose handle survives a trip through a descriptor.
-        long widest = uvswap_h.uvs_handle_make(PoolHandle.MAX_OFFSET, 1, 0);
-        assertEquals(PoolHandle.MAX_OFFSET, uvswap_h.uvs_handle_off(
-                uvswap_h.uvs_desc_payload(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_ZSWAP(), widest))));
-        long tooWide = uvswap_h.uvs_handle_make(PoolHandle.MAX_OFFSET + 1, 1, 0);
-        assertNotEquals(PoolHandle.MAX_OFFSET + 1, uvswap_h.uvs_handle_off(
-                uvswap_h.uvs_desc_payload(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_ZSWAP(), tooWide))));
+        long widest = UvswapInline.uvs_handle_make(PoolHandle.MAX_OFFSET, 1, 0);
+        assertEquals(PoolHandle.MAX_OFFSET, UvswapInline.uvs_handle_off(
+                UvswapInline.uvs_desc_payload(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_ZSWAP(), widest))));
+        long tooWide = UvswapInline.uvs_handle_make(PoolHandle.MAX_OFFSET + 1, 1, 0);
+        assertNotEquals(PoolHandle.MAX_OFFSET + 1, UvswapInline.uvs_handle_off(
+                UvswapInline.uvs_desc_payload(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_ZSWAP(), tooWide))));
     }
 
     @Test
     void poolHandleMethodsAreTheHeadersHelpers() {
         words().forEach(h -> {
-            assertEquals(uvswap_h.uvs_handle_off(h), PoolHandle.offset(h), () -> msg(h));
-            assertEquals(uvswap_h.uvs_handle_len(h), PoolHandle.length(h), () -> msg(h));
-            assertEquals(uvswap_h.uvs_handle_fmt(h), PoolHandle.format(h), () -> msg(h));
+            assertEquals(UvswapInline.uvs_handle_off(h), PoolHandle.offset(h), () -> msg(h));
+            assertEquals(UvswapInline.uvs_handle_len(h), PoolHandle.length(h), () -> msg(h));
+            assertEquals(UvswapInline.uvs_handle_fmt(h), PoolHandle.format(h), () -> msg(h));
         });
         SplittableRandom r = new SplittableRandom(SEED);
         long[] edgeOffsets = {0, 1, 32, 65535, 65536, PoolHandle.MAX_OFFSET - 1, PoolHandle.MAX_OFFSET};
@@ -152,10 +153,10 @@ class DescriptorEncodingTest {
             int len = i < edgeLengths.length ? edgeLengths[i] : r.nextInt(1, 4097);
             int fmt = r.nextInt(1 << PoolHandle.FMT_BITS);
             long h = PoolHandle.handle(off, len, fmt);
-            assertEquals(uvswap_h.uvs_handle_make(off, len, fmt), h, () -> msg(h));
-            assertEquals(off, uvswap_h.uvs_handle_off(h));
-            assertEquals(len, uvswap_h.uvs_handle_len(h));
-            assertEquals(fmt, uvswap_h.uvs_handle_fmt(h));
+            assertEquals(UvswapInline.uvs_handle_make(off, len, fmt), h, () -> msg(h));
+            assertEquals(off, UvswapInline.uvs_handle_off(h));
+            assertEquals(len, UvswapInline.uvs_handle_len(h));
+            assertEquals(fmt, UvswapInline.uvs_handle_fmt(h));
             assertEquals(h, SlotDescriptor.payload(SlotDescriptor.zswap(h)), "fits a descriptor");
         }
         assertThrows(IllegalArgumentException.class, () -> PoolHandle.handle(PoolHandle.MAX_OFFSET + 1, 1, 0));
@@ -172,23 +173,23 @@ class DescriptorEncodingTest {
         assertEquals(uvswap_h.UVS_FH_FILE_SHIFT(), FileHandle.FILE_SHIFT);
         assertEquals(uvswap_h.UVS_FH_OFF_SHIFT(), FileHandle.OFF_SHIFT);
         assertEquals(1 << FileHandle.FILE_BITS, FileHandle.MAX_FILES, "every file index fits its field");
-        long widest = uvswap_h.uvs_fh_make(FileHandle.MAX_FILES - 1, FileHandle.MAX_OFFSET, 1, 0);
-        assertEquals(FileHandle.MAX_OFFSET, uvswap_h.uvs_fh_off(
-                uvswap_h.uvs_desc_payload(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_FILE(), widest))));
-        long tooWide = uvswap_h.uvs_fh_make(0, FileHandle.MAX_OFFSET + 1, 1, 0);
-        assertNotEquals(FileHandle.MAX_OFFSET + 1, uvswap_h.uvs_fh_off(
-                uvswap_h.uvs_desc_payload(uvswap_h.uvs_desc_make(uvswap_h.UVS_TAG_FILE(), tooWide))));
+        long widest = UvswapInline.uvs_fh_make(FileHandle.MAX_FILES - 1, FileHandle.MAX_OFFSET, 1, 0);
+        assertEquals(FileHandle.MAX_OFFSET, UvswapInline.uvs_fh_off(
+                UvswapInline.uvs_desc_payload(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_FILE(), widest))));
+        long tooWide = UvswapInline.uvs_fh_make(0, FileHandle.MAX_OFFSET + 1, 1, 0);
+        assertNotEquals(FileHandle.MAX_OFFSET + 1, UvswapInline.uvs_fh_off(
+                UvswapInline.uvs_desc_payload(UvswapInline.uvs_desc_make(uvswap_h.UVS_TAG_FILE(), tooWide))));
     }
 
     @Test
     void fileHandleMethodsAreTheHeadersHelpers() {
         words().forEach(h -> {
-            assertEquals(uvswap_h.uvs_fh_file(h), FileHandle.file(h), () -> msg(h));
-            assertEquals(uvswap_h.uvs_fh_off(h), FileHandle.offset(h), () -> msg(h));
-            assertEquals(uvswap_h.uvs_fh_off(h) >>> uvswap_h.UVS_PAGE_SHIFT(), FileHandle.slot(h), () -> msg(h));
+            assertEquals(UvswapInline.uvs_fh_file(h), FileHandle.file(h), () -> msg(h));
+            assertEquals(UvswapInline.uvs_fh_off(h), FileHandle.offset(h), () -> msg(h));
+            assertEquals(UvswapInline.uvs_fh_off(h) >>> uvswap_h.UVS_PAGE_SHIFT(), FileHandle.slot(h), () -> msg(h));
             // Format and length sit where a pool handle has them.
-            assertEquals(uvswap_h.uvs_handle_len(h), FileHandle.length(h), () -> msg(h));
-            assertEquals(uvswap_h.uvs_handle_fmt(h), FileHandle.format(h), () -> msg(h));
+            assertEquals(UvswapInline.uvs_handle_len(h), FileHandle.length(h), () -> msg(h));
+            assertEquals(UvswapInline.uvs_handle_fmt(h), FileHandle.format(h), () -> msg(h));
         });
         SplittableRandom r = new SplittableRandom(SEED);
         long[] edgeOffsets = {0, 4096, FileHandle.MAX_OFFSET & -4096L, FileHandle.MAX_OFFSET};
@@ -198,9 +199,9 @@ class DescriptorEncodingTest {
             int len = i < 2 ? (i == 0 ? 1 : 4096) : r.nextInt(1, 4097);
             int fmt = r.nextInt(1 << PoolHandle.FMT_BITS);
             long h = FileHandle.handle(file, off, len, fmt);
-            assertEquals(uvswap_h.uvs_fh_make(file, off, len, fmt), h, () -> msg(h));
-            assertEquals(file, uvswap_h.uvs_fh_file(h));
-            assertEquals(off, uvswap_h.uvs_fh_off(h));
+            assertEquals(UvswapInline.uvs_fh_make(file, off, len, fmt), h, () -> msg(h));
+            assertEquals(file, UvswapInline.uvs_fh_file(h));
+            assertEquals(off, UvswapInline.uvs_fh_off(h));
             assertEquals(h, SlotDescriptor.payload(SlotDescriptor.file(h)), "fits a descriptor");
         }
         assertThrows(IllegalArgumentException.class, () -> FileHandle.handle(FileHandle.MAX_FILES, 0, 1, 0));
