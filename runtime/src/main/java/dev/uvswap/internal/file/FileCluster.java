@@ -34,6 +34,13 @@ final class FileCluster {
     int badCount;
     /** Numbers the walks of {@link #objects}, so each run is listed once. */
     private int walks;
+    /**
+     * Blocks that fell free since their disk space was last given back: a block whose objects
+     * are all gone is reused by a later run, but until then it holds 4 KiB of disk for nothing.
+     * They are punched in batches ({@link #takeUnpunched}), not one {@code fallocate} a block.
+     */
+    private final long[] unpunched = new long[WORDS];
+    private int unpunchedCount;
 
     FileCluster(int index, int limit) {
         this.index = index;
@@ -109,8 +116,11 @@ final class FileCluster {
             live[b] = (short) (was + delta);
             if (was == 0) {
                 usedBlocks++;
+                forgetUnpunched(b);   // allocated again: its space is in use
             } else if (was + delta == 0) {
                 usedBlocks--;
+                unpunched[b >>> 6] |= 1L << b;
+                unpunchedCount++;
             }
         }
     }
@@ -153,6 +163,7 @@ final class FileCluster {
             }
             bad[b >>> 6] |= 1L << b;
             badCount++;
+            forgetUnpunched(b);   // a bad block is never read or reused: leave it as it is
         }
         int dropped = run.live;
         objects -= dropped;
@@ -160,6 +171,39 @@ final class FileCluster {
         java.util.Arrays.fill(run.vslots, 0);
         forget(run);
         return dropped;
+    }
+
+    private void forgetUnpunched(int b) {
+        if ((unpunched[b >>> 6] & (1L << b)) != 0) {
+            unpunched[b >>> 6] &= ~(1L << b);
+            unpunchedCount--;
+        }
+    }
+
+    /** Blocks freed and not yet given back to the file system. */
+    int unpunchedCount() {
+        return unpunchedCount;
+    }
+
+    /**
+     * Hands the free blocks not yet punched to {@code punch}, as maximal ranges (first block,
+     * count), and forgets them. Called under the file's lock: a block listed here is free at that
+     * moment, and an allocation (which takes the same lock) can only come after the punch.
+     */
+    void takeUnpunched(java.util.function.BiConsumer<Integer, Integer> punch) {
+        for (int b = 0; b < limit; ) {
+            if ((unpunched[b >>> 6] & (1L << b)) == 0 || taken(b)) {
+                b++;
+                continue;
+            }
+            int first = b;
+            while (b < limit && (unpunched[b >>> 6] & (1L << b)) != 0 && !taken(b)) {
+                b++;
+            }
+            punch.accept(first, b - first);
+        }
+        java.util.Arrays.fill(unpunched, 0);
+        unpunchedCount = 0;
     }
 
     /** Blocks with live objects. */

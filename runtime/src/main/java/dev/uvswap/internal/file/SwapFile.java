@@ -34,6 +34,11 @@ public final class SwapFile implements AutoCloseable {
     /** The unit of allocation: runs take whole blocks, a page's object takes 1..4096 bytes of them. */
     public static final long BLOCK_BYTES = FileCluster.BLOCK_BYTES;
     /** The largest file: what a file handle's 41-bit offset can address. */
+    /**
+     * Free blocks a cluster in use gathers before they are punched out of the file: a quarter of
+     * it, so a drain that frees blocks one at a time makes one {@code fallocate} per 128 of them.
+     */
+    static final int PUNCH_BATCH_BLOCKS = FileCluster.BLOCKS / 4;
     public static final long MAX_BYTES = (FileHandle.MAX_OFFSET + 1) & -BLOCK_BYTES;
     static final long CLUSTER_BYTES = FileCluster.BLOCKS * BLOCK_BYTES;
     /** A run that needs this many blocks takes no hole smaller (32 KiB), while an empty cluster is left. */
@@ -330,8 +335,17 @@ public final class SwapFile implements AutoCloseable {
             clusters[c.index] = null;
             freeClusters.set(c.index);
             punchCluster(c.index);
-        } else if (wasFull && !c.full()) {
+            return;
+        }
+        if (wasFull && !c.full()) {
             nonfull.addLast(c);
+        }
+        if (c.unpunchedCount() >= PUNCH_BATCH_BLOCKS) {
+            // Blocks inside a cluster still in use: the same rule as for an emptied cluster,
+            // punched here under the lock, before any of them can be allocated and written again.
+            long base = (long) c.index * CLUSTER_BYTES;
+            c.takeUnpunched((first, n) -> Syscalls.fallocate(fd, libc_h.FALLOC_FL_PUNCH_HOLE() | libc_h.FALLOC_FL_KEEP_SIZE(),
+                    base + (long) first * BLOCK_BYTES, (long) n * BLOCK_BYTES));
         }
     }
 

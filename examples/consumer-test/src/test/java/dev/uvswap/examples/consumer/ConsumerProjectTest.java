@@ -108,8 +108,10 @@ class ConsumerProjectTest {
                 "no javadoc jar: the runtime was built with -Dmaven.javadoc.skip (as ./uvs demo builds it)");
         try (ZipFile javadoc = new ZipFile(jar("runtime", "-javadoc").toFile());
              ZipFile sources = new ZipFile(jar("runtime", "-sources").toFile())) {
-            assertNotNull(javadoc.getEntry("dev/uvswap/VSwap.html"));
-            assertNotNull(javadoc.getEntry("dev/uvswap/MemoryGroup.html"));
+            // The runtime is a named module: javadoc lays its pages out under the module's name.
+            assertNotNull(javadoc.getEntry("dev.uvswap/module-summary.html"), "the module's page");
+            assertNotNull(javadoc.getEntry("dev.uvswap/dev/uvswap/VSwap.html"));
+            assertNotNull(javadoc.getEntry("dev.uvswap/dev/uvswap/MemoryGroup.html"));
             assertTrue(javadoc.stream().noneMatch(e -> e.getName().contains("/internal/")), "internal packages are not API");
             assertNotNull(sources.getEntry("dev/uvswap/VSwap.java"));
         }
