@@ -344,8 +344,7 @@ public final class SwapFile implements AutoCloseable {
             // Blocks inside a cluster still in use: the same rule as for an emptied cluster,
             // punched here under the lock, before any of them can be allocated and written again.
             long base = (long) c.index * CLUSTER_BYTES;
-            c.takeUnpunched((first, n) -> Syscalls.fallocate(fd, libc_h.FALLOC_FL_PUNCH_HOLE() | libc_h.FALLOC_FL_KEEP_SIZE(),
-                    base + (long) first * BLOCK_BYTES, (long) n * BLOCK_BYTES));
+            c.takeUnpunched((first, n) -> punch(base + (long) first * BLOCK_BYTES, (long) n * BLOCK_BYTES));
         }
     }
 
@@ -357,10 +356,14 @@ public final class SwapFile implements AutoCloseable {
         return c;
     }
 
-    /** Gives an emptied cluster's disk blocks back; a file system without hole punching keeps them. */
+    /** Gives an emptied cluster's disk blocks back. */
     private void punchCluster(long cluster) {
-        Syscalls.fallocate(fd, libc_h.FALLOC_FL_PUNCH_HOLE() | libc_h.FALLOC_FL_KEEP_SIZE(),
-                cluster * CLUSTER_BYTES, CLUSTER_BYTES);
+        punch(cluster * CLUSTER_BYTES, CLUSTER_BYTES);
+    }
+
+    /** Gives the disk space of free blocks back; a file system without hole punching keeps it. */
+    private void punch(long offset, long bytes) {
+        Syscalls.fallocate(fd, libc_h.FALLOC_FL_PUNCH_HOLE() | libc_h.FALLOC_FL_KEEP_SIZE(), offset, bytes);
     }
 
     /**
