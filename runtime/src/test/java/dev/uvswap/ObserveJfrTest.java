@@ -71,10 +71,16 @@ class ObserveJfrTest {
                     vswap.retire(swapFile);
                 }
 
+                // The group's max is lowered below what it holds, as writing memory.max below
+                // memory.current: the reclaimer finds it over max and takes the difference. Set
+                // before the writes, the max could hold with no reclaimer event at all, since each
+                // fault at max reclaims for itself (direct reclaim): seen on an idle machine.
                 MemoryGroup g = vswap.createGroup("g");
-                g.setMemoryMax(8 * MIB);
                 Region gr = vswap.allocate(32 * MIB, g);
                 writeIndex(gr);
+                g.setMemoryMax(8 * MIB);
+                Await.until(() -> g.memoryCurrent() <= g.memoryMax(),
+                        () -> "the reclaimer brought g under its max: " + g.memoryCurrent());
                 checkIndex(gr);
 
                 // A pool of one span and no file: reclaim finds nothing it can take.
