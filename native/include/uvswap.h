@@ -370,7 +370,7 @@ UVS_API int64_t uvs_sigbus_counters(int64_t *out, int32_t n);
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		11
+#define UVS_ABI_VERSION		12
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -528,6 +528,34 @@ UVS_API int64_t uvs_populate(struct uvs_ctx *ctx, int32_t region, uint64_t first
 UVS_API int64_t uvs_file_attach(struct uvs_ctx *ctx, int32_t idx, int32_t fd);
 /* Fault injection (tests): the next count reads of file idx fail with errno err; count 0 clears. */
 UVS_API int64_t uvs_file_inject(struct uvs_ctx *ctx, int32_t idx, int32_t err, int32_t count);
+
+/*
+ * Far tier (a Redis server): its objects have file handles whose file index is the tier's and
+ * whose offset is the object's id (Java allocates ids once and never reuses them).  The object
+ * is the value of key <prefix><id as 16 lowercase hex digits>: a uvs_far_rec, then the page's
+ * stored form.  C reads with GET and uses the bytes only if the record names this tier (tag),
+ * this id, the handle's length and format, and the CRC-32C (Castagnoli, as java.util.zip.CRC32C)
+ * of the stored bytes matches.  All fields little-endian.
+ */
+#define UVS_FAR_MAGIC		0x46535655U	/* "UVSF" */
+struct uvs_far_rec {
+	uint32_t magic;		/* UVS_FAR_MAGIC */
+	uint32_t len;		/* stored bytes after the record */
+	uint64_t tag;		/* the tier instance: random, drawn at attach */
+	uint64_t id;		/* the object id, as in its file handle */
+	uint32_t crc;		/* CRC-32C of the stored bytes */
+	uint32_t fmt;		/* UVS_FMT_* */
+};
+/*
+ * Attach a far tier at file index idx: host is an IPv4 or IPv6 address literal, prefix the key
+ * prefix (1..95 bytes), tag the instance's record tag, timeout_ms each socket operation's limit.
+ * Connections are made by the first reads.  -EBUSY if the index is in use.  A read that cannot
+ * reach the server fails with -EAGAIN, which the fault path retries for UVS_RETRY_MAX_MS.
+ */
+UVS_API int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port,
+			       const char *prefix, uint64_t tag, int32_t timeout_ms);
+/* Detach it: returns once no reader still uses it, with its connections closed. */
+UVS_API int64_t uvs_far_detach(struct uvs_ctx *ctx, int32_t idx);
 
 /* The server's completion ring and statistics (shared memory, valid until uvs_destroy). */
 /*

@@ -61,6 +61,7 @@ static void ctx_free(struct uvs_ctx *ctx)
 
 	uvs_direct_free(ctx);
 	free_servers(ctx);
+	uvs_far_free_all(ctx);
 	while (uvs_drain_overflow(ctx, spill, 64) > 0)
 		;
 	if (ctx->stop_fd >= 0)

@@ -92,21 +92,29 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off, int nowait)
  * Read the page a file handle names into dst (one page).  A raw page is read in place; any
  * other form is read into stage (one page) and decoded.  Returns 0, or -EIO with the failure's
  * own errno in *cause: the caller treats every medium failure alike.  With UVS_READ_NOWAIT,
- * -EAGAIN when the read would have to wait for the disk.
+ * -EAGAIN when the read would have to wait for the disk.  A far tier's object is read with
+ * uvs_far_read instead; a far tier that cannot be reached is -EAGAIN too.
  */
 int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, void *dctx, int flags, int *cause)
 {
 	struct uvs_file *f = &ctx->files[uvs_fh_file(fh)];
 	uint64_t len = uvs_handle_len(fh);
 	uint64_t fmt = uvs_handle_fmt(fh);
+	struct uvs_far *far;
 	int fd, err;
 
-	/* seq_cst: a detach that stored -1 either sees us counted or we see its -1 */
+	/* seq_cst: a detach that stored -1 (or NULL) either sees us counted or we see its -1 */
 	atomic_fetch_add(&f->readers, 1);
 	fd = atomic_load(&f->fd);
+	far = atomic_load(&f->far);
 	err = injected(f);
 	if (err)
 		err = -err;
+	else if (far && (flags & UVS_READ_NOWAIT))
+		err = -EAGAIN;	/* every far read waits on the network */
+	else if (far)
+		err = len == 0 || len > UVS_PAGE_SIZE ? -EINVAL :
+		      uvs_far_read(far, uvs_fh_off(fh), len, fmt, fmt == UVS_FMT_RAW ? dst : stage);
 	else if (fd < 0)
 		err = -EBADF;
 	else if (len == 0 || len > UVS_PAGE_SIZE)
@@ -117,7 +125,8 @@ int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, void
 	atomic_fetch_sub_explicit(&f->readers, 1, memory_order_release);
 	if (!err)
 		err = uvs_codec_decode(ctx, fmt, fmt == UVS_FMT_RAW ? dst : stage, len, dst, dctx);
-	if (err == -EAGAIN && (flags & UVS_READ_NOWAIT))
+	/* a far tier out of reach may come back: the fault path retries, the data stays named */
+	if (err == -EAGAIN && (far || (flags & UVS_READ_NOWAIT)))
 		return err;
 	if (err) {
 		*cause = -err;

@@ -101,6 +101,7 @@ struct uvs_file {
 	_Atomic int readers;		/* reads in progress; a detach waits for 0 */
 	_Atomic int inject_err;		/* tests: errno of injected read failures */
 	_Atomic int inject_count;	/* tests: how many reads still fail */
+	struct uvs_far *_Atomic far;	/* non-NULL: a far tier (uvs_far.c), not a file */
 };
 
 struct uvs_overflow_node {
@@ -224,6 +225,12 @@ int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_
 void uvs_files_init(struct uvs_ctx *ctx);
 #define UVS_READ_NOWAIT	0x1	/* only from the page cache, else -EAGAIN */
 int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, void *dctx, int flags, int *cause);
+
+/* uvs_far.c */
+struct uvs_far;
+int uvs_far_read(struct uvs_far *far, uint64_t id, uint64_t len, uint64_t fmt, void *dst);
+void uvs_far_free_all(struct uvs_ctx *ctx);
+
 int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *src, void *dst, uint32_t *len);
 void *uvs_codec_cctx_create(struct uvs_ctx *ctx);
 void uvs_codec_cctx_free(struct uvs_ctx *ctx, void *cctx);

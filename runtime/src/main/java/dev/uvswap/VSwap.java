@@ -96,6 +96,29 @@ public interface VSwap extends AutoCloseable {
      */
     void retire(Path path);
 
+    /**
+     * Adds a far tier on a Redis server: writeback sends pages there when the pool is over its
+     * limit and no swap file has room (pool → files → far tier), and faults read them back in
+     * C. The server is checked first (reachable, not evicting keys); a failure attaches nothing.
+     *
+     * @throws IllegalStateException if this VSwap has a far tier already
+     * @throws VSwapException        if the server cannot be reached or may lose pages
+     */
+    void addFarTier(FarTierSpec spec);
+
+    /**
+     * Moves every page of the far tier back into the pool (or into a swap file when the pool is
+     * at its limit), then removes the tier and its keys. Regions stay usable throughout.
+     *
+     * @throws IllegalStateException if there is no far tier
+     * @throws VSwapException        if some pages could not be moved (the server unreachable, a
+     *                               value damaged, or no room); the tier then stays and nothing is lost
+     */
+    void retireFarTier();
+
+    /** The far tier's counters, or empty when there is none. */
+    java.util.Optional<FarTierStats> farTier();
+
     /** The pool size above which writeback moves the coldest pages to swap files. */
     void setZswapMaxBytes(long bytes);
 

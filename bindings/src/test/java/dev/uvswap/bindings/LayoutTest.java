@@ -18,6 +18,7 @@ import dev.uvswap.bindings.uvswap.uvs_codec;
 import dev.uvswap.bindings.uvswap.uvs_completion;
 import dev.uvswap.bindings.uvswap.uvs_config;
 import dev.uvswap.bindings.uvswap.uvs_cresult;
+import dev.uvswap.bindings.uvswap.uvs_far_rec;
 import dev.uvswap.bindings.uvswap.uvs_magazine;
 import dev.uvswap.bindings.uvswap.uvs_ring;
 import dev.uvswap.bindings.uvswap.uvs_server_stats;
@@ -78,7 +79,7 @@ class LayoutTest {
             uffdio_api.class, uffdio_range.class, uffdio_register.class, uffdio_copy.class,
             uffdio_zeropage.class, uffdio_move.class, uffdio_writeprotect.class, uffdio_poison.class, uffd_msg.class,
             uvs_completion.class, uvs_ring.class, uvs_server_stats.class, uvs_codec.class, uvs_config.class,
-            uvs_cresult.class, uvs_magazine.class);
+            uvs_cresult.class, uvs_magazine.class, uvs_far_rec.class);
 
     static final List<Class<?>> HEADERS = List.of(libc_h.class, userfaultfd_h.class, uvswap_h.class);
 

@@ -250,6 +250,30 @@ public final class VSwapImpl implements VSwap {
     }
 
     @Override
+    public void addFarTier(dev.uvswap.FarTierSpec spec) {
+        java.util.Objects.requireNonNull(spec, "spec");
+        whileOpen(() -> {
+            if (!uffd.poison()) {
+                throw new UnsupportedPlatformException("a far tier needs UFFD_FEATURE_POISON (Linux >= 6.6; this kernel"
+                        + " offers features 0x" + Long.toHexString(uffd.features()) + "): without it a page whose read"
+                        + " fails could only hang the thread that touched it");
+            }
+            fileBackend.addFar(spec);
+        });
+    }
+
+    @Override
+    public void retireFarTier() {
+        whileOpen(fileBackend::retireFar);
+    }
+
+    @Override
+    public java.util.Optional<dev.uvswap.FarTierStats> farTier() {
+        var t = fileBackend.files().far();
+        return t == null ? java.util.Optional.empty() : java.util.Optional.of(t.stats());
+    }
+
+    @Override
     public void retire(Path path) {
         try {
             whileOpen(() -> fileBackend.retire(path));

@@ -204,10 +204,10 @@ public class uvswap_h extends uvswap_h$shared {
     public static int UVS_CFG_PIN_SERVERS() {
         return UVS_CFG_PIN_SERVERS;
     }
-    private static final int UVS_ABI_VERSION = (int)11L;
+    private static final int UVS_ABI_VERSION = (int)12L;
     /**
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 11
+     * #define UVS_ABI_VERSION 12
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -2502,6 +2502,133 @@ public class uvswap_h extends uvswap_h$shared {
         }
     }
 
+    private static class uvs_far_attach {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            uvswap_h.C_LONG,
+            uvswap_h.C_POINTER,
+            uvswap_h.C_INT,
+            uvswap_h.C_POINTER,
+            uvswap_h.C_INT,
+            uvswap_h.C_POINTER,
+            uvswap_h.C_LONG,
+            uvswap_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("uvs_far_attach");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms)
+     * }
+     */
+    public static FunctionDescriptor uvs_far_attach$descriptor() {
+        return uvs_far_attach.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms)
+     * }
+     */
+    public static MethodHandle uvs_far_attach$handle() {
+        return uvs_far_attach.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms)
+     * }
+     */
+    public static MemorySegment uvs_far_attach$address() {
+        return uvs_far_attach.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms)
+     * }
+     */
+    public static long uvs_far_attach(MemorySegment ctx, int idx, MemorySegment host, int port, MemorySegment prefix, long tag, int timeout_ms) {
+        var mh$ = uvs_far_attach.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_far_attach", ctx, idx, host, port, prefix, tag, timeout_ms);
+            }
+            return (long)mh$.invokeExact(ctx, idx, host, port, prefix, tag, timeout_ms);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class uvs_far_detach {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            uvswap_h.C_LONG,
+            uvswap_h.C_POINTER,
+            uvswap_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("uvs_far_detach");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t uvs_far_detach(struct uvs_ctx *ctx, int32_t idx)
+     * }
+     */
+    public static FunctionDescriptor uvs_far_detach$descriptor() {
+        return uvs_far_detach.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_far_detach(struct uvs_ctx *ctx, int32_t idx)
+     * }
+     */
+    public static MethodHandle uvs_far_detach$handle() {
+        return uvs_far_detach.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_far_detach(struct uvs_ctx *ctx, int32_t idx)
+     * }
+     */
+    public static MemorySegment uvs_far_detach$address() {
+        return uvs_far_detach.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t uvs_far_detach(struct uvs_ctx *ctx, int32_t idx)
+     * }
+     */
+    public static long uvs_far_detach(MemorySegment ctx, int idx) {
+        var mh$ = uvs_far_detach.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_far_detach", ctx, idx);
+            }
+            return (long)mh$.invokeExact(ctx, idx);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class uvs_fault_contexts {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             uvswap_h.C_LONG,
@@ -3042,6 +3169,15 @@ public class uvswap_h extends uvswap_h$shared {
      */
     public static long UVS_NO_PAGE() {
         return UVS_NO_PAGE;
+    }
+    private static final int UVS_FAR_MAGIC = (int)1179866709L;
+    /**
+     * {@snippet lang=c :
+     * #define UVS_FAR_MAGIC 1179866709
+     * }
+     */
+    public static int UVS_FAR_MAGIC() {
+        return UVS_FAR_MAGIC;
     }
 }
 

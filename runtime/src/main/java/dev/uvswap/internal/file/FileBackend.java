@@ -1,7 +1,9 @@
 package dev.uvswap.internal.file;
 
 import dev.uvswap.SwapFileEvent;
+import dev.uvswap.FarTierSpec;
 import dev.uvswap.internal.ctx.NativeContext;
+import dev.uvswap.internal.far.FarTier;
 import dev.uvswap.internal.file.SwapFile;
 import dev.uvswap.internal.file.SwapFiles;
 import dev.uvswap.internal.pool.CompressedPool;
@@ -23,10 +25,12 @@ public final class FileBackend implements AutoCloseable {
     public final FileEvents events;
     private final Writeback writeback;
     private final Swapoff swapoff;
+    private final java.lang.foreign.MemorySegment ctx;
 
     public FileBackend(NativeContext servers, SlotSpace slots, CompressedPool pool, Runnable drain,
                        Consumer<SwapFileEvent> listener, SlotOwners owners, long zswapMaxBytes, boolean writeback) {
-        this.files = new SwapFiles(servers.context());
+        this.ctx = servers.context();
+        this.files = new SwapFiles(ctx);
         this.events = new FileEvents(listener);
         this.writeback = new Writeback(slots, pool, files, ages, events, owners, zswapMaxBytes, writeback);
         this.swapoff = new Swapoff(slots, pool, files, ages, owners, drain);
@@ -44,6 +48,23 @@ public final class FileBackend implements AutoCloseable {
         SwapFile f = files.add(path, maxBytes, priority, temporary);
         writeback.setMaxBytes(writeback.maxBytes());   // wake it: there may be room now
         return f;
+    }
+
+    /** Adds the far tier (after every file in allocation order). */
+    public FarTier addFar(FarTierSpec spec) {
+        FarTier t = files.addFar(index -> FarTier.open(ctx, index, spec.host(), spec.port(),
+                (int) spec.timeout().toMillis(), spec.maxBytes(), spec.events()));
+        writeback.setMaxBytes(writeback.maxBytes());   // wake it: there may be room now
+        return t;
+    }
+
+    /** Swapoff of the far tier: every page back to the pool (or a file), then the tier and its keys go. */
+    public void retireFar() {
+        FarTier t = files.far();
+        if (t == null) {
+            throw new IllegalStateException("this VSwap has no far tier");
+        }
+        swapoff.retire(t);
     }
 
     /** Swapoff: moves every page of the file back to the pool (or another file), then removes it. */

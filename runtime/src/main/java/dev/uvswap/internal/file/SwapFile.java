@@ -30,7 +30,7 @@ import java.util.Objects;
  * writes ({@code pwritev}, one call a run) and the bookkeeping. One lock guards the clusters;
  * writes run outside it.
  */
-public final class SwapFile implements AutoCloseable {
+public final class SwapFile implements Retirable, AutoCloseable {
     /** The unit of allocation: runs take whole blocks, a page's object takes 1..4096 bytes of them. */
     public static final long BLOCK_BYTES = FileCluster.BLOCK_BYTES;
     /** The largest file: what a file handle's 41-bit offset can address. */
@@ -389,6 +389,36 @@ public final class SwapFile implements AutoCloseable {
 
     public int clusterCount() {
         return clusters.length;
+    }
+
+    @Override
+    public String name() {
+        return path.toString();
+    }
+
+    @Override
+    public int groupCount() {
+        return clusterCount();
+    }
+
+    /** One {@code pread} of the bytes the objects span (one cluster's: runs never cross its end). */
+    @Override
+    public int readObjects(MemorySegment buf, long[] handles, int n, long[] at, String[] why) {
+        long lo = Long.MAX_VALUE;
+        long hi = 0;
+        for (int i = 0; i < n; i++) {
+            lo = Math.min(lo, FileHandle.offset(handles[i]));
+            hi = Math.max(hi, FileHandle.offset(handles[i]) + FileHandle.length(handles[i]));
+        }
+        int err = read(buf, hi - lo, lo);
+        if (err != 0) {
+            why[0] = Errno.describe(-err);
+            return err;
+        }
+        for (int i = 0; i < n; i++) {
+            at[i] = FileHandle.offset(handles[i]) - lo;
+        }
+        return 0;
     }
 
     /**

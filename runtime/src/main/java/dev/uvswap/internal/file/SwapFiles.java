@@ -1,6 +1,7 @@
 package dev.uvswap.internal.file;
 
 import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.far.FarTier;
 import dev.uvswap.internal.os.NativeErrors;
 
 import java.lang.foreign.MemorySegment;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.IntFunction;
 
 /**
  * The swap files of one VSwap, by index (the index a file handle carries) and by priority
@@ -18,6 +20,8 @@ public final class SwapFiles implements AutoCloseable {
     private final MemorySegment ctx;
     private final SwapFile[] byIndex = new SwapFile[FileHandle.MAX_FILES];
     private volatile List<SwapFile> byPriority = List.of();
+    /** The far tier, after the files in allocation order; it takes a file index of its own. */
+    private volatile FarTier far;
     /** Run when a stored page is freed (a writer waiting for room may go on). */
     private volatile Runnable onFree = () -> { };
     /** Stored bytes of the pages in files (compressed, as the pool held them). */
@@ -55,17 +59,47 @@ public final class SwapFiles implements AutoCloseable {
         return f;
     }
 
+    /** Opens the far tier at a free index; {@code open} gets the index and attaches it to C. */
+    public synchronized FarTier addFar(IntFunction<FarTier> open) {
+        if (far != null) {
+            throw new IllegalStateException("this VSwap has a far tier already: " + far.server());
+        }
+        far = open.apply(freeIndex());
+        return far;
+    }
+
+    /** The far tier, or null. */
+    public FarTier far() {
+        return far;
+    }
+
     private int freeIndex() {
+        FarTier t = far;
         for (int i = 0; i < byIndex.length; i++) {
-            if (byIndex[i] == null) {
+            if (byIndex[i] == null && (t == null || t.index() != i)) {
                 return i;
             }
         }
         throw new IllegalStateException("at most " + FileHandle.MAX_FILES + " swap files at a time");
     }
 
-    /** Detaches, closes and removes a file that no slot uses any more. */
-    public synchronized void remove(SwapFile f) {
+    /** Detaches, closes and removes a file or the far tier that no slot uses any more. */
+    public synchronized void remove(Retirable r) {
+        if (r instanceof SwapFile f) {
+            removeFile(f);
+        } else if (r == far) {
+            if (far.used() != 0) {
+                throw new IllegalStateException(far.server() + " still holds " + far.used() + " pages");
+            }
+            far.detach();
+            far.close();
+            far = null;
+        } else {
+            throw new IllegalArgumentException(r.name() + " is not in use here");
+        }
+    }
+
+    private void removeFile(SwapFile f) {
         if (f.used() != 0) {
             throw new IllegalStateException(f.path() + " still holds " + f.used() + " pages");
         }
@@ -95,14 +129,15 @@ public final class SwapFiles implements AutoCloseable {
         return byPriority.isEmpty();
     }
 
-    /** Whether some file takes new slots now. */
+    /** Whether some file, or the far tier, takes new pages now. */
     public boolean accepting() {
         for (SwapFile f : byPriority) {
             if (f.accepting()) {
                 return true;
             }
         }
-        return false;
+        FarTier t = far;
+        return t != null && t.accepting();
     }
 
     /**
@@ -187,8 +222,14 @@ public final class SwapFiles implements AutoCloseable {
         storedBytes.addAndGet(FileHandle.length(fh));
     }
 
-    /** Frees the object a published file handle names. */
+    /** Frees the object a published file handle names (in a file, or in the far tier). */
     public void free(long fh) {
+        FarTier t = far;
+        if (t != null && FileHandle.file(fh) == t.index()) {
+            t.free(FileHandle.offset(fh), FileHandle.length(fh));
+            onFree.run();
+            return;
+        }
         SwapFile f = byIndex[FileHandle.file(fh)];
         if (f == null) {
             throw new IllegalStateException("file handle 0x" + Long.toHexString(fh) + " names no swap file");
@@ -230,10 +271,19 @@ public final class SwapFiles implements AutoCloseable {
         return byPriority.stream().mapToLong(SwapFile::capacity).sum();
     }
 
-    /** Detaches and closes every file (the VSwap is closing: no slot names them any more). */
+    /** Detaches and closes every file and the far tier (the VSwap is closing: no slot names them any more). */
     @Override
     public synchronized void close() {
         RuntimeException failure = null;
+        if (far != null) {
+            try {
+                far.detach();
+                far.close();
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            far = null;
+        }
         for (SwapFile f : byPriority) {
             try {
                 uvswap_h.uvs_file_attach(ctx, f.index(), -1);

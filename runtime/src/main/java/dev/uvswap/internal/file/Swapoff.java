@@ -57,6 +57,11 @@ final class Swapoff {
         if (f == null) {
             throw new IllegalArgumentException(path + " is not a swap file of this VSwap");
         }
+        retire(f);
+    }
+
+    /** Empties {@code f} (a swap file or the far tier), then removes it from {@code files}. */
+    synchronized void retire(Retirable f) {
         f.retiring(true);
         try (Arena arena = Arena.ofConfined(); RunWriter writer = new RunWriter()) {
             Pass pass = new Pass(f, arena.allocate(SwapFile.CLUSTER_BYTES, SwapFile.BLOCK_BYTES), writer);
@@ -85,11 +90,11 @@ final class Swapoff {
         }
     }
 
-    private VSwapException failure(SwapFile f, Pass pass) {
+    private VSwapException failure(Retirable f, Pass pass) {
         String why = pass.unreadable > 0 ? pass.unreadable + " pages could not be read (" + pass.readError + ")"
                 : pass.noRoom > 0 ? pass.noRoom + " pages found no room: the pool is at its limit and no other swap file takes pages"
                 : f.used() + " pages stayed in flight for 60 s";
-        return new VSwapException("retire " + f.path() + ": " + why + "; the file stays in use and nothing was lost", 0);
+        return new VSwapException("retire " + f.name() + ": " + why + "; it stays in use and nothing was lost", 0);
     }
 
     /**
@@ -100,12 +105,14 @@ final class Swapoff {
      * yet, is not claimed, and waits for a later pass.
      */
     private final class Pass {
-        final SwapFile f;
+        final Retirable f;
         final MemorySegment buf;
         final RunWriter writer;
         long[] vslots = new long[FileCluster.BLOCKS];
         long[] offsets = new long[FileCluster.BLOCKS];
         long[] handles = new long[FileCluster.BLOCKS];
+        long[] at = new long[FileCluster.BLOCKS];
+        final String[] why = new String[1];
         /** Claimed objects the pool had no room for: their vslots, bytes in buf, lengths, old handles. */
         long[] spillSlots = new long[FileCluster.BLOCKS];
         long[] spillAt = new long[FileCluster.BLOCKS];
@@ -117,7 +124,7 @@ final class Swapoff {
         int unreadable;
         String readError;
 
-        Pass(SwapFile f, MemorySegment buf, RunWriter writer) {
+        Pass(Retirable f, MemorySegment buf, RunWriter writer) {
             this.f = f;
             this.buf = buf;
             this.writer = writer;
@@ -125,7 +132,7 @@ final class Swapoff {
 
         void run() {
             moved = noRoom = unreadable = 0;
-            for (int c = 0; c < f.clusterCount(); c++) {
+            for (int c = 0; c < f.groupCount(); c++) {
                 int n;
                 while ((n = f.objectsIn(c, vslots, offsets)) < 0) {
                     grow(-n);
@@ -143,6 +150,7 @@ final class Swapoff {
                 vslots = new long[size];
                 offsets = new long[size];
                 handles = new long[size];
+                at = new long[size];
                 spillSlots = new long[size];
                 spillAt = new long[size];
                 spillLengths = new int[size];
@@ -170,29 +178,22 @@ final class Swapoff {
             return claimed;
         }
 
-        /** Reads the bytes the claimed objects span, then moves each to the pool, or to another file. */
+        /** Reads the claimed objects, then moves each to the pool, or to another file. */
         private void moveCluster(int claimed) {
-            long lo = Long.MAX_VALUE;
-            long hi = 0;
-            for (int i = 0; i < claimed; i++) {
-                lo = Math.min(lo, FileHandle.offset(handles[i]));
-                hi = Math.max(hi, FileHandle.offset(handles[i]) + FileHandle.length(handles[i]));
-            }
-            int err = f.read(buf, hi - lo, lo);   // within one cluster: runs never cross its end
+            int err = f.readObjects(buf, handles, claimed, at, why);
             if (err != 0) {
                 for (int i = 0; i < claimed; i++) {
                     slots.transitions().swapoffToFile(vslots[i], handles[i], handles[i]);
                 }
                 unreadable += claimed;
-                readError = dev.uvswap.bindings.libc.Errno.describe(-err);
+                readError = why[0];
                 return;
             }
             int spilled = 0;
             for (int i = 0; i < claimed; i++) {
-                long at = FileHandle.offset(handles[i]) - lo;
-                if (!toPool(vslots[i], handles[i], at)) {
+                if (!toPool(vslots[i], handles[i], at[i])) {
                     spillSlots[spilled] = vslots[i];
-                    spillAt[spilled] = at;
+                    spillAt[spilled] = at[i];
                     spillLengths[spilled] = FileHandle.length(handles[i]);
                     spillHandles[spilled] = handles[i];
                     spilled++;

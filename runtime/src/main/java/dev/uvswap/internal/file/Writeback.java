@@ -6,6 +6,7 @@ import dev.uvswap.internal.ctx.Doorbell;
 import dev.uvswap.internal.file.RunWriter;
 import dev.uvswap.internal.file.SwapFile;
 import dev.uvswap.internal.file.SwapFiles;
+import dev.uvswap.internal.far.FarTier;
 import dev.uvswap.internal.group.Account;
 import dev.uvswap.internal.pool.CompressedPool;
 import dev.uvswap.internal.pool.PoolHandle;
@@ -54,6 +55,8 @@ public final class Writeback implements AutoCloseable {
     private final long[] handles = new long[BATCH];
     private final long[] offsets = new long[BATCH];
     private final int[] lengths = new int[BATCH];
+    private final int[] fmts = new int[BATCH];
+    private final long[] ids = new long[BATCH];
     private final long[] candidates = new long[BATCH];
     private final Account[] accounts = new Account[BATCH];
     /** Pages passed over (their group may not write back now), to go back at the young end. */
@@ -183,7 +186,13 @@ public final class Writeback implements AutoCloseable {
             for (int done = 0; done < n; ) {
                 SwapFiles.Run run = files.allocate(vslots, lengths, done, n - done);
                 if (run == null) {
-                    events.noRoom(files);
+                    FarTier far = files.far();
+                    if (far != null && far.accepting()) {
+                        // pool → files → far tier: what the tier does not take goes back to the pool below
+                        written += writeFar(far, done, n - done);
+                    } else {
+                        events.noRoom(files);
+                    }
                     break;
                 }
                 int err = writer.write(run, pool.area(), offsets, lengths, done);
@@ -265,6 +274,40 @@ public final class Writeback implements AutoCloseable {
         }
         ages.add(passed, nPassed);
         return n;
+    }
+
+    /**
+     * Stores objects {@code from..from+n} in the far tier and flips each one the server took to
+     * FILE (a file handle with the tier's index and the object's id); one the server did not
+     * take stays claimed, for {@link #giveBackUnwritten}.
+     */
+    private int writeFar(FarTier far, int from, int n) {
+        for (int i = from; i < from + n; i++) {
+            fmts[i] = PoolHandle.format(handles[i]);
+        }
+        far.store(pool.area(), vslots, offsets, lengths, fmts, from, n, ids);
+        batches.increment();
+        int published = 0;
+        for (int i = from; i < from + n; i++) {
+            if (ids[i] < 0) {
+                continue;
+            }
+            long h = handles[i];
+            long fh = FileHandle.handle(far.index(), ids[i], lengths[i], fmts[i]);
+            // CAS (volatile): the server acknowledged the value before any fault can read FILE.
+            if (slots.transitions().writebackToFile(vslots[i], h, fh)) {
+                far.published(lengths[i]);
+                pool.free(PoolHandle.offset(h), PoolHandle.length(h));
+                accounts[i].chargeZswap(-PoolHandle.length(h));
+                zswpwb.increment();
+                published++;
+            } else {
+                far.unpublish(ids[i]);   // a fault or a free took the page from the pool
+                accounts[i].chargeSwap(-1);
+            }
+            handles[i] = 0;
+        }
+        return published;
     }
 
     /** The run was written: flip each slot to FILE, or give its file bytes back if a consumer won. */

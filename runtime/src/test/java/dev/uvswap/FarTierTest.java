@@ -1,0 +1,371 @@
+package dev.uvswap;
+
+import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.VSwapImpl;
+import dev.uvswap.internal.far.FarTier;
+import dev.uvswap.internal.file.FileHandle;
+import dev.uvswap.internal.region.RegionImpl;
+import dev.uvswap.internal.slot.SlotDescriptor;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * The far tier on a real Redis server (issue 18): pages written back from the pool when no file
+ * has room go to the server and come back through C's GET on the fault path, byte for byte;
+ * a server killed mid-writeback, refusing connections, evicting keys, full, or holding a damaged
+ * value loses nothing and maps no wrong byte; two uvswaps on one server keep apart; retire under
+ * faults moves every page back. Every byte is checked.
+ */
+class FarTierTest {
+    private static final long POOL_LIMIT = 1 << 20;
+    private static final PageData[] KINDS = {PageData.HEAP_LIKE, PageData.RANDOM, PageData.HEAP_LIKE,
+            PageData.ZERO, PageData.HEAP_LIKE, PageData.SAME_FILLED, PageData.HEAP_LIKE};
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void platform() {
+        Platform.assumeSupported();
+    }
+
+    private static PageData kind(long page) {
+        return KINDS[(int) (page % KINDS.length)];
+    }
+
+    private static void fill(Region r, long from, long to, long seed) {
+        for (long p = from; p < to; p++) {
+            kind(p).fill(r.segment(), p, seed);
+        }
+    }
+
+    private static void checkAll(Region r, long pages, long seed) {
+        for (long p = 0; p < pages; p++) {
+            assertEquals(-1, kind(p).check(r.segment(), p, seed), "page " + p);
+        }
+    }
+
+    private static VSwap vswap() {
+        return VSwap.builder().zswapMaxBytes(POOL_LIMIT).build();
+    }
+
+    private static FarTier far(VSwap v) {
+        return ((VSwapImpl) v).fileBackend().files().far();
+    }
+
+    /** Waits until writeback has stopped: the pool under its limit and no page written back for 200 ms. */
+    private static void settle(VSwap vswap) throws InterruptedException {
+        Await.until(() -> vswap.stats().poolTotalBytes() <= POOL_LIMIT, () -> "the pool under its limit: " + vswap.stats());
+        long[] last = {-1};
+        Await.until(() -> {
+            long now = vswap.stats().zswpwb();
+            boolean still = now == last[0];
+            last[0] = now;
+            if (!still) {
+                sleep(200);
+            }
+            return still;
+        }, () -> "writeback settled: " + vswap.stats());
+    }
+
+    /** Every page is back in its region: waits until the drainer has freed their far objects. */
+    private static void drained(VSwap vswap) throws InterruptedException {
+        Await.until(() -> vswap.farTier().orElseThrow().pagesUsed() == 0, () -> "far objects freed: " + vswap.farTier());
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The far object id a page's slot names, or -1 (white-box). */
+    private static long farId(VSwap v, Region r, long page) {
+        long w = ((RegionImpl) r).pagemap().segment().getAtIndex(ValueLayout.JAVA_LONG, page);
+        if (w == 0) {
+            return -1;
+        }
+        long d = ((VSwapImpl) v).slotDescriptor(w >>> uvswap_h.UVS_PM_SHIFT());
+        long fh = SlotDescriptor.payload(d);
+        return SlotDescriptor.tag(d) == SlotDescriptor.TAG_FILE && FileHandle.file(fh) == far(v).index()
+                ? FileHandle.offset(fh) : -1;
+    }
+
+    @Test
+    void everyPageKindGoesToTheServerAndComesBack() throws Exception {
+        long pages = 8192;
+        try (RedisServer redis = RedisServer.start(dir);
+             VSwap vswap = vswap();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+            vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+            String prefix = far(vswap).keyPrefix();
+            fill(r, 0, pages, 1);
+            assertEquals(pages, r.pageOut(0, pages * 4096));
+            settle(vswap);
+            FarTierStats s = vswap.farTier().orElseThrow();
+            VSwapStats vs = vswap.stats();
+            assertTrue(s.pagesUsed() > pages / 2, "most pages on the server: " + s);
+            assertEquals(vs.zswpwb(), s.written(), "every page written back went to the far tier: " + vs);
+            assertEquals(0, vs.fileSlotsUsed());
+            assertEquals(s.pagesUsed() + 1, redis.keys(prefix), "a key a page, and the instance's owner key");
+            checkAll(r, pages, 1);
+            drained(vswap);
+            FarTierStats after = vswap.farTier().orElseThrow();
+            assertEquals(0, after.storedBytes(), after::toString);
+            assertEquals(s.pagesUsed(), vswap.stats().swpinFile(), "each far page was read once, by a fault");
+            assertEquals(0, vswap.stats().faultErrors());
+            Await.until(() -> {
+                try {
+                    return redis.keys(prefix) == 1;
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }, "the freed pages' keys unlinked");
+        }
+    }
+
+    @Test
+    void swapFilesFillFirstThenTheFarTier() throws Exception {
+        long pages = 8192;
+        try (RedisServer redis = RedisServer.start(dir);
+             VSwap vswap = VSwap.builder().zswapMaxBytes(POOL_LIMIT).swapFile(dir.resolve("small.swap"), 2 << 20).build();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+            vswap.addFarTier(FarTierSpec.redis("localhost", redis.port, 1L << 30));
+            fill(r, 0, pages, 2);
+            assertEquals(pages, r.pageOut(0, pages * 4096));
+            settle(vswap);
+            VSwapStats s = vswap.stats();
+            FarTierStats f = vswap.farTier().orElseThrow();
+            assertTrue(s.fileBlockBytes() > (2 << 20) * 3 / 4, "the file filled first: " + s);
+            assertTrue(f.pagesUsed() > 0, "then the far tier: " + f);
+            assertEquals(s.zswpwb(), s.fileSlotsUsed() + f.pagesUsed());
+            checkAll(r, pages, 2);
+            drained(vswap);
+            assertEquals(0, vswap.stats().fileSlotsUsed());
+        }
+    }
+
+    /**
+     * The server (append-only, fsync always) is killed while writeback streams pages to it:
+     * what it acknowledged is in its log, what it did not stays in the pool, and writeback goes
+     * on once it is back. Every page comes back.
+     */
+    @Test
+    void aServerKilledMidWritebackLosesNothing() throws Exception {
+        long pages = 16384;
+        long chunk = 512;
+        List<FarTierEvent> events = new CopyOnWriteArrayList<>();
+        try (RedisServer redis = RedisServer.start(dir, "--appendonly", "yes", "--appendfsync", "always");
+             VSwap vswap = VSwap.builder().zswapMaxBytes(POOL_LIMIT).poolMaxBytes(256L << 20).build();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+            vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30).withEvents(events::add));
+            fill(r, 0, pages, 3);
+            boolean killed = false;
+            for (long p = 0; p < pages; p += chunk) {
+                assertEquals(chunk, r.pageOut(p * 4096, chunk * 4096));
+                if (!killed && vswap.farTier().orElseThrow().written() > 0 && p >= pages / 3) {
+                    redis.kill();   // writeback is mid-stream: the pool is over its limit with pages to go
+                    killed = true;
+                }
+            }
+            assertTrue(killed);
+            Await.until(() -> events.stream().anyMatch(e -> e instanceof FarTierEvent.Unreachable),
+                    () -> "writeback saw the server gone: " + events + " " + vswap.farTier());
+            long during = vswap.farTier().orElseThrow().written();
+            assertTrue(vswap.stats().poolTotalBytes() > POOL_LIMIT, "the pages the server did not take stay in the pool");
+            redis.restart();
+            settle(vswap);
+            FarTierStats f = vswap.farTier().orElseThrow();
+            assertTrue(f.written() > during, "writeback went on after the restart: " + during + " then " + f);
+            checkAll(r, pages, 3);
+            drained(vswap);
+            assertEquals(0, vswap.stats().poisonedPages());
+        }
+    }
+
+    @Test
+    void aServerThatCannotBeReachedIsRefusedAtAttach() throws Exception {
+        int port;
+        try (var s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();   // closed: nothing listens there
+        }
+        try (VSwap vswap = vswap()) {
+            VSwapException e = assertThrows(VSwapException.class,
+                    () -> vswap.addFarTier(FarTierSpec.redis("127.0.0.1", port, 1L << 30)));
+            assertTrue(e.getMessage().contains("cannot be reached"), e.getMessage());
+            assertTrue(vswap.farTier().isEmpty());
+            assertThrows(IllegalStateException.class, vswap::retireFarTier);
+            assertThrows(IllegalArgumentException.class, () -> FarTierSpec.redis("127.0.0.1", 0, 1));
+            assertThrows(IllegalArgumentException.class, () -> FarTierSpec.redis("127.0.0.1", 6379, 0));
+        }
+    }
+
+    @Test
+    void aServerThatEvictsKeysIsRefused() throws Exception {
+        try (RedisServer redis = RedisServer.start(dir, "--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru");
+             VSwap vswap = vswap()) {
+            VSwapException e = assertThrows(VSwapException.class,
+                    () -> vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30)));
+            assertTrue(e.getMessage().contains("allkeys-lru"), e.getMessage());
+            assertTrue(vswap.farTier().isEmpty());
+            assertEquals(0, redis.keys("uvs:"), "nothing claimed");
+        }
+    }
+
+    /** A server at its maxmemory (noeviction) answers OOM: the pages stay in the pool. */
+    @Test
+    void aFullServerLeavesThePagesInThePool() throws Exception {
+        long pages = 16384;
+        List<FarTierEvent> events = new CopyOnWriteArrayList<>();
+        try (RedisServer redis = RedisServer.start(dir, "--maxmemory", "4mb", "--maxmemory-policy", "noeviction");
+             VSwap vswap = VSwap.builder().zswapMaxBytes(POOL_LIMIT).poolMaxBytes(256L << 20).build();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+            vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30).withEvents(events::add));
+            fill(r, 0, pages, 4);
+            assertEquals(pages, r.pageOut(0, pages * 4096));
+            Await.until(() -> events.stream().anyMatch(e -> e instanceof FarTierEvent.Full),
+                    () -> "the server said OOM: " + events + " " + vswap.farTier());
+            FarTierStats f = vswap.farTier().orElseThrow();
+            assertTrue(f.pagesUsed() > 0 && f.full() > 0, f::toString);
+            assertTrue(vswap.stats().poolTotalBytes() > POOL_LIMIT, "the rest stays in the pool: " + vswap.stats());
+            checkAll(r, pages, 4);
+            drained(vswap);
+        }
+    }
+
+    /** The tier's own maxBytes: writeback stops there, and the pages stay in the pool. */
+    @Test
+    void theTiersMaxBytesHolds() throws Exception {
+        long pages = 8192;
+        long max = 512 << 10;
+        try (RedisServer redis = RedisServer.start(dir);
+             VSwap vswap = VSwap.builder().zswapMaxBytes(POOL_LIMIT).poolMaxBytes(256L << 20).build();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+            vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, max));
+            fill(r, 0, pages, 5);
+            assertEquals(pages, r.pageOut(0, pages * 4096));
+            Await.until(() -> vswap.farTier().orElseThrow().full() > 0, () -> "maxBytes reached: " + vswap.farTier());
+            FarTierStats f = vswap.farTier().orElseThrow();
+            assertTrue(f.storedBytes() <= max && f.storedBytes() > max / 2, f::toString);
+            checkAll(r, pages, 5);
+        }
+    }
+
+    /**
+     * Two uvswaps on one server: each reads its own pages, neither sees the other's keys, and
+     * closing one removes its keys alone. A value that is not the object its slot names (here,
+     * another key's bytes written under it, as a foreign writer would) is never decoded: the
+     * read fails, the page and its slot stay, and once the value is right again the page comes
+     * back intact.
+     */
+    @Test
+    void twoInstancesKeepApartAndAForeignValueIsNeverMapped() throws Exception {
+        long pages = 4096;
+        String pb;
+        try (RedisServer redis = RedisServer.start(dir)) {
+            VSwap a = vswap();
+            Region ra = a.allocate(pages * 4096, RegionOption.SMALL_PAGES);
+            try (VSwap b = vswap(); Region rb = b.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+                a.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+                b.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+                String pa = far(a).keyPrefix();
+                pb = far(b).keyPrefix();
+                assertNotEquals(pa, pb);
+                fill(ra, 0, pages, 6);
+                fill(rb, 0, pages, 7);
+                ra.pageOut(0, pages * 4096);
+                rb.pageOut(0, pages * 4096);
+                settle(a);
+                settle(b);
+                long inA = a.farTier().orElseThrow().pagesUsed();
+                long inB = b.farTier().orElseThrow().pagesUsed();
+                assertEquals(inA + 1, redis.keys(pa));
+                assertEquals(inB + 1, redis.keys(pb));
+
+                // b's page 0 and page 7 (same kind) on the server: put 7's value under 0's key.
+                long id0 = farId(b, rb, 0);
+                long id7 = farId(b, rb, 7);
+                assertTrue(id0 >= 0 && id7 >= 0, "pages 0 and 7 of b are on the server");
+                String k0 = far(b).key(id0);
+                String k7 = far(b).key(id7);
+                assertEquals("OK", redis.cli("RENAME", k0, k0 + ".saved"));
+                assertEquals("1", redis.cli("COPY", k7, k0));
+                VSwapException e = assertThrows(VSwapException.class, () -> rb.prefault(0, 4096));
+                assertEquals(id0, farId(b, rb, 0), "the slot still names the page after: " + e.getMessage());
+                assertEquals("1", redis.cli("DEL", k0));
+                assertEquals("OK", redis.cli("RENAME", k0 + ".saved", k0));
+
+                // Page 1 is incompressible, stored raw (no decoder to notice): the right record
+                // with four bytes of the page changed fails its CRC-32C.
+                long id1 = farId(b, rb, 1);
+                assertTrue(id1 >= 0, "page 1 of b is on the server");
+                String k1 = far(b).key(id1);
+                assertEquals("1", redis.cli("COPY", k1, k1 + ".saved"));
+                assertEquals("4128", redis.cli("STRLEN", k1), "a raw page: 32-byte record + 4096");
+                assertEquals("4128", redis.cli("SETRANGE", k1, "4000", "ZZZZ"));
+                assertThrows(VSwapException.class, () -> rb.prefault(4096, 4096));
+                assertEquals(id1, farId(b, rb, 1), "the slot still names the page");
+                assertEquals("1", redis.cli("DEL", k1));
+                assertEquals("OK", redis.cli("RENAME", k1 + ".saved", k1));
+                checkAll(rb, pages, 7);
+            }
+            assertEquals(0, redis.keys(pb), "b's keys went with it");
+            assertEquals(a.farTier().orElseThrow().pagesUsed() + 1, redis.keys(far(a).keyPrefix()), "a's stay");
+            checkAll(ra, pages, 6);
+            ra.close();
+            a.close();
+            assertEquals(0, redis.keys("uvs:"), "every key gone with its VSwap");
+        }
+    }
+
+    @Test
+    void retiringTheFarTierUnderFaultsMovesEveryPageBack() throws Exception {
+        long pages = 8192;
+        try (RedisServer redis = RedisServer.start(dir);
+             VSwap vswap = vswap();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+            vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+            fill(r, 0, pages, 8);
+            r.pageOut(0, pages * 4096);
+            settle(vswap);
+            long inFar = vswap.farTier().orElseThrow().pagesUsed();
+            assertTrue(inFar > pages / 2);
+            vswap.setZswapMaxBytes(1L << 40);   // the pool takes the tier's pages back
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            AtomicBoolean stop = new AtomicBoolean();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    for (long p = pages - 1; p >= pages / 2 && !stop.get(); p -= 3) {
+                        assertEquals(-1, kind(p).check(r.segment(), p, 8), "page " + p);
+                    }
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            try {
+                vswap.retireFarTier();
+            } finally {
+                stop.set(true);
+                reader.join();
+            }
+            assertTrue(failures.isEmpty(), failures::toString);
+            assertTrue(vswap.farTier().isEmpty(), "retired and removed");
+            VSwapStats s = vswap.stats();
+            assertEquals(s.zswpwb(), s.swapoffPages() + s.swpinFile(), "each page written back was read back or moved once");
+            assertEquals(0, redis.keys("uvs:"), "its keys and its owner key are gone");
+            checkAll(r, pages, 8);
+        }
+    }
+}
