@@ -10,6 +10,8 @@ import dev.uvswap.internal.slot.SlotDescriptor;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
@@ -192,6 +194,46 @@ class FarTierTest {
             checkAll(r, pages, 3);
             drained(vswap);
             assertEquals(0, vswap.stats().poisonedPages());
+        }
+    }
+
+    /**
+     * The server goes away while threads fault on its pages: a read that cannot reach it is
+     * retried (it may come back), never answered with wrong bytes; once the server is back (its
+     * append-only log loaded) every fault completes with the page it stored. Both fault modes:
+     * on the faulting thread (in uvswap's SIGBUS handler) and on the fault servers.
+     */
+    @ParameterizedTest
+    @EnumSource(FaultMode.class)
+    void faultsWaitOutAServerRestartAndLoseNothing(FaultMode mode) throws Exception {
+        long pages = 4096;
+        RegionOption where = mode == FaultMode.IN_THREAD ? RegionOption.FAULTS_IN_THREAD : RegionOption.FAULTS_ON_SERVERS;
+        try (RedisServer redis = RedisServer.start(dir, "--appendonly", "yes", "--appendfsync", "always");
+             VSwap vswap = vswap();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES, where)) {
+            vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+            fill(r, 0, pages, 9);
+            r.pageOut(0, pages * 4096);
+            settle(vswap);
+            long inFar = vswap.farTier().orElseThrow().pagesUsed();
+            assertTrue(inFar > pages / 2, vswap.farTier()::toString);
+            redis.kill();
+            List<Throwable> failures = new CopyOnWriteArrayList<>();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    checkAll(r, pages, 9);
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            });
+            Thread.sleep(500);
+            assertTrue(reader.isAlive(), "the reader waits for the server");
+            redis.restart();
+            reader.join();
+            assertTrue(failures.isEmpty(), failures::toString);
+            assertEquals(0, vswap.stats().poisonedPages());
+            assertEquals(inFar, vswap.stats().swpinFile(), "every far page came back from the server");
+            drained(vswap);
         }
     }
 
