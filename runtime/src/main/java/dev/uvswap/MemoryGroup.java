@@ -51,6 +51,18 @@ public interface MemoryGroup {
     void setSwapMax(long bytes);
 
     /**
+     * Stored bytes the group's pages may hold in the far tier ({@link VSwap#addFarTier};
+     * {@link #UNLIMITED} by default). 0 keeps the group's pages on this machine: writeback sends
+     * them to swap files only. Far pages count toward {@link #setSwapMax swapMax} too, 4 KiB a page.
+     */
+    void setFarMax(long bytes);
+
+    long farMax();
+
+    /** Stored bytes the group's pages (and its children's) hold in the far tier. */
+    long farCurrent();
+
+    /**
      * Whether the group's pages may go to swap files at all (default true; memory.zswap.writeback).
      * Off: no writeback of its pool pages, and pages the pool refuses stay in memory.
      */

@@ -372,6 +372,61 @@ class FarTierTest {
         }
     }
 
+    /**
+     * Per group: farMax 0 keeps a group's pages on this machine (in the pool, as no file has
+     * room), while another group's go to the far tier and are charged to its farCurrent.
+     */
+    @Test
+    void aGroupsFarMaxKeepsItsPagesOnThisMachine() throws Exception {
+        long pages = 4096;
+        try (RedisServer redis = RedisServer.start(dir);
+             VSwap vswap = VSwap.builder().zswapMaxBytes(POOL_LIMIT).poolMaxBytes(256L << 20).build()) {
+            MemoryGroup local = vswap.createGroup("local");
+            MemoryGroup shared = vswap.createGroup("shared");
+            local.setFarMax(0);
+            assertEquals(0, local.farMax());
+            assertEquals(MemoryGroup.UNLIMITED, shared.farMax());
+            assertThrows(IllegalArgumentException.class, () -> shared.setFarMax(-1));
+            try (Region rl = vswap.allocate(pages * 4096, local, RegionOption.SMALL_PAGES);
+                 Region rs = vswap.allocate(pages * 4096, shared, RegionOption.SMALL_PAGES)) {
+                vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+                fill(rl, 0, pages, 10);
+                fill(rs, 0, pages, 11);
+                rl.pageOut(0, pages * 4096);
+                rs.pageOut(0, pages * 4096);
+                Await.until(() -> vswap.farTier().orElseThrow().pagesUsed() > pages / 2,
+                        () -> "the shared group's pages on the server: " + vswap.farTier());
+                settleFar(vswap);
+                FarTierStats f = vswap.farTier().orElseThrow();
+                assertEquals(0, local.farCurrent(), "farMax 0: none of local's pages left the machine");
+                assertEquals(f.storedBytes(), shared.farCurrent(), "shared's far pages, charged to it: " + f);
+                assertTrue(local.zswapCurrent() > 0, "local's pages stay in the pool");
+                for (long p = 0; p < pages; p++) {
+                    assertEquals(-1, farId(vswap, rl, p), "local page " + p + " is not on the server");
+                }
+                checkAll(rl, pages, 10);
+                checkAll(rs, pages, 11);
+                drained(vswap);
+                assertEquals(0, shared.farCurrent());
+                assertEquals(0, shared.swapCurrent());
+            }
+        }
+    }
+
+    /** Waits until the far tier's page count has not moved for 200 ms (writeback retries a refusal each second). */
+    private static void settleFar(VSwap vswap) throws InterruptedException {
+        long[] last = {-1};
+        Await.until(() -> {
+            long now = vswap.farTier().orElseThrow().written();
+            boolean still = now == last[0];
+            last[0] = now;
+            if (!still) {
+                sleep(1200);
+            }
+            return still;
+        }, () -> "far writes settled: " + vswap.farTier());
+    }
+
     @Test
     void retiringTheFarTierUnderFaultsMovesEveryPageBack() throws Exception {
         long pages = 8192;

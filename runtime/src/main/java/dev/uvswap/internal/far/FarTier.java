@@ -201,7 +201,9 @@ public final class FarTier implements Retirable, AutoCloseable {
 
     @Override
     public void retiring(boolean on) {
-        retiring = on;
+        synchronized (objects) {
+            retiring = on;
+        }
     }
 
     /** Whether writeback may try the tier now. */
@@ -229,6 +231,11 @@ public final class FarTier implements Retirable, AutoCloseable {
             return 0;
         }
         synchronized (objects) {
+            // Checked with the ids' allocation, under the lock used() takes: a retire that set
+            // retiring and then saw used() == 0 can remove the tier with no store left to publish.
+            if (retiring || closing) {
+                return 0;
+            }
             for (int i = from; i < from + take; i++) {
                 ids[i] = objects.allocate(vslots[i]);
             }
@@ -515,7 +522,9 @@ public final class FarTier implements Retirable, AutoCloseable {
      */
     @Override
     public void close() {
-        closing = true;
+        synchronized (objects) {
+            closing = true;
+        }
         unlinkBell.ring();
         try {
             unlinker.join();

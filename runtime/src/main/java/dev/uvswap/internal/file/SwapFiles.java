@@ -68,6 +68,12 @@ public final class SwapFiles implements AutoCloseable {
         return far;
     }
 
+    /** Whether a file handle names a far-tier object. */
+    public boolean isFar(long fh) {
+        FarTier t = far;
+        return t != null && FileHandle.file(fh) == t.index();
+    }
+
     /** The far tier, or null. */
     public FarTier far() {
         return far;
@@ -131,13 +137,18 @@ public final class SwapFiles implements AutoCloseable {
 
     /** Whether some file, or the far tier, takes new pages now. */
     public boolean accepting() {
+        FarTier t = far;
+        return filesAccepting() || t != null && t.accepting();
+    }
+
+    /** Whether some swap file (not the far tier) takes new pages now. */
+    public boolean filesAccepting() {
         for (SwapFile f : byPriority) {
             if (f.accepting()) {
                 return true;
             }
         }
-        FarTier t = far;
-        return t != null && t.accepting();
+        return false;
     }
 
     /**

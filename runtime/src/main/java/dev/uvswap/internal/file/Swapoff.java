@@ -216,6 +216,9 @@ final class Swapoff {
                 one[0] = v;
                 ages.add(one, 1);
                 Account a = owners.of(v);   // file bytes → pool bytes
+                if (files.isFar(fh)) {
+                    a.chargeFar(-len);
+                }
                 a.chargeSwap(-1);
                 a.chargeZswap(len);
                 moved();
@@ -244,6 +247,9 @@ final class Swapoff {
                     long to = run.handle(k, spillLengths[i], FileHandle.format(spillHandles[i]));
                     // CAS (volatile): the pwritev returned before a server can acquire the new FILE.
                     if (slots.transitions().swapoffToFile(spillSlots[i], spillHandles[i], to)) {
+                        if (files.isFar(spillHandles[i])) {
+                            owners.of(spillSlots[i]).chargeFar(-spillLengths[i]);   // far → a file: swap stays charged
+                        }
                         files.free(spillHandles[i]);
                         files.published(to);
                         moved();

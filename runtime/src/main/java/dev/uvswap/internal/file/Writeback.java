@@ -182,7 +182,8 @@ public final class Writeback implements AutoCloseable {
         }
         int written = 0;
         try {
-            int n = claimOldest(global);
+            // No file has room: the batch goes to the far tier, so only pages their group lets go there.
+            int n = claimOldest(global, !files.filesAccepting());
             for (int done = 0; done < n; ) {
                 SwapFiles.Run run = files.allocate(vslots, lengths, done, n - done);
                 if (run == null) {
@@ -236,7 +237,7 @@ public final class Writeback implements AutoCloseable {
      * group allows writeback qualifies; otherwise only pages of groups over their zswapMax. Pages
      * passed over go back at the young end, so the next claim looks at others first.
      */
-    private int claimOldest(boolean global) {
+    private int claimOldest(boolean global, boolean toFar) {
         int n = 0;
         int scanned = 0;
         int nPassed = 0;
@@ -255,7 +256,8 @@ public final class Writeback implements AutoCloseable {
                     continue;
                 }
                 Account a = owners.of(v);
-                if (!(global || a.overZswapMax()) || a.fileSlotsAllowed(1) == 0) {
+                if (!(global || a.overZswapMax()) || a.fileSlotsAllowed(1) == 0
+                        || toFar && !a.farAllows(PoolHandle.length(h))) {
                     passed[nPassed++] = v;
                     continue;
                 }
@@ -282,8 +284,18 @@ public final class Writeback implements AutoCloseable {
      * take stays claimed, for {@link #giveBackUnwritten}.
      */
     private int writeFar(FarTier far, int from, int n) {
+        int allowed = from;
+        for (int i = from; i < from + n; i++) {
+            if (accounts[i].farAllows(lengths[i])) {
+                swap(i, allowed++);   // the pages their group lets go to the far tier, first
+            }
+        }
+        n = allowed - from;
         for (int i = from; i < from + n; i++) {
             fmts[i] = PoolHandle.format(handles[i]);
+        }
+        if (n == 0) {
+            return 0;
         }
         far.store(pool.area(), vslots, offsets, lengths, fmts, from, n, ids);
         batches.increment();
@@ -294,6 +306,7 @@ public final class Writeback implements AutoCloseable {
             }
             long h = handles[i];
             long fh = FileHandle.handle(far.index(), ids[i], lengths[i], fmts[i]);
+            accounts[i].chargeFar(lengths[i]);   // before the CAS: a consumer may uncharge right after it
             // CAS (volatile): the server acknowledged the value before any fault can read FILE.
             if (slots.transitions().writebackToFile(vslots[i], h, fh)) {
                 far.published(lengths[i]);
@@ -303,11 +316,24 @@ public final class Writeback implements AutoCloseable {
                 published++;
             } else {
                 far.unpublish(ids[i]);   // a fault or a free took the page from the pool
+                accounts[i].chargeFar(-lengths[i]);
                 accounts[i].chargeSwap(-1);
             }
             handles[i] = 0;
         }
         return published;
+    }
+
+    /** Swaps entries {@code i} and {@code j} of the batch's parallel arrays. */
+    private void swap(int i, int j) {
+        if (i == j) {
+            return;
+        }
+        long v = vslots[i]; vslots[i] = vslots[j]; vslots[j] = v;
+        long h = handles[i]; handles[i] = handles[j]; handles[j] = h;
+        long o = offsets[i]; offsets[i] = offsets[j]; offsets[j] = o;
+        int l = lengths[i]; lengths[i] = lengths[j]; lengths[j] = l;
+        Account a = accounts[i]; accounts[i] = accounts[j]; accounts[j] = a;
     }
 
     /** The run was written: flip each slot to FILE, or give its file bytes back if a consumer won. */

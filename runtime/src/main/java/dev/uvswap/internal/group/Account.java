@@ -26,6 +26,9 @@ public final class Account {
     private final Account parent;
     private final AtomicLong zswapBytes = new AtomicLong();
     private final AtomicLong swapBytes = new AtomicLong();
+    /** Stored bytes of the account's pages in the far tier (they are charged to swap too, 4 KiB a page). */
+    private final AtomicLong farBytes = new AtomicLong();
+    private volatile long farMax = Long.MAX_VALUE;
     private final AtomicLong parkedPages = new AtomicLong();
     private volatile long zswapMax = Long.MAX_VALUE;
     private volatile long swapMax = Long.MAX_VALUE;
@@ -102,6 +105,34 @@ public final class Account {
         for (Account a = this; a != null; a = a.parent) {
             a.swapBytes.addAndGet(fileSlots * FILE_SLOT);
         }
+    }
+
+    public long farBytes() {
+        return farBytes.get();
+    }
+
+    public long farMax() {
+        return farMax;
+    }
+
+    public void setFarMax(long bytes) {
+        farMax = bytes;
+    }
+
+    public void chargeFar(long bytes) {
+        for (Account a = this; a != null; a = a.parent) {
+            a.farBytes.addAndGet(bytes);
+        }
+    }
+
+    /** Whether the far tier may take {@code bytes} more of this account's pages: no farMax up the chain passed. */
+    public boolean farAllows(long bytes) {
+        for (Account a = this; a != null; a = a.parent) {
+            if (a.farMax != Long.MAX_VALUE && a.farBytes.get() + bytes > a.farMax) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void chargeParked(long pages) {

@@ -153,6 +153,23 @@ public final class MemoryGroupImpl implements MemoryGroup {
     }
 
     @Override
+    public void setFarMax(long bytes) {
+        account.setFarMax(checkLimit("farMax", bytes));
+        owner.swapLimitChanged();
+    }
+
+    @Override
+    public long farMax() {
+        return account.farMax();
+    }
+
+    @Override
+    public long farCurrent() {
+        owner.drainCompletionsIfOpen();
+        return account.farBytes();
+    }
+
+    @Override
     public void setZswapWriteback(boolean on) {
         account.setZswapWriteback(on);
         owner.swapLimitChanged();

@@ -234,6 +234,9 @@ public final class CompletionDrainer implements AutoCloseable {
                 owners.of(vslot).chargeZswap(-PoolHandle.length(payload));
             }
             case FILE, SWAPOFF -> {
+                if (files.isFar(payload)) {
+                    owners.of(vslot).chargeFar(-dev.uvswap.internal.file.FileHandle.length(payload));
+                }
                 files.free(payload);
                 owners.of(vslot).chargeSwap(-1);
             }
