@@ -80,6 +80,7 @@ public final class FarTier implements Retirable, AutoCloseable {
     private final LongAdder unreachable = new LongAdder();
     private final LongAdder full = new LongAdder();
     private final LongAdder unlinked = new LongAdder();
+    private final LongAdder demoted = new LongAdder();
 
     private FarTier(MemorySegment ctx, int index, String host, int port, int timeoutMillis, long maxBytes,
                     Consumer<FarTierEvent> listener) throws IOException {
@@ -337,6 +338,12 @@ public final class FarTier implements Retirable, AutoCloseable {
         written.increment();
     }
 
+    /** As {@link #published}, for a page demoted from a swap file. */
+    public void publishedFromFile(int len) {
+        published(len);
+        demoted.increment();
+    }
+
     /** Frees a published object. */
     public void free(long id, int len) {
         storedBytes.addAndGet(-len);
@@ -496,7 +503,7 @@ public final class FarTier implements Retirable, AutoCloseable {
     // ---- stats, events, close ------------------------------------------------------------------
 
     public FarTierStats stats() {
-        return new FarTierStats(server, used(), storedBytes.get(), maxBytes, written.sum(), full.sum(),
+        return new FarTierStats(server, used(), storedBytes.get(), maxBytes, written.sum(), demoted.sum(), full.sum(),
                 writeRefusals.sum(), unreachable.sum(), unlinked.sum(), pendingUnlinks());
     }
 

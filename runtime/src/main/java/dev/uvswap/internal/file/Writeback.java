@@ -43,6 +43,7 @@ public final class Writeback implements AutoCloseable {
     private final FileEvents events;
     private final SlotOwners owners;
     private final RunWriter writer = new RunWriter();
+    private final Demotion demotion;
     private final Doorbell doorbell = new Doorbell();
     private final Thread thread;
     private volatile long maxBytes;
@@ -80,6 +81,7 @@ public final class Writeback implements AutoCloseable {
         this.events = events;
         this.maxBytes = maxBytes;
         this.enabled = enabled;
+        this.demotion = new Demotion(slots, files, owners);
         files.onFree(this::roomMade);
         this.thread = Thread.ofPlatform().daemon().name("uvswap-writeback").unstarted(this::run);
         thread.start();
@@ -182,12 +184,18 @@ public final class Writeback implements AutoCloseable {
         }
         int written = 0;
         try {
+            // Every file full: demote the coldest file pages to the far tier first, so the pages
+            // leaving the pool now (warmer) stay on this machine in the blocks freed.
+            boolean filesRoom = files.filesAccepting();
+            FarTier far = files.far();
+            if (!filesRoom && far != null && far.accepting() && demotion.demoteOne(far) > 0) {
+                filesRoom = files.filesAccepting();
+            }
             // No file has room: the batch goes to the far tier, so only pages their group lets go there.
-            int n = claimOldest(global, !files.filesAccepting());
+            int n = claimOldest(global, !filesRoom);
             for (int done = 0; done < n; ) {
                 SwapFiles.Run run = files.allocate(vslots, lengths, done, n - done);
                 if (run == null) {
-                    FarTier far = files.far();
                     if (far != null && far.accepting()) {
                         // pool → files → far tier: what the tier does not take goes back to the pool below
                         written += writeFar(far, done, n - done);
@@ -370,6 +378,7 @@ public final class Writeback implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         writer.close();
+        demotion.close();
     }
 
 }
