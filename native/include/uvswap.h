@@ -548,12 +548,14 @@ struct uvs_far_rec {
 };
 /*
  * Attach a far tier at file index idx: host is an IPv4 or IPv6 address literal, prefix the key
- * prefix (1..95 bytes), tag the instance's record tag, timeout_ms each socket operation's limit.
- * Connections are made by the first reads.  -EBUSY if the index is in use.  A read that cannot
+ * prefix (1..95 bytes), tag the instance's record tag, timeout_ms each socket operation's limit,
+ * hello (hello_len bytes, at most 1024; 0 for none) the RESP command sent on each new connection
+ * (an AUTH), to which the server must answer "+OK".  Connections are made by the first reads.  -EBUSY if the index is in use.  A read that cannot
  * reach the server fails with -EAGAIN, which the fault path retries for UVS_RETRY_MAX_MS.
  */
 UVS_API int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port,
-			       const char *prefix, uint64_t tag, int32_t timeout_ms);
+			       const char *prefix, uint64_t tag, int32_t timeout_ms, const void *hello,
+			       int32_t hello_len);
 /* Detach it: returns once no reader still uses it, with its connections closed. */
 UVS_API int64_t uvs_far_detach(struct uvs_ctx *ctx, int32_t idx);
 

@@ -35,6 +35,7 @@
 /* "$4128\r\n" + record + "\r\n", rounded up */
 #define FAR_BUF_BYTES	(FAR_REC_BYTES + UVS_PAGE_SIZE + 64)
 #define FAR_PREFIX_MAX	96
+#define FAR_HELLO_MAX	1024
 
 /* The record (uvswap.h) is little-endian on the wire, read in place: x86-64 and arm64 are. */
 _Static_assert(sizeof(struct uvs_far_rec) == FAR_REC_BYTES, "record header is 32 bytes");
@@ -52,6 +53,8 @@ struct uvs_far {
 	uint64_t tag;
 	uint32_t prefix_len;
 	int timeout_ms;
+	uint32_t hello_len;
+	char hello[FAR_HELLO_MAX];	/* sent on each new connection (AUTH), "+OK" expected; may be empty */
 	char prefix[FAR_PREFIX_MAX];
 	struct far_conn conns[FAR_CONNS];
 };
@@ -93,6 +96,25 @@ static void conn_close(struct far_conn *c)
 	c->fd = -1;
 }
 
+static int send_all(int fd, const char *p, size_t n);
+static int recv_until(struct far_conn *c, size_t *have, size_t want);
+
+/* The tier's greeting (its AUTH) on a new connection: -EACCES unless the server says +OK. */
+static int conn_hello(struct uvs_far *far, struct far_conn *c)
+{
+	size_t have = 0;
+	int err;
+
+	if (!far->hello_len)
+		return 0;
+	err = send_all(c->fd, far->hello, far->hello_len);
+	if (!err)
+		err = recv_until(c, &have, 5);
+	if (err)
+		return err;
+	return have == 5 && !memcmp(c->buf, "+OK\r\n", 5) ? 0 : -EACCES;
+}
+
 /* Connect if not connected.  Every failure is -EAGAIN to the caller: the server may come back. */
 static int conn_open(struct uvs_far *far, struct far_conn *c)
 {
@@ -123,6 +145,10 @@ static int conn_open(struct uvs_far *far, struct far_conn *c)
 		return err;
 	}
 	c->fd = fd;
+	if (conn_hello(far, c)) {
+		conn_close(c);
+		return -EACCES;	/* what the caller says of any failure to connect: try again */
+	}
 	return 0;
 }
 
@@ -356,14 +382,14 @@ static void far_free(struct uvs_far *far)
 }
 
 int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix,
-		       uint64_t tag, int32_t timeout_ms)
+		       uint64_t tag, int32_t timeout_ms, const void *hello, int32_t hello_len)
 {
 	struct uvs_file *f;
 	struct uvs_far *far, *none = NULL;
 	size_t plen;
 
 	if (!ctx || idx < 0 || idx >= UVS_MAX_FILES || !host || !prefix || port <= 0 || port > 65535 ||
-	    timeout_ms <= 0)
+	    timeout_ms <= 0 || hello_len < 0 || hello_len > FAR_HELLO_MAX || (hello_len && !hello))
 		return -EINVAL;
 	plen = strlen(prefix);
 	if (plen == 0 || plen >= FAR_PREFIX_MAX)
@@ -383,6 +409,9 @@ int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32
 	far->prefix_len = (uint32_t)plen;
 	far->tag = tag;
 	far->timeout_ms = timeout_ms;
+	if (hello_len)
+		memcpy(far->hello, hello, (size_t)hello_len);
+	far->hello_len = (uint32_t)hello_len;
 	for (int i = 0; i < FAR_CONNS; i++)
 		far->conns[i].fd = -1;
 	/* seq_cst: the tier is complete before a reader can load the pointer */

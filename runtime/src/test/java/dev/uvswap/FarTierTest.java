@@ -289,6 +289,37 @@ class FarTierTest {
         }
     }
 
+    /**
+     * A server with a password: without AUTH (or with a wrong one) the tier is refused at attach;
+     * with it, uvswap's connections and the fault path's (C's, made on first use) both
+     * authenticate, and every page comes back. The password never shows in the spec's text.
+     */
+    @Test
+    void aServerWithAPasswordTakesAuth() throws Exception {
+        long pages = 2048;
+        try (RedisServer redis = RedisServer.start(dir, "--requirepass", "s3cret-far");
+             VSwap vswap = vswap();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+            VSwapException none = assertThrows(VSwapException.class,
+                    () -> vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30)));
+            assertTrue(none.getMessage().contains("NOAUTH"), none.getMessage());
+            VSwapException wrong = assertThrows(VSwapException.class,
+                    () -> vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30).withPassword("nope")));
+            assertTrue(wrong.getMessage().contains("AUTH refused"), wrong.getMessage());
+            assertTrue(vswap.farTier().isEmpty());
+            FarTierSpec spec = FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30).withPassword("s3cret-far");
+            assertFalse(spec.toString().contains("s3cret"), spec::toString);
+            vswap.addFarTier(spec);
+            fill(r, 0, pages, 12);
+            r.pageOut(0, pages * 4096);
+            settle(vswap);
+            assertTrue(vswap.farTier().orElseThrow().pagesUsed() > pages / 2, vswap.farTier()::toString);
+            checkAll(r, pages, 12);
+            assertEquals(0, vswap.stats().poisonedPages());
+            drained(vswap);
+        }
+    }
+
     @Test
     void aServerThatEvictsKeysIsRefused() throws Exception {
         try (RedisServer redis = RedisServer.start(dir, "--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lru");

@@ -23,10 +23,15 @@ final class RedisServer implements AutoCloseable {
     final int port;
     private Process process;
 
+    /** The --requirepass given, which cli() then uses; null if none. */
+    private final String password;
+
     private RedisServer(Path dir, int port, List<String> extra) {
         this.dir = dir;
         this.port = port;
         this.extra = extra;
+        int i = extra.indexOf("--requirepass");
+        this.password = i >= 0 ? extra.get(i + 1) : null;
     }
 
     /** Starts a server with its data in {@code dir}; {@code extra} are more {@code --name value} settings. */
@@ -79,6 +84,9 @@ final class RedisServer implements AutoCloseable {
     /** Runs {@code redis-cli -p PORT args...}; its output, trimmed ("" if it could not connect). */
     String cli(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("redis-cli", "-p", Integer.toString(port)));
+        if (password != null) {
+            cmd.addAll(List.of("-a", password, "--no-auth-warning"));
+        }
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -2511,6 +2511,8 @@ public class uvswap_h extends uvswap_h$shared {
             uvswap_h.C_INT,
             uvswap_h.C_POINTER,
             uvswap_h.C_LONG,
+            uvswap_h.C_INT,
+            uvswap_h.C_POINTER,
             uvswap_h.C_INT
         );
 
@@ -2522,7 +2524,7 @@ public class uvswap_h extends uvswap_h$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms)
+     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms, const void *hello, int32_t hello_len)
      * }
      */
     public static FunctionDescriptor uvs_far_attach$descriptor() {
@@ -2532,7 +2534,7 @@ public class uvswap_h extends uvswap_h$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms)
+     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms, const void *hello, int32_t hello_len)
      * }
      */
     public static MethodHandle uvs_far_attach$handle() {
@@ -2542,7 +2544,7 @@ public class uvswap_h extends uvswap_h$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms)
+     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms, const void *hello, int32_t hello_len)
      * }
      */
     public static MemorySegment uvs_far_attach$address() {
@@ -2551,16 +2553,16 @@ public class uvswap_h extends uvswap_h$shared {
 
     /**
      * {@snippet lang=c :
-     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms)
+     * int64_t uvs_far_attach(struct uvs_ctx *ctx, int32_t idx, const char *host, int32_t port, const char *prefix, uint64_t tag, int32_t timeout_ms, const void *hello, int32_t hello_len)
      * }
      */
-    public static long uvs_far_attach(MemorySegment ctx, int idx, MemorySegment host, int port, MemorySegment prefix, long tag, int timeout_ms) {
+    public static long uvs_far_attach(MemorySegment ctx, int idx, MemorySegment host, int port, MemorySegment prefix, long tag, int timeout_ms, MemorySegment hello, int hello_len) {
         var mh$ = uvs_far_attach.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("uvs_far_attach", ctx, idx, host, port, prefix, tag, timeout_ms);
+                traceDowncall("uvs_far_attach", ctx, idx, host, port, prefix, tag, timeout_ms, hello, hello_len);
             }
-            return (long)mh$.invokeExact(ctx, idx, host, port, prefix, tag, timeout_ms);
+            return (long)mh$.invokeExact(ctx, idx, host, port, prefix, tag, timeout_ms, hello, hello_len);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -1,6 +1,7 @@
 package dev.uvswap.internal.far;
 
 import dev.uvswap.FarTierEvent;
+import dev.uvswap.FarTierSpec;
 import dev.uvswap.FarTierStats;
 import dev.uvswap.VSwapException;
 import dev.uvswap.bindings.uvswap.uvswap_h;
@@ -54,6 +55,8 @@ public final class FarTier implements Retirable, AutoCloseable {
     private final String prefix;
     private final long tag;
     private final Consumer<FarTierEvent> listener;
+    /** {@code AUTH [user] password} for each connection, or null. */
+    private final Object[] auth;
 
     /** The reverse map; guarded by itself (never held across network I/O). */
     private final FarObjects objects = new FarObjects();
@@ -82,13 +85,16 @@ public final class FarTier implements Retirable, AutoCloseable {
     private final LongAdder unlinked = new LongAdder();
     private final LongAdder demoted = new LongAdder();
 
-    private FarTier(MemorySegment ctx, int index, String host, int port, int timeoutMillis, long maxBytes,
-                    Consumer<FarTierEvent> listener) throws IOException {
+    private FarTier(MemorySegment ctx, int index, FarTierSpec spec) throws IOException {
+        String host = spec.host();
+        int port = spec.port();
         this.ctx = ctx;
         this.index = index;
-        this.timeoutMillis = timeoutMillis;
-        this.maxBytes = maxBytes;
-        this.listener = listener;
+        this.timeoutMillis = (int) spec.timeout().toMillis();
+        this.maxBytes = spec.maxBytes();
+        this.listener = spec.events();
+        this.auth = spec.password() == null ? null
+                : spec.user() == null ? new Object[] {"AUTH", spec.password()} : new Object[] {"AUTH", spec.user(), spec.password()};
         InetAddress ip = InetAddress.getByName(host);
         this.address = new InetSocketAddress(ip, port);
         this.server = "redis://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
@@ -104,24 +110,20 @@ public final class FarTier implements Retirable, AutoCloseable {
      * tier to C at {@code index}. Fails with a clear error, attaching nothing, when the server
      * cannot be reached or may lose pages.
      */
-    public static FarTier open(MemorySegment ctx, int index, String host, int port, int timeoutMillis, long maxBytes,
-                               Consumer<FarTierEvent> listener) {
-        if (port <= 0 || port > 65535) {
-            throw new IllegalArgumentException("far tier port out of range: " + port);
-        }
-        if (timeoutMillis <= 0 || maxBytes <= 0) {
-            throw new IllegalArgumentException("far tier timeout and maxBytes must be positive");
-        }
+    public static FarTier open(MemorySegment ctx, int index, FarTierSpec spec) {
         FarTier t;
         try {
-            t = new FarTier(ctx, index, host, port, timeoutMillis, maxBytes, listener);
+            t = new FarTier(ctx, index, spec);
         } catch (IOException e) {
-            throw new VSwapException("far tier " + host + ":" + port + ": " + e.getMessage(), 0);
+            throw new VSwapException("far tier " + spec.host() + ":" + spec.port() + ": " + e.getMessage(), 0);
         }
         t.checkAndClaim();
         try (Arena a = Arena.ofConfined()) {
+            byte[] hello = t.helloBytes();
+            MemorySegment h = hello.length == 0 ? MemorySegment.NULL : a.allocateFrom(ValueLayout.JAVA_BYTE, hello);
             NativeErrors.check(uvswap_h.uvs_far_attach(ctx, index, a.allocateFrom(t.address.getAddress().getHostAddress()),
-                    port, a.allocateFrom(t.prefix), t.tag, timeoutMillis), "uvs_far_attach(" + t.server + ")");
+                    spec.port(), a.allocateFrom(t.prefix), t.tag, t.timeoutMillis, h, hello.length),
+                    "uvs_far_attach(" + t.server + ")");
         } catch (RuntimeException e) {
             t.releaseClaim();
             throw e;
@@ -130,9 +132,47 @@ public final class FarTier implements Retirable, AutoCloseable {
         return t;
     }
 
+    /** A connection, authenticated when the tier has a password. */
+    private RespConnection connect() throws IOException {
+        RespConnection c = new RespConnection(address, timeoutMillis);
+        if (auth != null) {
+            RespConnection.Reply r;
+            try {
+                r = c.call(auth);
+            } catch (IOException e) {
+                c.close();
+                throw e;
+            }
+            if (!r.isOk()) {
+                c.close();
+                throw new IOException("AUTH refused: " + r);
+            }
+        }
+        return c;
+    }
+
+    /** The AUTH command as RESP bytes, for C to send on each of its connections; empty without a password. */
+    private byte[] helloBytes() {
+        if (auth == null) {
+            return new byte[0];
+        }
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(("*" + auth.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (Object o : auth) {
+            byte[] b = o.toString().getBytes(StandardCharsets.UTF_8);
+            out.writeBytes(("$" + b.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.writeBytes(b);
+            out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        if (out.size() > 1024) {
+            throw new IllegalArgumentException("the far tier's AUTH user and password are over 1 KiB");
+        }
+        return out.toByteArray();
+    }
+
     /** PING; the eviction policy; {@code SET <prefix>owner NX}. */
     private void checkAndClaim() {
-        try (RespConnection c = new RespConnection(address, timeoutMillis)) {
+        try (RespConnection c = connect()) {
             RespConnection.Reply pong = c.call("PING");
             if (pong instanceof RespConnection.Reply.Error e) {
                 throw refuse("PING answered " + e.text());
@@ -163,7 +203,7 @@ public final class FarTier implements Retirable, AutoCloseable {
     }
 
     private void releaseClaim() {
-        try (RespConnection c = new RespConnection(address, timeoutMillis)) {
+        try (RespConnection c = connect()) {
             c.call("UNLINK", prefix + "owner");
         } catch (IOException ignored) {
             // best effort: the key names an instance nobody will use again
@@ -320,7 +360,7 @@ public final class FarTier implements Retirable, AutoCloseable {
 
     private RespConnection writer() throws IOException {
         if (writer == null) {
-            writer = new RespConnection(address, timeoutMillis);
+            writer = connect();
         }
         return writer;
     }
@@ -386,7 +426,7 @@ public final class FarTier implements Retirable, AutoCloseable {
                 break;
             }
             try {
-                c = c == null ? new RespConnection(address, timeoutMillis) : c;
+                c = c == null ? connect() : c;
                 unlinkPending(c);
             } catch (IOException e) {
                 if (c != null) {
@@ -474,7 +514,7 @@ public final class FarTier implements Retirable, AutoCloseable {
             args[i + 1] = key(FileHandle.offset(handles[i]));
         }
         RespConnection.Reply r;
-        try (RespConnection c = new RespConnection(address, timeoutMillis)) {
+        try (RespConnection c = connect()) {
             r = c.call(args);
         } catch (IOException e) {
             why[0] = server + " cannot be reached: " + e.getMessage();
@@ -553,7 +593,7 @@ public final class FarTier implements Retirable, AutoCloseable {
             }
         }
         left.forEach(this::queueUnlink);
-        try (RespConnection c = new RespConnection(address, timeoutMillis)) {
+        try (RespConnection c = connect()) {
             unlinkPending(c);
             c.call("UNLINK", prefix + "owner");
         } catch (IOException e) {

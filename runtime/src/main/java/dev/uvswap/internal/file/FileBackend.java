@@ -52,8 +52,7 @@ public final class FileBackend implements AutoCloseable {
 
     /** Adds the far tier (after every file in allocation order). */
     public FarTier addFar(FarTierSpec spec) {
-        FarTier t = files.addFar(index -> FarTier.open(ctx, index, spec.host(), spec.port(),
-                (int) spec.timeout().toMillis(), spec.maxBytes(), spec.events()));
+        FarTier t = files.addFar(index -> FarTier.open(ctx, index, spec));
         writeback.setMaxBytes(writeback.maxBytes());   // wake it: there may be room now
         return t;
     }
