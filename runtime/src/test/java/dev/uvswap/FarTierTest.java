@@ -139,6 +139,31 @@ class FarTierTest {
     }
 
     /**
+     * A region of 2 MiB extents: a fault on an extent with far pages cannot assemble it from the
+     * page cache (every far read waits on the network), so it falls back to 4 KiB faults, which
+     * read the far pages; every byte comes back.
+     */
+    @Test
+    void hugePageRegionsReadFarPagesOneAtATime() throws Exception {
+        long pages = 8192;
+        try (RedisServer redis = RedisServer.start(dir);
+             VSwap vswap = vswap();
+             Region r = vswap.allocate(pages * 4096)) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(r.hugePages(), "transparent huge pages are off here");
+            vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+            fill(r, 0, pages, 13);
+            assertEquals(pages, r.pageOut(0, pages * 4096));
+            settle(vswap);
+            long inFar = vswap.farTier().orElseThrow().pagesUsed();
+            assertTrue(inFar > pages / 2, vswap.farTier()::toString);
+            checkAll(r, pages, 13);
+            assertEquals(inFar, vswap.stats().swpinFile(), "each far page read once");
+            assertEquals(0, vswap.stats().poisonedPages());
+            drained(vswap);
+        }
+    }
+
+    /**
      * pool → files → far tier: the file fills first; once it is full, its oldest pages are
      * demoted to the far tier (FILE(file) → SWAPOFF → FILE(far), no page map read), so the pages
      * leaving the pool later, which are warmer, stay on this machine.
