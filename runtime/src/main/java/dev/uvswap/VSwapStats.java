@@ -63,6 +63,10 @@ import java.util.Map;
  * @param directReclaimPages  pages faults swapped out themselves, on the faulting path, before they
  *                            installed a page that would have taken a group past its memoryMax
  *                            (direct reclaim; also counted in pswpout)
+ * @param farPagesUsed        pages stored in the far tier ({@link VSwap#addFarTier}; 0 without one).
+ *                            {@code swpinFile}, {@code zswpwb} and {@code fileReadErrors} count the
+ *                            far tier's pages with the files'; {@link VSwap#farTier()} has the rest
+ * @param farBytes            stored bytes of those pages
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -75,7 +79,7 @@ public record VSwapStats(
         long swpinFile, long swpoutFile, long zswpwb, long writebackBatches, long fileSlotsUsed, long fileBytes,
         long fileBlockBytes, long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
         long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
-        long firstTouchAheadPages, long directReclaimPages) {
+        long firstTouchAheadPages, long directReclaimPages, long farPagesUsed, long farBytes) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);
@@ -128,6 +132,9 @@ public record VSwapStats(
         line(b, "files", count(fileSlotsUsed) + " pages, " + bytes(fileBytes) + " in " + bytes(fileBlockBytes)
                 + " of blocks; written back " + count(zswpwb)
                 + " in " + count(writebackBatches) + " writes; swapoff moved " + count(swapoffPages));
+        if (farPagesUsed > 0 || farBytes > 0) {
+            line(b, "far tier", count(farPagesUsed) + " pages, " + bytes(farBytes));
+        }
         if (thpSwpinFallbacks() > 0) {
             StringBuilder reasons = new StringBuilder();
             thpSwpinFallback.entrySet().stream().filter(e -> e.getValue() > 0)

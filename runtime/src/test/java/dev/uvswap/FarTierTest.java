@@ -68,16 +68,22 @@ class FarTierTest {
     /** Waits until writeback has stopped: the pool under its limit and no page written back for 200 ms. */
     private static void settle(VSwap vswap) throws InterruptedException {
         Await.until(() -> vswap.stats().poolTotalBytes() <= POOL_LIMIT, () -> "the pool under its limit: " + vswap.stats());
+        still(() -> vswap.stats().zswpwb(), 200, () -> "writeback settled: " + vswap.stats());
+    }
+
+    /** Waits until {@code count} has not moved for {@code quietMs}. */
+    private static void still(java.util.function.LongSupplier count, long quietMs, java.util.function.Supplier<String> what)
+            throws InterruptedException {
         long[] last = {-1};
         Await.until(() -> {
-            long now = vswap.stats().zswpwb();
+            long now = count.getAsLong();
             boolean still = now == last[0];
             last[0] = now;
             if (!still) {
-                sleep(200);
+                sleep(quietMs);
             }
             return still;
-        }, () -> "writeback settled: " + vswap.stats());
+        }, what);
     }
 
     /** Every page is back in its region: waits until the drainer has freed their far objects. */
@@ -93,16 +99,17 @@ class FarTierTest {
         }
     }
 
-    /** The far object id a page's slot names, or -1 (white-box). */
-    private static long farId(VSwap v, Region r, long page) {
+    /** The file handle a page's slot holds, or -1 when it is not in a file or the far tier (white-box). */
+    private static long fileHandle(VSwap v, Region r, long page) {
         long w = ((RegionImpl) r).pagemap().segment().getAtIndex(ValueLayout.JAVA_LONG, page);
-        if (w == 0) {
-            return -1;
-        }
-        long d = ((VSwapImpl) v).slotDescriptor(w >>> uvswap_h.UVS_PM_SHIFT());
-        long fh = SlotDescriptor.payload(d);
-        return SlotDescriptor.tag(d) == SlotDescriptor.TAG_FILE && FileHandle.file(fh) == far(v).index()
-                ? FileHandle.offset(fh) : -1;
+        long d = w == 0 ? 0 : ((VSwapImpl) v).slotDescriptor(w >>> uvswap_h.UVS_PM_SHIFT());
+        return w != 0 && SlotDescriptor.tag(d) == SlotDescriptor.TAG_FILE ? SlotDescriptor.payload(d) : -1;
+    }
+
+    /** The far object id a page's slot names, or -1. */
+    private static long farId(VSwap v, Region r, long page) {
+        long fh = fileHandle(v, r, page);
+        return fh != -1 && FileHandle.file(fh) == far(v).index() ? FileHandle.offset(fh) : -1;
     }
 
     @Test
@@ -120,6 +127,9 @@ class FarTierTest {
             VSwapStats vs = vswap.stats();
             assertTrue(s.pagesUsed() > pages / 2, "most pages on the server: " + s);
             assertEquals(vs.zswpwb(), s.written(), "every page written back went to the far tier: " + vs);
+            assertEquals(s.pagesUsed(), vs.farPagesUsed());
+            assertEquals(s.storedBytes(), vs.farBytes());
+            assertTrue(vs.toString().contains("far tier"), vs::toString);
             assertEquals(0, vs.fileSlotsUsed());
             assertEquals(s.pagesUsed() + 1, redis.keys(prefix), "a key a page, and the instance's owner key");
             checkAll(r, pages, 1);
@@ -207,13 +217,9 @@ class FarTierTest {
     private static long[] where(VSwap v, Region r, long from, long to) {
         long[] n = new long[2];
         for (long p = from; p < to; p++) {
-            long w = ((RegionImpl) r).pagemap().segment().getAtIndex(ValueLayout.JAVA_LONG, p);
-            if (w == 0) {
-                continue;
-            }
-            long d = ((VSwapImpl) v).slotDescriptor(w >>> uvswap_h.UVS_PM_SHIFT());
-            if (SlotDescriptor.tag(d) == SlotDescriptor.TAG_FILE) {
-                n[FileHandle.file(SlotDescriptor.payload(d)) == far(v).index() ? 1 : 0]++;
+            long fh = fileHandle(v, r, p);
+            if (fh != -1) {
+                n[FileHandle.file(fh) == far(v).index() ? 1 : 0]++;
             }
         }
         return n;
@@ -487,7 +493,8 @@ class FarTierTest {
                 rs.pageOut(0, pages * 4096);
                 Await.until(() -> vswap.farTier().orElseThrow().pagesUsed() > pages / 2,
                         () -> "the shared group's pages on the server: " + vswap.farTier());
-                settleFar(vswap);
+                // writeback retries the far tier a second after a refusal: quiet for longer than that
+                still(() -> vswap.farTier().orElseThrow().written(), 1200, () -> "far writes settled: " + vswap.farTier());
                 FarTierStats f = vswap.farTier().orElseThrow();
                 assertEquals(0, local.farCurrent(), "farMax 0: none of local's pages left the machine");
                 assertEquals(f.storedBytes(), shared.farCurrent(), "shared's far pages, charged to it: " + f);
@@ -502,20 +509,6 @@ class FarTierTest {
                 assertEquals(0, shared.swapCurrent());
             }
         }
-    }
-
-    /** Waits until the far tier's page count has not moved for 200 ms (writeback retries a refusal each second). */
-    private static void settleFar(VSwap vswap) throws InterruptedException {
-        long[] last = {-1};
-        Await.until(() -> {
-            long now = vswap.farTier().orElseThrow().written();
-            boolean still = now == last[0];
-            last[0] = now;
-            if (!still) {
-                sleep(1200);
-            }
-            return still;
-        }, () -> "far writes settled: " + vswap.farTier());
     }
 
     @Test

@@ -696,6 +696,7 @@ public final class VSwapImpl implements VSwap {
     private VSwapStats snapshot() {
         servers.quiesce();
         reclaimer.drain();
+        dev.uvswap.FarTierStats far = fileBackend.files().far() == null ? null : fileBackend.files().far().stats();
         return new VSwapStats(
                 reclaimer.pswpin.sum(), swapOut.pswpout.sum() + direct.pswpout.sum(), reclaimer.zswpin.sum(),
                 swapOut.zswpout.sum() + direct.zswpout.sum(),
@@ -712,7 +713,8 @@ public final class VSwapImpl implements VSwap {
                 fileBackend.swapoffPages(), fileBackend.zswapMaxBytes(),
                 reclaimer.backgroundErrors() + fileBackend.backgroundErrors() + prefetchErrors.count()
                         + (groupReclaimer == null ? 0 : groupReclaimer.backgroundErrors()),
-                servers.moveMismatches(), servers.evictRefused(), servers.firstTouchAhead(), direct.reclaimedPages());
+                servers.moveMismatches(), servers.evictRefused(), servers.firstTouchAhead(), direct.reclaimedPages(),
+                far == null ? 0 : far.pagesUsed(), far == null ? 0 : far.storedBytes());
     }
 
     @Override

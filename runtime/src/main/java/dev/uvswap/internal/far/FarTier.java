@@ -479,6 +479,11 @@ public final class FarTier implements Retirable, AutoCloseable {
         unlinked.add(batch.length);
     }
 
+    /** Failures the unlinking thread caught and survived. */
+    public long backgroundErrors() {
+        return unlinkErrors.count();
+    }
+
     /** Ids freed but not yet unlinked on the server. */
     public long pendingUnlinks() {
         synchronized (pendingLock) {

@@ -2,7 +2,6 @@ package dev.uvswap.internal.file;
 
 import dev.uvswap.internal.far.FarTier;
 import dev.uvswap.internal.group.Account;
-import dev.uvswap.internal.slot.SlotDescriptor;
 import dev.uvswap.internal.slot.SlotOwners;
 import dev.uvswap.internal.slot.SlotSpace;
 
@@ -75,7 +74,8 @@ final class Demotion implements AutoCloseable {
         while ((n = f.objectsIn(cluster, vslots, offsets)) < 0) {
             grow(-n);
         }
-        int claimed = claim(f, n);
+        int claimed = Swapoff.claim(slots, f.index(), vslots, offsets, handles, n,
+                (v, fh) -> owners.of(v).farAllows(FileHandle.length(fh)));
         if (claimed == 0) {
             return 0;
         }
@@ -108,26 +108,6 @@ final class Demotion implements AutoCloseable {
             }
         }
         return moved;
-    }
-
-    /** Claims the objects published FILE in {@code f} at their offset whose group lets them go far; compacts them. */
-    private int claim(SwapFile f, int n) {
-        int claimed = 0;
-        for (int i = 0; i < n; i++) {
-            long v = vslots[i];
-            long d = slots.descriptorAcquire(v);
-            long fh = SlotDescriptor.payload(d);
-            if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_FILE || FileHandle.file(fh) != f.index()
-                    || FileHandle.offset(fh) != offsets[i] || !owners.of(v).farAllows(FileHandle.length(fh))) {
-                continue;
-            }
-            if (slots.transitions().fileToSwapoff(v, fh)) {
-                vslots[claimed] = v;
-                handles[claimed] = fh;
-                claimed++;
-            }
-        }
-        return claimed;
     }
 
     private void restore(int from, int to) {

@@ -110,7 +110,8 @@ public final class FileBackend implements AutoCloseable {
 
     /** Failures the writeback thread caught and survived. */
     public long backgroundErrors() {
-        return writeback.errors.count();
+        FarTier far = files.far();
+        return writeback.errors.count() + (far == null ? 0 : far.backgroundErrors());
     }
 
     /** Tests: the writeback thread's next iteration throws {@code failure}. */

@@ -90,6 +90,37 @@ final class Swapoff {
         }
     }
 
+    /** Which claimable objects a claim takes (demotion: those whose group lets them go far). */
+    @FunctionalInterface
+    interface Eligible {
+        boolean test(long vslot, long fileHandle);
+    }
+
+    /**
+     * Claims (FILE → SWAPOFF) those of {@code vslots[0..n)} published FILE in file {@code index}
+     * at {@code offsets[i]} and {@code eligible}; compacts them to the front, their handles into
+     * {@code handles}; returns how many. Others are in flight (a writeback not yet published, a
+     * swap-in not yet drained, another claimer's) and are left alone.
+     */
+    static int claim(SlotSpace slots, int index, long[] vslots, long[] offsets, long[] handles, int n, Eligible eligible) {
+        int claimed = 0;
+        for (int i = 0; i < n; i++) {
+            long v = vslots[i];
+            long d = slots.descriptorAcquire(v);
+            long fh = SlotDescriptor.payload(d);
+            if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_FILE || FileHandle.file(fh) != index
+                    || FileHandle.offset(fh) != offsets[i] || !eligible.test(v, fh)) {
+                continue;
+            }
+            if (slots.transitions().fileToSwapoff(v, fh)) {
+                vslots[claimed] = v;
+                handles[claimed] = fh;
+                claimed++;
+            }
+        }
+        return claimed;
+    }
+
     private VSwapException failure(Retirable f, Pass pass) {
         String why = pass.unreadable > 0 ? pass.unreadable + " pages could not be read (" + pass.readError + ")"
                 : pass.noRoom > 0 ? pass.noRoom + " pages found no room: the pool is at its limit and no other swap file takes pages"
@@ -158,24 +189,8 @@ final class Swapoff {
             }
         }
 
-        /** Claims the objects that are published FILE in this file at their offset; compacts them to the front. */
         private int claim(int n) {
-            int claimed = 0;
-            for (int i = 0; i < n; i++) {
-                long v = vslots[i];
-                long d = slots.descriptorAcquire(v);
-                long fh = SlotDescriptor.payload(d);
-                if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_FILE || FileHandle.file(fh) != f.index()
-                        || FileHandle.offset(fh) != offsets[i]) {
-                    continue;   // in flight: a writeback not yet published, or a swap-in not yet drained
-                }
-                if (slots.transitions().fileToSwapoff(v, fh)) {
-                    vslots[claimed] = v;
-                    handles[claimed] = fh;
-                    claimed++;
-                }
-            }
-            return claimed;
+            return Swapoff.claim(slots, f.index(), vslots, offsets, handles, n, (v, fh) -> true);
         }
 
         /** Reads the claimed objects, then moves each to the pool, or to another file. */
