@@ -511,6 +511,51 @@ class FarTierTest {
         }
     }
 
+    /**
+     * A second uvswap process on the same server, writing and reading its own pages while this
+     * one reads its pages back: each sees only its own keys and bytes, and the child's keys go
+     * with it when it closes.
+     */
+    @Test
+    void aSecondProcessOnTheSameServerNeitherSeesNorClobbersOurPages() throws Exception {
+        long pages = 4096;
+        try (RedisServer redis = RedisServer.start(dir);
+             VSwap vswap = vswap();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+            vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+            String ours = far(vswap).keyPrefix();
+            fill(r, 0, pages, 14);
+            r.pageOut(0, pages * 4096);
+            settle(vswap);
+            long inFar = vswap.farTier().orElseThrow().pagesUsed();
+            assertEquals(inFar + 1, redis.keys(ours));
+
+            String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Process child = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-cp",
+                    System.getProperty("java.class.path"), FarTierChildMain.class.getName(),
+                    Integer.toString(redis.port), "15", "8192").redirectErrorStream(true).start();
+            String[] out = new String[1];
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    out[0] = new String(child.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                } catch (java.io.IOException e) {
+                    out[0] = e.toString();
+                }
+            });
+            checkAll(r, pages / 2, 14);   // half of ours back while the child works
+            assertTrue(child.waitFor(5, java.util.concurrent.TimeUnit.MINUTES), "the child finished");
+            reader.join();
+            assertEquals(0, child.exitValue(), out[0]);
+            var m = java.util.regex.Pattern.compile("prefix (\\S+) far (\\d+) wrong pages 0").matcher(out[0]);
+            assertTrue(m.find(), out[0]);
+            assertNotEquals(ours, m.group(1));
+            assertTrue(Long.parseLong(m.group(2)) > 4096, out[0]);
+            assertEquals(0, redis.keys(m.group(1)), "the child's keys went with it");
+            checkAll(r, pages, 14);
+            drained(vswap);
+        }
+    }
+
     @Test
     void retiringTheFarTierUnderFaultsMovesEveryPageBack() throws Exception {
         long pages = 8192;
