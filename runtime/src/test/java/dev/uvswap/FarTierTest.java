@@ -549,7 +549,7 @@ class FarTierTest {
             var m = java.util.regex.Pattern.compile("prefix (\\S+) far (\\d+) wrong pages 0").matcher(out[0]);
             assertTrue(m.find(), out[0]);
             assertNotEquals(ours, m.group(1));
-            assertTrue(Long.parseLong(m.group(2)) > 4096, out[0]);
+            assertTrue(Long.parseLong(m.group(2)) >= 4096, out[0]);   // the child waits for half its 8,192 pages
             assertEquals(0, redis.keys(m.group(1)), "the child's keys went with it");
             checkAll(r, pages, 14);
             drained(vswap);
