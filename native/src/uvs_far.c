@@ -96,62 +96,6 @@ static void conn_close(struct far_conn *c)
 	c->fd = -1;
 }
 
-static int send_all(int fd, const char *p, size_t n);
-static int recv_until(struct far_conn *c, size_t *have, size_t want);
-
-/* The tier's greeting (its AUTH) on a new connection: -EACCES unless the server says +OK. */
-static int conn_hello(struct uvs_far *far, struct far_conn *c)
-{
-	size_t have = 0;
-	int err;
-
-	if (!far->hello_len)
-		return 0;
-	err = send_all(c->fd, far->hello, far->hello_len);
-	if (!err)
-		err = recv_until(c, &have, 5);
-	if (err)
-		return err;
-	return have == 5 && !memcmp(c->buf, "+OK\r\n", 5) ? 0 : -EACCES;
-}
-
-/* Connect if not connected.  Every failure is -EAGAIN to the caller: the server may come back. */
-static int conn_open(struct uvs_far *far, struct far_conn *c)
-{
-	struct timeval tv = { .tv_sec = far->timeout_ms / 1000, .tv_usec = (far->timeout_ms % 1000) * 1000 };
-	int one = 1;
-	int fd;
-
-	if (c->fd >= 0)
-		return 0;
-	fd = socket(far->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	/* a timeout on both directions: a server that stops answering fails the read, not the thread */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
-	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one))) {
-		int err = -errno;
-
-		close(fd);
-		return err;
-	}
-	while (connect(fd, (struct sockaddr *)&far->addr, far->addrlen)) {
-		int err = -errno;
-
-		if (err == -EINTR)
-			continue;
-		close(fd);
-		return err;
-	}
-	c->fd = fd;
-	if (conn_hello(far, c)) {
-		conn_close(c);
-		return -EACCES;	/* what the caller says of any failure to connect: try again */
-	}
-	return 0;
-}
-
 static int send_all(int fd, const char *p, size_t n)
 {
 	while (n) {
@@ -183,6 +127,59 @@ static int recv_until(struct far_conn *c, size_t *have, size_t want)
 		if (k == 0)
 			return -ECONNRESET;
 		*have += (size_t)k;
+	}
+	return 0;
+}
+
+/* The tier's greeting (its AUTH) on a new connection: -EACCES unless the server says +OK. */
+static int conn_hello(struct uvs_far *far, struct far_conn *c)
+{
+	size_t have = 0;
+	int err;
+
+	if (!far->hello_len)
+		return 0;
+	err = send_all(c->fd, far->hello, far->hello_len);
+	if (!err)
+		err = recv_until(c, &have, 5);
+	if (err)
+		return err;
+	return have == 5 && !memcmp(c->buf, "+OK\r\n", 5) ? 0 : -EACCES;
+}
+
+/* Connect if not connected: 0 or -errno (get_value takes any failure for -EAGAIN: the server may come back). */
+static int conn_open(struct uvs_far *far, struct far_conn *c)
+{
+	struct timeval tv = { .tv_sec = far->timeout_ms / 1000, .tv_usec = (far->timeout_ms % 1000) * 1000 };
+	int one = 1;
+	int fd;
+
+	if (c->fd >= 0)
+		return 0;
+	fd = socket(far->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* a timeout on both directions: a server that stops answering fails the read, not the thread */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one))) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	while (connect(fd, (struct sockaddr *)&far->addr, far->addrlen)) {
+		int err = -errno;
+
+		if (err == -EINTR)
+			continue;
+		close(fd);
+		return err;
+	}
+	c->fd = fd;
+	if (conn_hello(far, c)) {
+		conn_close(c);
+		return -EACCES;	/* AUTH refused, or no answer to it */
 	}
 	return 0;
 }

@@ -156,18 +156,11 @@ public final class FarTier implements Retirable, AutoCloseable {
         if (auth == null) {
             return new byte[0];
         }
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        out.writeBytes(("*" + auth.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        for (Object o : auth) {
-            byte[] b = o.toString().getBytes(StandardCharsets.UTF_8);
-            out.writeBytes(("$" + b.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
-            out.writeBytes(b);
-            out.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
-        }
-        if (out.size() > 1024) {
+        byte[] hello = RespConnection.encode(auth);
+        if (hello.length > 1024) {
             throw new IllegalArgumentException("the far tier's AUTH user and password are over 1 KiB");
         }
-        return out.toByteArray();
+        return hello;
     }
 
     /** PING; the eviction policy; {@code SET <prefix>owner NX}. */

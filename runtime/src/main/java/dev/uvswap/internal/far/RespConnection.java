@@ -63,12 +63,21 @@ final class RespConnection implements AutoCloseable {
 
     /** Queues a command of {@code args.length} arguments; {@code args} are strings or byte arrays. */
     RespConnection command(Object... args) throws IOException {
-        header('*', args.length);
-        for (Object a : args) {
-            byte[] b = a instanceof byte[] bytes ? bytes : a.toString().getBytes(StandardCharsets.UTF_8);
-            bulk(b, 0, b.length);
-        }
+        out.write(encode(args));
         return this;
+    }
+
+    /** A command as RESP bytes: an array of bulk strings ({@code args} are strings or byte arrays). */
+    static byte[] encode(Object... args) {
+        java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+        b.writeBytes(("*" + args.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        for (Object a : args) {
+            byte[] v = a instanceof byte[] bytes ? bytes : a.toString().getBytes(StandardCharsets.UTF_8);
+            b.writeBytes(("$" + v.length + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            b.writeBytes(v);
+            b.writeBytes(CRLF);
+        }
+        return b.toByteArray();
     }
 
     /** Starts a command whose last argument is written by the caller ({@link #bulkHeader}, {@link #raw}...). */
