@@ -44,7 +44,7 @@ trap 'rm -rf "$tmp"' EXIT
 # --- uvswap.h -------------------------------------------------------------------------------------
 uvswap_functions=(
   uvs_abi_version uvs_create uvs_start uvs_destroy uvs_region_add uvs_region_remove uvs_region_resident uvs_region_stall_ns uvs_move_mismatches uvs_evict_refused uvs_group_throttle uvs_group_set uvs_group_pages uvs_region_set_group uvs_set_reclaimer uvs_reclaimer_wait uvs_reclaimer_wake uvs_evict
-  uvs_compress uvs_populate uvs_file_attach uvs_file_inject uvs_far_attach uvs_far_detach uvs_fault_contexts uvs_server_ring uvs_server_stats
+  uvs_compress uvs_populate uvs_file_attach uvs_file_inject uvs_far_attach uvs_far_detach uvs_dict_add uvs_fault_contexts uvs_server_ring uvs_server_stats
   uvs_sigbus_attach uvs_sigbus_detach uvs_sigbus_counters
   uvs_drain_overflow uvs_wait_drain uvs_quiesce uvs_hist_bucket_floor
   uvs_direct_setup uvs_magazine uvs_group_direct uvs_region_direct uvs_group_direct_pages uvs_group_parked
@@ -57,7 +57,7 @@ uvswap_constants=(
   UVS_TAG_NONE UVS_TAG_ZERO UVS_TAG_ZSWAP UVS_TAG_FILE UVS_TAG_CACHE UVS_TAG_BUSY UVS_TAG_WRITEBACK UVS_TAG_SWAPOFF
   UVS_FMT_RAW UVS_FMT_ZSTD UVS_FMT_LZ4 UVS_FMT_FILL
   UVS_HANDLE_FMT_BITS UVS_HANDLE_LEN_BITS UVS_HANDLE_OFF_SHIFT
-  UVS_MAX_FILES UVS_FH_FILE_BITS UVS_FH_FILE_SHIFT UVS_FH_OFF_SHIFT UVS_FAR_MAGIC
+  UVS_MAX_FILES UVS_FH_FILE_BITS UVS_FH_FILE_SHIFT UVS_FH_OFF_SHIFT UVS_FAR_MAGIC UVS_DICT_MAX
   UVS_FK_FIRST_TOUCH UVS_FK_ZERO UVS_FK_ZSWAP UVS_FK_FILE UVS_FK_CACHE UVS_FK_STALE
   UVS_FK_THP_FIRST_TOUCH UVS_FK_THP_SWAPIN UVS_FK_NR
   UVS_THP_FB_PRESENT UVS_THP_FB_MIXED UVS_THP_FB_BUSY UVS_THP_FB_BACKEND UVS_THP_FB_ERROR UVS_THP_FB_SCATTERED UVS_THP_FB_LIMIT UVS_THP_FB_NR

@@ -308,6 +308,9 @@ struct uvs_codec {
 	void *lz4_compress_default;	/* int LZ4_compress_default(src, dst, n, cap) */
 	void *lz4_decompress_safe;	/* int LZ4_decompress_safe(src, dst, n, cap) */
 	void *zstd_free_dctx;		/* size_t ZSTD_freeDCtx(dctx): fault contexts' own are freed with them */
+	void *zstd_compress_cdict;	/* size_t ZSTD_compress_usingCDict(cctx, dst, cap, src, n, cdict) */
+	void *zstd_decompress_ddict;	/* size_t ZSTD_decompress_usingDDict(dctx, dst, cap, src, n, ddict) */
+	void *zstd_frame_dict_id;	/* unsigned ZSTD_getDictID_fromFrame(src, n): 0 = made without one */
 	int32_t zstd_level;		/* compression level for ZSTD (1 = fast default) */
 	int32_t pad;
 };
@@ -370,7 +373,7 @@ UVS_API int64_t uvs_sigbus_counters(int64_t *out, int32_t n);
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		12
+#define UVS_ABI_VERSION		13
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -507,9 +510,23 @@ UVS_API int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_pa
  * result in the pool and replaces CACHE with a CAS; a fault may win meanwhile.  The exact match
  * matters: a slot taken back by a fault can be freed and reused by another batch, whose CACHE
  * is published before its page has moved.
+ * @dict: -1, or a dictionary slot from uvs_dict_add to compress with (zstd only).
  */
 UVS_API int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
-			     int32_t codec, uint8_t *scratch, struct uvs_cresult *out);
+			     int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out);
+
+/*
+ * zstd dictionaries (issue 18).  Java trains a dictionary per memory group (zstd-jni's trainer),
+ * makes its ZSTD_CDict and ZSTD_DDict with the libzstd it handed over, and installs them in a
+ * free slot here.  A frame made with a dictionary carries the dictionary's id in its header, so
+ * every decoder (pool, swap file, far tier) finds the dictionary by that id without a new
+ * handle format; a frame whose id is not installed is refused (-EIO), never decoded without it.
+ * A slot, once set, stays set until uvs_destroy (objects made with it may live that long);
+ * Java frees the dictionaries after that, and serialises the calls.  -EINVAL: bad slot, id 0 or a missing pointer or
+ * codec entry point; -EEXIST: the slot is taken or the id is installed already.
+ */
+#define UVS_DICT_MAX		16
+UVS_API int64_t uvs_dict_add(struct uvs_ctx *ctx, int32_t slot, uint32_t id, void *cdict, void *ddict);
 
 /*
  * Make [first_page, first_page + npages) of a region present, serving each missing page exactly

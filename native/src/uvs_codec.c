@@ -23,6 +23,11 @@ typedef size_t (*zstd_set_param_fn)(void *cctx, int param, int value);
 typedef size_t (*zstd_compress2_fn)(void *cctx, void *dst, size_t cap, const void *src, size_t n);
 typedef unsigned (*zstd_is_error_fn)(size_t code);
 typedef int (*lz4_fn)(const char *src, char *dst, int n, int cap);
+typedef size_t (*zstd_compress_cdict_fn)(void *cctx, void *dst, size_t cap, const void *src, size_t n,
+					 const void *cdict);
+typedef size_t (*zstd_decompress_ddict_fn)(void *dctx, void *dst, size_t cap, const void *src, size_t n,
+					   const void *ddict);
+typedef unsigned (*zstd_frame_dict_id_fn)(const void *src, size_t n);
 
 #define ZSTD_C_COMPRESSION_LEVEL	100	/* ZSTD_c_compressionLevel, stable API */
 
@@ -54,6 +59,50 @@ static void *zstd_cctx(struct uvs_ctx *ctx)
 }
 
 /*
+ * The DDict installed under @id, or NULL.  Lock-free: a slot's pointers are written before its
+ * id is published and never change after, so an acquire load of the id makes them visible.
+ */
+static const void *dict_by_id(struct uvs_ctx *ctx, uint32_t id)
+{
+	for (int i = 0; i < UVS_DICT_MAX; i++)
+		/* acquire: pairs with uvs_dict_add's release; the slot's pointers are set */
+		if (atomic_load_explicit(&ctx->dicts[i].id, memory_order_acquire) == id)
+			return ctx->dicts[i].ddict;
+	return NULL;
+}
+
+/*
+ * One zstd frame into one page.  A frame made with a dictionary names it in its header; a
+ * dictionary that is not installed makes it -EIO, never a decode without it.  Decoding with a
+ * DDict allocates nothing in the context, so a signal handler may do it.
+ */
+static int zstd_decode(struct uvs_ctx *ctx, const void *src, uint64_t len, void *dst, void *dctx)
+{
+	const struct uvs_codec *c = &ctx->cfg.codec;
+	uint32_t id = 0;
+	size_t r;
+
+	if (!dctx)
+		dctx = zstd_dctx(ctx);
+	if (!dctx || !c->zstd_decompress_dctx)
+		return -ENOSYS;
+	if (c->zstd_frame_dict_id)
+		id = ((zstd_frame_dict_id_fn)c->zstd_frame_dict_id)(src, len);
+	if (id) {
+		const void *ddict = dict_by_id(ctx, id);
+
+		if (!ddict || !c->zstd_decompress_ddict)
+			return -EIO;
+		r = ((zstd_decompress_ddict_fn)c->zstd_decompress_ddict)(dctx, dst, UVS_PAGE_SIZE, src, len, ddict);
+	} else {
+		r = ((zstd_decompress_dctx_fn)c->zstd_decompress_dctx)(dctx, dst, UVS_PAGE_SIZE, src, len);
+	}
+	if (((zstd_is_error_fn)c->zstd_is_error)(r) || r != UVS_PAGE_SIZE)
+		return -EIO;
+	return 0;
+}
+
+/*
  * Decode one stored page of the given format from src (len bytes) into dst.  Returns 0, -EIO
  * when the bytes do not decode to exactly one page, -ENOSYS without the codec.  A raw page is
  * taken as already in dst when src is NULL.  @dctx: the caller's zstd context, made in advance
@@ -80,16 +129,8 @@ int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_
 			p[i] = v;
 		return 0;
 	}
-	case UVS_FMT_ZSTD: {
-		if (!dctx)
-			dctx = zstd_dctx(ctx);
-		if (!dctx || !c->zstd_decompress_dctx)
-			return -ENOSYS;
-		size_t r = ((zstd_decompress_dctx_fn)c->zstd_decompress_dctx)(dctx, dst, UVS_PAGE_SIZE, src, len);
-		if (((zstd_is_error_fn)c->zstd_is_error)(r) || r != UVS_PAGE_SIZE)
-			return -EIO;
-		return 0;
-	}
+	case UVS_FMT_ZSTD:
+		return zstd_decode(ctx, src, len, dst, dctx);
 	case UVS_FMT_LZ4:
 		if (!c->lz4_decompress_safe)
 			return -ENOSYS;
@@ -155,18 +196,27 @@ void uvs_codec_cctx_free(struct uvs_ctx *ctx, void *cctx)
 
 /*
  * Compress one page into dst (capacity one page).  0 with *len set, or -errno.  @cctx: the
- * caller's zstd context made in advance (direct reclaim), NULL takes this thread's own.
+ * caller's zstd context made in advance (direct reclaim), NULL takes this thread's own;
+ * @cdict: a dictionary's ZSTD_CDict (zstd only), or NULL.
  */
-int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *src, void *dst, uint32_t *len)
+int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *cdict, const void *src, void *dst,
+		       uint32_t *len)
 {
 	const struct uvs_codec *c = &ctx->cfg.codec;
 
 	if (codec == UVS_CODEC_ZSTD) {
+		size_t r;
+
 		if (!cctx)
 			cctx = zstd_cctx(ctx);
 		if (!cctx)
 			return -ENOSYS;
-		size_t r = ((zstd_compress2_fn)c->zstd_compress2)(cctx, dst, UVS_PAGE_SIZE, src, UVS_PAGE_SIZE);
+		/* The CDict carries the level it was made at; the frame names the dictionary's id. */
+		if (cdict)
+			r = ((zstd_compress_cdict_fn)c->zstd_compress_cdict)(cctx, dst, UVS_PAGE_SIZE, src, UVS_PAGE_SIZE,
+									     cdict);
+		else
+			r = ((zstd_compress2_fn)c->zstd_compress2)(cctx, dst, UVS_PAGE_SIZE, src, UVS_PAGE_SIZE);
 		/* An error here is "does not fit in a page": the caller stores the page raw. */
 		*len = ((zstd_is_error_fn)c->zstd_is_error)(r) ? UVS_PAGE_SIZE + 1 : (uint32_t)r;
 		return 0;
@@ -179,4 +229,33 @@ int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *s
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int64_t uvs_dict_add(struct uvs_ctx *ctx, int32_t slot, uint32_t id, void *cdict, void *ddict)
+{
+	const struct uvs_codec *c;
+
+	if (!ctx || slot < 0 || slot >= UVS_DICT_MAX || !id || !cdict || !ddict)
+		return -EINVAL;
+	c = &ctx->cfg.codec;
+	if (!c->zstd_compress_cdict || !c->zstd_decompress_ddict || !c->zstd_frame_dict_id)
+		return -EINVAL;
+	if (dict_by_id(ctx, id) || atomic_load_explicit(&ctx->dicts[slot].id, memory_order_relaxed))
+		return -EEXIST;
+	ctx->dicts[slot].cdict = cdict;
+	ctx->dicts[slot].ddict = ddict;
+	/* release: a reader that sees the id sees both pointers (dict_by_id, uvs_dict_cdict) */
+	atomic_store_explicit(&ctx->dicts[slot].id, id, memory_order_release);
+	return 0;
+}
+
+/* The CDict of an installed slot, or NULL. */
+const void *uvs_dict_cdict(struct uvs_ctx *ctx, int32_t slot)
+{
+	if (slot < 0 || slot >= UVS_DICT_MAX)
+		return NULL;
+	/* acquire: pairs with uvs_dict_add's release */
+	if (!atomic_load_explicit(&ctx->dicts[slot].id, memory_order_acquire))
+		return NULL;
+	return ctx->dicts[slot].cdict;
 }

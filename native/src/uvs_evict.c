@@ -200,7 +200,8 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
  * Zero, same-filled, compressed, or raw when compression does not save an eighth.  @page is a
  * page of the caller's scratch, and the result replaces it in place (the raw case leaves it).
  */
-static int classify(struct uvs_ctx *ctx, int codec, void *cctx, uint8_t *page, struct uvs_cresult *res)
+static int classify(struct uvs_ctx *ctx, int codec, void *cctx, const void *cdict, uint8_t *page,
+		    struct uvs_cresult *res)
 {
 	const uint64_t *w = (const uint64_t *)page;
 	uint64_t v = w[0];
@@ -216,7 +217,7 @@ static int classify(struct uvs_ctx *ctx, int codec, void *cctx, uint8_t *page, s
 		res->fill = v;
 		return 0;
 	}
-	int err = uvs_codec_compress(ctx, codec, cctx, page, out, &len);
+	int err = uvs_codec_compress(ctx, codec, cctx, cdict, page, out, &len);
 	if (err)
 		return err;
 	if (len > UVS_PAGE_SIZE - UVS_PAGE_SIZE / 8) {
@@ -301,13 +302,24 @@ static void copy_parked(struct uvs_ctx *ctx, uint64_t staging_first, uint32_t i,
 }
 
 int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
-		     int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+		     int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
 {
-	return uvs_compress_with(ctx, vslots, n, staging_first, codec, NULL, scratch, out);
+	const void *cdict = NULL;
+
+	if (dict >= 0) {
+		if (codec != UVS_CODEC_ZSTD || !(cdict = uvs_dict_cdict(ctx, dict)))
+			return -EINVAL;
+	}
+	return uvs_compress_with(ctx, vslots, n, staging_first, codec, NULL, cdict, scratch, out);
 }
 
+/*
+ * uvs_compress with the caller's zstd context (NULL: this thread's) and dictionary (NULL: none).
+ * Direct reclaim passes none: its contexts serve signal handlers, which may not allocate, and
+ * a dictionary's first use may grow a context's workspace.
+ */
 int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
-			  int32_t codec, void *cctx, uint8_t *scratch, struct uvs_cresult *out)
+			  int32_t codec, void *cctx, const void *cdict, uint8_t *scratch, struct uvs_cresult *out)
 {
 	uint8_t claimed[COPY_CHUNK];
 
@@ -326,7 +338,7 @@ int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t 
 			out[k].fill = 0;
 			if (!claimed[k - i])
 				continue;
-			int err = classify(ctx, codec, cctx, scratch + ((size_t)k << UVS_PAGE_SHIFT), &out[k]);
+			int err = classify(ctx, codec, cctx, cdict, scratch + ((size_t)k << UVS_PAGE_SHIFT), &out[k]);
 			if (err)
 				return err;
 		}

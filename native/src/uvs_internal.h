@@ -140,6 +140,13 @@ struct uvs_server {
 	struct uvs_direct *direct;	/* direct reclaim state, NULL until uvs_direct_setup */
 };
 
+/* A zstd dictionary slot: id is stored last (release), and the pointers never change after. */
+struct uvs_dict {
+	_Atomic uint32_t id;		/* 0: free */
+	void *cdict;			/* ZSTD_CDict made at the codec's level */
+	void *ddict;			/* ZSTD_DDict */
+};
+
 struct uvs_ctx {
 	struct uvs_config cfg;
 	int stop_fd;			/* eventfd: servers exit when it is readable */
@@ -168,6 +175,7 @@ struct uvs_ctx {
 	uint32_t *owner_base;			/* slot owner table (uvs_direct_setup) */
 	int32_t direct_codec;			/* enum uvs_codec_id of what direct reclaim stores */
 	_Atomic int direct_on;			/* uvs_direct_setup done (release: the state above is set) */
+	struct uvs_dict dicts[UVS_DICT_MAX];	/* uvs_dict_add; set once each */
 };
 
 /* uvs_ctx.c */
@@ -231,13 +239,15 @@ struct uvs_far;
 int uvs_far_read(struct uvs_far *far, uint64_t id, uint64_t len, uint64_t fmt, void *dst);
 void uvs_far_free_all(struct uvs_ctx *ctx);
 
-int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *src, void *dst, uint32_t *len);
+int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *cdict, const void *src, void *dst,
+		       uint32_t *len);
 void *uvs_codec_cctx_create(struct uvs_ctx *ctx);
+const void *uvs_dict_cdict(struct uvs_ctx *ctx, int32_t slot);
 void uvs_codec_cctx_free(struct uvs_ctx *ctx, void *cctx);
 
-/* uvs_evict.c: uvs_compress with a given zstd context (NULL: the thread's own) */
+/* uvs_evict.c: uvs_compress with a given zstd context (NULL: the thread's own) and dictionary */
 int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
-			  int32_t codec, void *cctx, uint8_t *scratch, struct uvs_cresult *out);
+			  int32_t codec, void *cctx, const void *cdict, uint8_t *scratch, struct uvs_cresult *out);
 
 /* uvs_reclaim.c: direct reclaim on the faulting path */
 int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr);

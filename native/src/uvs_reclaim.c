@@ -304,7 +304,7 @@ static int64_t reclaim_extent(struct uvs_server *s, struct uvs_direct *d, int32_
 		uint32_t n = (uint32_t)(used - i0 < UVS_DIRECT_SCRATCH ? used - i0 : UVS_DIRECT_SCRATCH);
 
 		err = uvs_compress_with(ctx, d->vslots + i0, n, d->staging_first + (uint64_t)i0, ctx->direct_codec,
-					d->cctx, d->scratch, d->res + i0);
+					d->cctx, NULL, d->scratch, d->res + i0);
 		for (int64_t i = i0; i < i0 + n; i++) {
 			if (d->pages[i] == UVS_NO_PAGE)
 				continue;

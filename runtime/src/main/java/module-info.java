@@ -12,6 +12,7 @@ module dev.uvswap {
     requires jdk.jfr;
     requires jdk.attach;    // uvs stat reads a running JVM's counters through the attach API
     requires org.lz4.java;  // lz4-java's native library is the LZ4 codec C calls
+    requires com.github.luben.zstd_jni;  // one job: training zstd dictionaries (GroupDictionary)
 
     exports dev.uvswap;
     // JMX builds MXBean proxies and JFR reads event fields reflectively: open to them, not to users.

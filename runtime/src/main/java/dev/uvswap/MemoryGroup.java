@@ -100,6 +100,23 @@ public interface MemoryGroup {
     Events events();
 
     /**
+     * The zstd dictionary this group's pages are compressed with now, if one was trained and
+     * kept ({@link VSwap.Builder#dictionaries}); empty otherwise. A group's first round of
+     * training starts with its first swap-out and needs 16 MiB of its pages to leave.
+     */
+    java.util.Optional<CompressionDictionary> dictionary();
+
+    /**
+     * Trains the group's dictionary again from the next 16 MiB of its pages to leave (or returns
+     * the round in progress): judged against compression without one, and kept if it saves
+     * (pages compressed with an older one decode as before). Completes when the trial is done;
+     * fails if the VSwap closes first.
+     *
+     * @throws IllegalStateException when the VSwap was built without dictionaries, or is closed
+     */
+    java.util.concurrent.CompletableFuture<DictionaryTrial> trainDictionary();
+
+    /**
      * @param high             times the reclaimer found the group above its high limit
      * @param max              times it found the group above its max limit
      * @param reclaimFailures  times reclaim found nothing more to swap out while over a limit

@@ -163,6 +163,7 @@ public interface VSwap extends AutoCloseable {
         private Consumer<SwapFileEvent> swapFileEvents;
         private FaultMode faultMode;
         private String name;
+        private boolean dictionaries;
         /** Numbers the default names, vswap-1, vswap-2, ... */
         private static final java.util.concurrent.atomic.AtomicInteger UNNAMED = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -177,6 +178,17 @@ public interface VSwap extends AutoCloseable {
          */
         public Builder faultMode(FaultMode mode) {
             this.faultMode = Objects.requireNonNull(mode, "mode");
+            return this;
+        }
+
+        /**
+         * Train a zstd dictionary per memory group from the group's own pages as they leave, and
+         * compress its pages with it where a trial on its pages shows a gain (default off; zstd
+         * only). See {@link MemoryGroup#dictionary()} and {@link MemoryGroup#trainDictionary()}.
+         * A VSwap keeps up to 16 dictionaries, each until it closes.
+         */
+        public Builder dictionaries(boolean on) {
+            this.dictionaries = on;
             return this;
         }
 
@@ -286,7 +298,7 @@ public interface VSwap extends AutoCloseable {
             long zswap = zswapMaxBytes > 0 ? zswapMaxBytes : Math.min(pool, VSwapConfig.defaultZswapMaxBytes(budget));
             return VSwapImpl.create(new VSwapConfig(compressor, zstdLevel, faultThreads, pinFaultThreads, userModeOnly,
                     pool, zswap, zswapWriteback, swapFiles, swapFileEvents, faultMode,
-                    name != null ? name : "vswap-" + UNNAMED.incrementAndGet(), budget));
+                    name != null ? name : "vswap-" + UNNAMED.incrementAndGet(), budget, dictionaries));
         }
     }
 }

@@ -67,6 +67,8 @@ import java.util.Map;
  *                            {@code swpinFile}, {@code zswpwb} and {@code fileReadErrors} count the
  *                            far tier's pages with the files'; {@link VSwap#farTier()} has the rest
  * @param farBytes            stored bytes of those pages
+ * @param dictionaries        zstd dictionaries installed ({@link VSwap.Builder#dictionaries}; at most 16)
+ * @param dictionaryPages     pages swap-out compressed with one of them
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -79,7 +81,8 @@ public record VSwapStats(
         long swpinFile, long swpoutFile, long zswpwb, long writebackBatches, long fileSlotsUsed, long fileBytes,
         long fileBlockBytes, long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
         long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
-        long firstTouchAheadPages, long directReclaimPages, long farPagesUsed, long farBytes) {
+        long firstTouchAheadPages, long directReclaimPages, long farPagesUsed, long farBytes,
+        int dictionaries, long dictionaryPages) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);
@@ -134,6 +137,9 @@ public record VSwapStats(
                 + " in " + count(writebackBatches) + " writes; swapoff moved " + count(swapoffPages));
         if (farPagesUsed > 0 || farBytes > 0) {
             line(b, "far tier", count(farPagesUsed) + " pages, " + bytes(farBytes));
+        }
+        if (dictionaries > 0) {
+            line(b, "dictionaries", dictionaries + " installed; " + count(dictionaryPages) + " pages compressed with one");
         }
         if (thpSwpinFallbacks() > 0) {
             StringBuilder reasons = new StringBuilder();

@@ -14,6 +14,7 @@ import dev.uvswap.bindings.uvswap.uvs_config;
 import dev.uvswap.bindings.uvswap.uvswap_h;
 import dev.uvswap.internal.*;
 import dev.uvswap.internal.codec.CompressionCodec;
+import dev.uvswap.internal.codec.ZstdDictionaries;
 import dev.uvswap.internal.ctx.NativeContext;
 import dev.uvswap.internal.evict.SwapOut;
 import dev.uvswap.internal.fault.Userfaultfd;
@@ -99,6 +100,8 @@ public final class VSwapImpl implements VSwap {
     private volatile boolean released;
     /** Log lines, MBeans and JFR events (docs/observability.md); never on a fault or a pageOut. */
     private final dev.uvswap.internal.observe.Observed observed;
+    /** zstd dictionaries per group (issue 18), or null when the VSwap was built without them. */
+    private final ZstdDictionaries dictionaries;
 
     private VSwapImpl(VSwapConfig config, Deque<AutoCloseable> opened) {
         this.config = config;
@@ -142,8 +145,14 @@ public final class VSwapImpl implements VSwap {
         this.fileBackend = push(opened, new FileBackend(servers, slots, pool, this::drainCompletions,
                 observed.swapFileListener(config.swapFileEvents()), owners, config.zswapMaxBytes(), config.zswapWriteback()));
         this.reclaimer = push(opened, new CompletionDrainer(servers, slots, pool, staging, fileBackend.files(), owners));
+        if (config.dictionaries() && config.compressor() != Compressor.ZSTD) {
+            throw new IllegalArgumentException("dictionaries are zstd dictionaries: they need Compressor.ZSTD, not "
+                    + config.compressor());
+        }
+        this.dictionaries = config.dictionaries()
+                ? push(opened, new ZstdDictionaries(servers.context(), config.zstdLevel(), config.name())) : null;
         this.swapOut = push(opened, new SwapOut(servers, slots, pool, staging, reclaimer, fileBackend, owners,
-                config.compressor() == Compressor.ZSTD));
+                config.compressor() == Compressor.ZSTD, dictionaries));
         this.direct = dev.uvswap.internal.reclaim.DirectReclaim.start(servers, slots, pool, staging, owners, ownerTable.segment(),
                 config.compressor() == Compressor.ZSTD ? uvswap_h.UVS_CODEC_ZSTD() : uvswap_h.UVS_CODEC_LZ4(), fileBackend);
         reclaimer.attach(direct, this::refreshDirectLimits);
@@ -714,7 +723,9 @@ public final class VSwapImpl implements VSwap {
                 reclaimer.backgroundErrors() + fileBackend.backgroundErrors() + prefetchErrors.count()
                         + (groupReclaimer == null ? 0 : groupReclaimer.backgroundErrors()),
                 servers.moveMismatches(), servers.evictRefused(), servers.firstTouchAhead(), direct.reclaimedPages(),
-                far == null ? 0 : far.pagesUsed(), far == null ? 0 : far.storedBytes());
+                far == null ? 0 : far.pagesUsed(), far == null ? 0 : far.storedBytes(),
+                dictionaries == null ? 0 : dictionaries.installed(),
+                dictionaries == null ? 0 : dictionaries.pagesCompressed.sum());
     }
 
     @Override
@@ -777,6 +788,9 @@ public final class VSwapImpl implements VSwap {
             parts.add(reclaimer);
             parts.add(fileBackend);
             parts.add(servers);
+            if (dictionaries != null) {
+                parts.add(dictionaries);   // after the C context that held them
+            }
             parts.add(uffd);
             parts.add(inThreadUffd);
             parts.add(stagingArea::unmap);
@@ -801,8 +815,30 @@ public final class VSwapImpl implements VSwap {
         }
     }
 
+    /** The dictionaries of {@link dev.uvswap.VSwap.Builder#dictionaries}, or null without them. */
+    public ZstdDictionaries dictionaries() {
+        return dictionaries;
+    }
+
+    /** {@link dev.uvswap.MemoryGroup#trainDictionary()} of the group that charges {@code account}. */
+    public java.util.concurrent.CompletableFuture<dev.uvswap.DictionaryTrial> trainDictionary(
+            dev.uvswap.internal.group.Account account) {
+        if (dictionaries == null) {
+            throw new IllegalStateException("this VSwap was built without dictionaries (VSwap.Builder.dictionaries(true))");
+        }
+        enter();
+        try {
+            return dictionaries.of(account).retrain();
+        } finally {
+            exit();
+        }
+    }
+
     /** Stops the group reclaimer and the prefetcher: nothing a region's faults need. Idempotent. */
     private void stopBackgroundThreads() {
+        if (dictionaries != null) {
+            dictionaries.stopTraining();
+        }
         if (groupReclaimer != null) {
             groupReclaimer.close();
         }

@@ -25,6 +25,9 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     void *lz4_compress_default;
  *     void *lz4_decompress_safe;
  *     void *zstd_free_dctx;
+ *     void *zstd_compress_cdict;
+ *     void *zstd_decompress_ddict;
+ *     void *zstd_frame_dict_id;
  *     int32_t zstd_level;
  *     int32_t pad;
  * }
@@ -46,6 +49,9 @@ public class uvs_codec {
         uvswap_h.C_POINTER.withName("lz4_compress_default"),
         uvswap_h.C_POINTER.withName("lz4_decompress_safe"),
         uvswap_h.C_POINTER.withName("zstd_free_dctx"),
+        uvswap_h.C_POINTER.withName("zstd_compress_cdict"),
+        uvswap_h.C_POINTER.withName("zstd_decompress_ddict"),
+        uvswap_h.C_POINTER.withName("zstd_frame_dict_id"),
         uvswap_h.C_INT.withName("zstd_level"),
         uvswap_h.C_INT.withName("pad")
     ).withName("uvs_codec");
@@ -451,6 +457,138 @@ public class uvs_codec {
      */
     public static void zstd_free_dctx(MemorySegment struct, MemorySegment fieldValue) {
         struct.set(zstd_free_dctx$LAYOUT, zstd_free_dctx$OFFSET, fieldValue);
+    }
+
+    private static final AddressLayout zstd_compress_cdict$LAYOUT = (AddressLayout)$LAYOUT.select(groupElement("zstd_compress_cdict"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * void *zstd_compress_cdict
+     * }
+     */
+    public static final AddressLayout zstd_compress_cdict$layout() {
+        return zstd_compress_cdict$LAYOUT;
+    }
+
+    private static final long zstd_compress_cdict$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_compress_cdict"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * void *zstd_compress_cdict
+     * }
+     */
+    public static final long zstd_compress_cdict$offset() {
+        return zstd_compress_cdict$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * void *zstd_compress_cdict
+     * }
+     */
+    public static MemorySegment zstd_compress_cdict(MemorySegment struct) {
+        return struct.get(zstd_compress_cdict$LAYOUT, zstd_compress_cdict$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * void *zstd_compress_cdict
+     * }
+     */
+    public static void zstd_compress_cdict(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(zstd_compress_cdict$LAYOUT, zstd_compress_cdict$OFFSET, fieldValue);
+    }
+
+    private static final AddressLayout zstd_decompress_ddict$LAYOUT = (AddressLayout)$LAYOUT.select(groupElement("zstd_decompress_ddict"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * void *zstd_decompress_ddict
+     * }
+     */
+    public static final AddressLayout zstd_decompress_ddict$layout() {
+        return zstd_decompress_ddict$LAYOUT;
+    }
+
+    private static final long zstd_decompress_ddict$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_decompress_ddict"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * void *zstd_decompress_ddict
+     * }
+     */
+    public static final long zstd_decompress_ddict$offset() {
+        return zstd_decompress_ddict$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * void *zstd_decompress_ddict
+     * }
+     */
+    public static MemorySegment zstd_decompress_ddict(MemorySegment struct) {
+        return struct.get(zstd_decompress_ddict$LAYOUT, zstd_decompress_ddict$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * void *zstd_decompress_ddict
+     * }
+     */
+    public static void zstd_decompress_ddict(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(zstd_decompress_ddict$LAYOUT, zstd_decompress_ddict$OFFSET, fieldValue);
+    }
+
+    private static final AddressLayout zstd_frame_dict_id$LAYOUT = (AddressLayout)$LAYOUT.select(groupElement("zstd_frame_dict_id"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * void *zstd_frame_dict_id
+     * }
+     */
+    public static final AddressLayout zstd_frame_dict_id$layout() {
+        return zstd_frame_dict_id$LAYOUT;
+    }
+
+    private static final long zstd_frame_dict_id$OFFSET = $LAYOUT.byteOffset(groupElement("zstd_frame_dict_id"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * void *zstd_frame_dict_id
+     * }
+     */
+    public static final long zstd_frame_dict_id$offset() {
+        return zstd_frame_dict_id$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * void *zstd_frame_dict_id
+     * }
+     */
+    public static MemorySegment zstd_frame_dict_id(MemorySegment struct) {
+        return struct.get(zstd_frame_dict_id$LAYOUT, zstd_frame_dict_id$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * void *zstd_frame_dict_id
+     * }
+     */
+    public static void zstd_frame_dict_id(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(zstd_frame_dict_id$LAYOUT, zstd_frame_dict_id$OFFSET, fieldValue);
     }
 
     private static final OfInt zstd_level$LAYOUT = (OfInt)$LAYOUT.select(groupElement("zstd_level"));

@@ -204,10 +204,10 @@ public class uvswap_h extends uvswap_h$shared {
     public static int UVS_CFG_PIN_SERVERS() {
         return UVS_CFG_PIN_SERVERS;
     }
-    private static final int UVS_ABI_VERSION = (int)12L;
+    private static final int UVS_ABI_VERSION = (int)13L;
     /**
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 12
+     * #define UVS_ABI_VERSION 13
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -257,6 +257,15 @@ public class uvswap_h extends uvswap_h$shared {
      */
     public static int UVS_THROTTLE_MAX_NS() {
         return UVS_THROTTLE_MAX_NS;
+    }
+    private static final int UVS_DICT_MAX = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define UVS_DICT_MAX 16
+     * }
+     */
+    public static int UVS_DICT_MAX() {
+        return UVS_DICT_MAX;
     }
     private static final int UVS_TAG_NONE = (int)0L;
     /**
@@ -2255,6 +2264,7 @@ public class uvswap_h extends uvswap_h$shared {
             uvswap_h.C_INT,
             uvswap_h.C_LONG,
             uvswap_h.C_INT,
+            uvswap_h.C_INT,
             uvswap_h.C_POINTER,
             uvswap_h.C_POINTER
         );
@@ -2267,7 +2277,7 @@ public class uvswap_h extends uvswap_h$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
     public static FunctionDescriptor uvs_compress$descriptor() {
@@ -2277,7 +2287,7 @@ public class uvswap_h extends uvswap_h$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
     public static MethodHandle uvs_compress$handle() {
@@ -2287,7 +2297,7 @@ public class uvswap_h extends uvswap_h$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
     public static MemorySegment uvs_compress$address() {
@@ -2296,16 +2306,80 @@ public class uvswap_h extends uvswap_h$shared {
 
     /**
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
-    public static long uvs_compress(MemorySegment ctx, MemorySegment vslots, int n, long staging_first, int codec, MemorySegment scratch, MemorySegment out) {
+    public static long uvs_compress(MemorySegment ctx, MemorySegment vslots, int n, long staging_first, int codec, int dict, MemorySegment scratch, MemorySegment out) {
         var mh$ = uvs_compress.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("uvs_compress", ctx, vslots, n, staging_first, codec, scratch, out);
+                traceDowncall("uvs_compress", ctx, vslots, n, staging_first, codec, dict, scratch, out);
             }
-            return (long)mh$.invokeExact(ctx, vslots, n, staging_first, codec, scratch, out);
+            return (long)mh$.invokeExact(ctx, vslots, n, staging_first, codec, dict, scratch, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class uvs_dict_add {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            uvswap_h.C_LONG,
+            uvswap_h.C_POINTER,
+            uvswap_h.C_INT,
+            uvswap_h.C_INT,
+            uvswap_h.C_POINTER,
+            uvswap_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("uvs_dict_add");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t uvs_dict_add(struct uvs_ctx *ctx, int32_t slot, uint32_t id, void *cdict, void *ddict)
+     * }
+     */
+    public static FunctionDescriptor uvs_dict_add$descriptor() {
+        return uvs_dict_add.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_dict_add(struct uvs_ctx *ctx, int32_t slot, uint32_t id, void *cdict, void *ddict)
+     * }
+     */
+    public static MethodHandle uvs_dict_add$handle() {
+        return uvs_dict_add.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_dict_add(struct uvs_ctx *ctx, int32_t slot, uint32_t id, void *cdict, void *ddict)
+     * }
+     */
+    public static MemorySegment uvs_dict_add$address() {
+        return uvs_dict_add.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t uvs_dict_add(struct uvs_ctx *ctx, int32_t slot, uint32_t id, void *cdict, void *ddict)
+     * }
+     */
+    public static long uvs_dict_add(MemorySegment ctx, int slot, int id, MemorySegment cdict, MemorySegment ddict) {
+        var mh$ = uvs_dict_add.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_dict_add", ctx, slot, id, cdict, ddict);
+            }
+            return (long)mh$.invokeExact(ctx, slot, id, cdict, ddict);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

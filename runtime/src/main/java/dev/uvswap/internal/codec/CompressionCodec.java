@@ -20,7 +20,8 @@ import java.util.Optional;
  * dependency of systemd and dpkg there). uvswap does not depend on zstd-jni: its bundled library
  * (1.5.5 to 1.5.7-9 checked) keeps every {@code ZSTD_*} symbol local and exports only JNI entry
  * points, so it could not serve libuvswap; and Debian's {@code libzstd.a} is not built
- * position-independent, so zstd cannot be linked into {@code libuvswap.so} either.
+ * position-independent, so zstd cannot be linked into {@code libuvswap.so} either. zstd-jni is
+ * used for one job only, off the fault path: training dictionaries ({@link GroupDictionary}).
  */
 public final class CompressionCodec {
     private CompressionCodec() {
@@ -40,6 +41,10 @@ public final class CompressionCodec {
             uvs_codec.zstd_cctx_set_parameter(codec, find(zstd, "ZSTD_CCtx_setParameter"));
             uvs_codec.zstd_compress2(codec, find(zstd, "ZSTD_compress2"));
             uvs_codec.zstd_is_error(codec, find(zstd, "ZSTD_isError"));
+            // Dictionaries (ZstdDictionaries): frames name theirs, so every decoder can find it.
+            uvs_codec.zstd_compress_cdict(codec, find(zstd, "ZSTD_compress_usingCDict"));
+            uvs_codec.zstd_decompress_ddict(codec, find(zstd, "ZSTD_decompress_usingDDict"));
+            uvs_codec.zstd_frame_dict_id(codec, find(zstd, "ZSTD_getDictID_fromFrame"));
             uvs_codec.zstd_level(codec, zstdLevel);
         }
         if (lz4Error == null) {
@@ -66,6 +71,11 @@ public final class CompressionCodec {
 
     /** What to do when zstd is missing, as the error says it. */
     static final String ZSTD_REMEDY = "install libzstd1 (Debian/Ubuntu: apt-get install libzstd1), or use Compressor.LZ4";
+
+    /** The system's libzstd, which C's codec calls too; null without it. */
+    static SymbolLookup systemZstd() {
+        return zstdLookup(new String[1]);
+    }
 
     /** The system's libzstd, or null with the reason in {@code why[0]}. */
     private static SymbolLookup zstdLookup(String[] why) {

@@ -4,6 +4,8 @@ import dev.uvswap.VSwapException;
 import dev.uvswap.bindings.uvswap.uvs_completion;
 import dev.uvswap.bindings.uvswap.uvs_cresult;
 import dev.uvswap.bindings.uvswap.uvswap_h;
+import dev.uvswap.internal.codec.GroupDictionary;
+import dev.uvswap.internal.codec.ZstdDictionaries;
 import dev.uvswap.internal.ctx.NativeContext;
 import dev.uvswap.internal.file.FileBackend;
 import dev.uvswap.internal.file.FileEvents;
@@ -66,6 +68,8 @@ public final class SwapOut implements AutoCloseable {
     private final SlotOwners owners;
     private final int codec;
     private final int storedFormat;
+    /** Per-group zstd dictionaries, or null (VSwap.Builder.dictionaries). */
+    private final ZstdDictionaries dictionaries;
     private final ConcurrentLinkedQueue<Buffers> buffers = new ConcurrentLinkedQueue<>();
     private final Arena arena = Arena.ofShared();
 
@@ -141,8 +145,9 @@ public final class SwapOut implements AutoCloseable {
     public record Runs(long[] runs, int count, int pages) { }
 
     public SwapOut(NativeContext servers, SlotSpace slots, CompressedPool pool, StagingArea staging, CompletionDrainer reclaimer,
-            FileBackend backend, SlotOwners owners, boolean zstd) {
+            FileBackend backend, SlotOwners owners, boolean zstd, ZstdDictionaries dictionaries) {
         this.owners = owners;
+        this.dictionaries = dictionaries;
         this.servers = servers;
         this.slots = slots;
         this.pool = pool;
@@ -492,8 +497,16 @@ public final class SwapOut implements AutoCloseable {
 
     /** Compresses a batch's parked pages and stores them in the pool; returns how many were stored. */
     private long storeBatch(Buffers b, int region, long chunk, int used) {
-        NativeErrors.check(uvswap_h.uvs_compress(servers.context(), b.vslotSeg, used, chunk, codec, b.scratch, b.results),
-                "uvs_compress");
+        GroupDictionary dict = dictionaries == null ? null : dictionaries.of(b.account);
+        int slot = dict == null ? -1 : dict.slot();
+        NativeErrors.check(uvswap_h.uvs_compress(servers.context(), b.vslotSeg, used, chunk, codec, slot, b.scratch,
+                b.results), "uvs_compress");
+        if (dict != null) {
+            dict.offer(b.results, b.scratch, used, slot);
+            if (slot >= 0) {
+                dictionaries.pagesCompressed.add(countCompressed(b.results, used));
+            }
+        }
         long stored = 0;
         int inPool = 0;
         int rejected = 0;
@@ -531,6 +544,15 @@ public final class SwapOut implements AutoCloseable {
             bringBackRejected(b, region, chunk, rejected);
         }
         return stored;
+    }
+
+    private static int countCompressed(MemorySegment results, int n) {
+        int k = 0;
+        for (int i = 0; i < n; i++) {
+            k += results.get(ValueLayout.JAVA_INT, i * uvs_cresult.sizeof() + uvs_cresult.kind$offset())
+                    == uvswap_h.UVS_CR_ZSTD() ? 1 : 0;
+        }
+        return k;
     }
 
     private static long[] tail(long[] a, int from, int to) {

@@ -258,6 +258,18 @@ public final class MemoryGroupImpl implements MemoryGroup {
         return eventsSoFar();
     }
 
+    @Override
+    public java.util.Optional<dev.uvswap.CompressionDictionary> dictionary() {
+        var d = owner.dictionaries();
+        var g = d == null ? null : d.peek(account);
+        return g == null ? java.util.Optional.empty() : g.dictionary();
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<dev.uvswap.DictionaryTrial> trainDictionary() {
+        return owner.trainDictionary(account);
+    }
+
     /** Pages the faults of this subtree's groups reclaimed themselves, in C (direct reclaim). */
     long directReclaimedPagesOfSubtree() {
         long d = owner.directReclaimedPages(this);
