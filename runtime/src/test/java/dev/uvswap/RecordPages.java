@@ -39,7 +39,9 @@ public enum RecordPages {
 
     /** Page {@code page}'s bytes for {@code seed}: records until the page is full, then spaces. */
     public byte[] page(long page, long seed) {
-        SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + page);
+        // Seeds a small integer apart: seeds a multiple of SplittableRandom's gamma apart would
+        // make one page's numbers another's shifted by one, and a dictionary would learn them.
+        SplittableRandom r = new SplittableRandom(seed * 1_000_003L + page);
         StringBuilder b = new StringBuilder(4200);
         while (b.length() < 4096) {
             record(b, r);

@@ -96,7 +96,9 @@ public final class CompressionUnits implements Callable<Integer> {
         /** the bench's heap-like pattern ({@link PagePattern#HEAP}). */
         HEAP,
         /** the running JDK's lib/modules image, from its start. */
-        JDK;
+        JDK,
+        /** JSON text records, the same fields on every page, as a store of serialized values holds them. */
+        RECORDS;
 
         String label() {
             return name().toLowerCase(Locale.ROOT);
@@ -121,13 +123,19 @@ public final class CompressionUnits implements Callable<Integer> {
         }
         byte[] data = new byte[bytes];
         long pages = bytes / PAGE;
+        if (set == DataSet.RECORDS) {
+            for (long p = 0; p < pages; p++) {
+                System.arraycopy(RecordPages.page(p), 0, data, (int) (p * PAGE), PAGE);
+            }
+            return data;
+        }
         for (long p = 0; p < pages; p++) {
             for (int w = 0; w < PAGE / 8; w++) {
                 long v = switch (set) {
                     case DEMO -> DemoPages.word(p, w);
                     case USEMEM -> PagePattern.USEMEM.word(p, w);
                     case HEAP -> PagePattern.HEAP.word(p, w);
-                    case JDK -> throw new AssertionError();
+                    case JDK, RECORDS -> throw new AssertionError();
                 };
                 LONGS.set(data, (int) (p * PAGE + w * 8L), v);
             }
@@ -160,6 +168,27 @@ public final class CompressionUnits implements Callable<Integer> {
             z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
             z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
             return z ^ (z >>> 31);
+        }
+    }
+
+    /** JSON records: ids, names, e-mail addresses, amounts, flags and tags; the field names repeat. */
+    static final class RecordPages {
+        private static final String[] TAGS = {"gold", "silver", "bronze", "trial", "churned", "vip"};
+
+        static byte[] page(long page) {
+            // Seeded by the page number itself: seeds a multiple of SplittableRandom's own gamma apart
+            // would make page p + 1's numbers page p's shifted by one.
+            java.util.SplittableRandom r = new java.util.SplittableRandom(page);
+            StringBuilder b = new StringBuilder(4200);
+            while (b.length() < PAGE) {
+                int id = r.nextInt(1_000_000);
+                b.append("{\"id\":").append(id).append(",\"user\":\"user").append(r.nextInt(100_000))
+                        .append("\",\"email\":\"u").append(id).append("@example.com\",\"balance\":")
+                        .append(r.nextInt(100_000)).append('.').append(r.nextInt(100))
+                        .append(",\"active\":").append(r.nextBoolean()).append(",\"tags\":[\"")
+                        .append(TAGS[r.nextInt(TAGS.length)]).append("\"]}\n");
+            }
+            return Arrays.copyOf(b.toString().getBytes(java.nio.charset.StandardCharsets.US_ASCII), PAGE);
         }
     }
 
