@@ -12,7 +12,9 @@ module dev.uvswap {
     requires jdk.jfr;
     requires jdk.attach;    // uvs stat reads a running JVM's counters through the attach API
     requires org.lz4.java;  // lz4-java's native library is the LZ4 codec C calls
-    requires com.github.luben.zstd_jni;  // one job: training zstd dictionaries (GroupDictionary)
+    // One job: training zstd dictionaries (GroupDictionary), only for VSwaps built with
+    // dictionaries(true); on the module path add it with --add-modules com.github.luben.zstd_jni.
+    requires static com.github.luben.zstd_jni;
 
     exports dev.uvswap;
     // JMX builds MXBean proxies and JFR reads event fields reflectively: open to them, not to users.

@@ -52,6 +52,7 @@ public final class ZstdDictionaries implements AutoCloseable {
 
     /** For the VSwap whose C context is {@code ctx}, compressing at zstd {@code level}. */
     public ZstdDictionaries(MemorySegment ctx, int level, String name) {
+        requireTrainer();
         SymbolLookup zstd = CompressionCodec.systemZstd();
         if (zstd == null) {
             throw new UnsupportedPlatformException("dictionaries need zstd: " + CompressionCodec.ZSTD_REMEDY);
@@ -69,6 +70,17 @@ public final class ZstdDictionaries implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** zstd-jni is an optional module: say what is missing rather than fail at the first training. */
+    private static void requireTrainer() {
+        try {
+            Class.forName("com.github.luben.zstd.ZstdDictTrainer", false, ZstdDictionaries.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError e) {
+            throw new UnsupportedPlatformException("dictionaries are trained with zstd-jni (com.github.luben:zstd-jni),"
+                    + " which is not here: put it on the class path, or on the module path with"
+                    + " --add-modules com.github.luben.zstd_jni (" + e + ")");
+        }
     }
 
     private static MethodHandle handle(SymbolLookup lib, String name, FunctionDescriptor d) {
