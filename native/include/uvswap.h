@@ -291,6 +291,7 @@ struct uvs_server_stats {
 	uint64_t poisoned;		/* pages whose data could not be read: poisoned, the toucher gets SIGBUS */
 	uint64_t hist[UVS_FK_NR][UVS_HIST_BUCKETS];	/* service time, log-linear ns buckets */
 	uint64_t first_touch_ahead;	/* never-touched pages given their zero page by a first-touch window */
+	uint64_t file_ahead_reads;	/* file readahead batches read with one pread (their pages count in readahead) */
 };
 
 /* ------------------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ static void free_servers(struct uvs_ctx *ctx)
 			munmap(s->bounce, UVS_PAGE_SIZE);
 		if (s->fbuf)
 			munmap(s->fbuf, UVS_PAGE_SIZE);
+		if (s->ra_buf)
+			munmap(s->ra_buf, UVS_AHEAD_BUF);
 		if (s->dctx && ctx->cfg.codec.zstd_free_dctx)
 			((size_t (*)(void *))ctx->cfg.codec.zstd_free_dctx)(s->dctx);
 		uvs_thp_buffer_free(s);
@@ -131,7 +133,8 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 		s->stats = map_anon(sizeof(*s->stats));
 		s->bounce = map_anon(UVS_PAGE_SIZE);
 		s->fbuf = map_anon(UVS_PAGE_SIZE);
-		if (!s->ring || !s->stats || !s->bounce || !s->fbuf) {
+		s->ra_buf = map_anon(UVS_AHEAD_BUF);
+		if (!s->ring || !s->stats || !s->bounce || !s->fbuf || !s->ra_buf) {
 			err = -ENOMEM;
 			goto fail;
 		}

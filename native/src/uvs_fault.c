@@ -54,11 +54,23 @@ static void fault_ahead(struct uvs_server *s, struct uvs_region *r, uint64_t add
 	if (!sequential || (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE &&
 			    kind != UVS_FK_FILE && !first_touch))
 		return;
-	for (; p < pages && p <= page + READAHEAD_PAGES; p++) {
-		/* acquire: pairs with the release that published the slot */
-		uint64_t w = atomic_load_explicit(uvs_atomic64(&r->pagemap[p]), memory_order_acquire);
+	while (p < pages && p <= page + READAHEAD_PAGES) {
+		uint64_t w;
 		int k;
 
+		/* File pages that left together lie back to back: one read and one install a run. */
+		if (!first_touch && s->ra_buf) {
+			uint64_t limit = page + READAHEAD_PAGES + 1 < pages ? page + READAHEAD_PAGES + 1 : pages;
+			uint32_t got = uvs_file_ahead(s->ctx, r, p, limit, sink, s->stats, s->ra_buf, s->dctx);
+
+			if (got) {
+				s->stats->readahead += got;
+				p += got;
+				continue;
+			}
+		}
+		/* acquire: pairs with the release that published the slot */
+		w = atomic_load_explicit(uvs_atomic64(&r->pagemap[p]), memory_order_acquire);
 		if ((w == 0) != first_touch || uvs_pm_busy(w))
 			break;
 		if (uvs_resolve_page(s->ctx, r, r->base + (p << UVS_PAGE_SHIFT), first_touch && write, sink,
@@ -68,6 +80,7 @@ static void fault_ahead(struct uvs_server *s, struct uvs_region *r, uint64_t add
 			s->stats->first_touch_ahead++;
 		else
 			s->stats->readahead++;
+		p++;
 	}
 	atomic_store_explicit(&r->ra_next, p, memory_order_relaxed);
 }

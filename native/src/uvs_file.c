@@ -89,6 +89,30 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off, int nowait)
 }
 
 /*
+ * Read [off, off + len) of local swap file @idx into @buf with one pread (file readahead: the
+ * packed objects of pages that left in one run lie back to back).  0 or -errno; -EAGAIN for a
+ * far tier, which is not read this way, and while an injected failure is pending: the caller
+ * then reads page by page, and that read reports it.
+ */
+int uvs_file_read_span(struct uvs_ctx *ctx, uint32_t idx, uint64_t off, uint64_t len, void *buf)
+{
+	struct uvs_file *f = &ctx->files[idx];
+	int fd, err;
+
+	/* seq_cst: a detach that stored -1 (or NULL) either sees us counted or we see its -1 */
+	atomic_fetch_add(&f->readers, 1);
+	fd = atomic_load(&f->fd);
+	if (atomic_load(&f->far) || atomic_load_explicit(&f->inject_count, memory_order_relaxed) > 0)
+		err = -EAGAIN;
+	else if (fd < 0)
+		err = -EBADF;
+	else
+		err = pread_full(fd, buf, len, off, 0);
+	atomic_fetch_sub_explicit(&f->readers, 1, memory_order_release);
+	return err;
+}
+
+/*
  * Read the page a file handle names into dst (one page).  A raw page is read in place; any
  * other form is read into stage (one page) and decoded.  Returns 0, or -EIO with the failure's
  * own errno in *cause: the caller treats every medium failure alike.  With UVS_READ_NOWAIT,

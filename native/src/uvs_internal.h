@@ -134,6 +134,7 @@ struct uvs_server {
 	void *thp_buf;			/* 2 MiB, unregistered: a huge page is assembled here */
 	struct extent *thp_extent;	/* claim state of the extent being assembled */
 	void *dctx;			/* zstd decompression context, made with the context */
+	void *ra_buf;			/* UVS_AHEAD_MAX pages read + as many decoded: file readahead */
 	int inthread;			/* an in-thread fault context (uvs_sigbus.c), not a server thread */
 	_Atomic int claimed;		/* in-thread: 1 while a signal handler uses it */
 	struct uvs_renewer_view renewer;	/* in-thread: its throttle waits' view (servers keep theirs) */
@@ -227,10 +228,17 @@ struct uvs_ring *uvs_ring_create(uint32_t capacity);
 
 /* uvs_codec.c */
 int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *dctx);
+
+/* uvs_swapin.c: a run of file pages read ahead with one pread and one UFFDIO_COPY */
+#define UVS_AHEAD_MAX	16
+#define UVS_AHEAD_BUF	(2 * UVS_AHEAD_MAX * UVS_PAGE_SIZE)
+uint32_t uvs_file_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
+			struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx);
 int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_t len, void *dst, void *dctx);
 
 /* uvs_file.c */
 void uvs_files_init(struct uvs_ctx *ctx);
+int uvs_file_read_span(struct uvs_ctx *ctx, uint32_t idx, uint64_t off, uint64_t len, void *buf);
 #define UVS_READ_NOWAIT	0x1	/* only from the page cache, else -EAGAIN */
 int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, void *dctx, int flags, int *cause);
 
@@ -278,6 +286,7 @@ void uvs_thp_buffer_free(struct uvs_server *s);
 
 /* uvs_uffdio.c: the ioctls, retrying EAGAIN; return 0 or -errno */
 int uvs_uffd_copy(int uffd, uint64_t dst, const void *src, uint64_t len);
+int uvs_uffd_copy_part(int uffd, uint64_t dst, const void *src, uint64_t len, uint64_t *done);
 int uvs_uffd_zeropage(int uffd, uint64_t dst, uint64_t len);
 int uvs_uffd_move(int uffd, uint64_t dst, uint64_t src, uint64_t len, uint64_t mode, uint64_t *moved);
 int uvs_uffd_wake(int uffd, uint64_t start, uint64_t len);

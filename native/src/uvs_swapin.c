@@ -175,6 +175,147 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 }
 
 
+/* A claimed run of file pages: its page-map words, as claimed, and its descriptors. */
+struct ahead_run {
+	uint64_t pm[UVS_AHEAD_MAX];
+	uint64_t desc[UVS_AHEAD_MAX];
+	uint32_t n;
+	uint32_t file;
+	uint64_t start, end;	/* the bytes of the run in the file */
+};
+
+/*
+ * Whether claimed descriptor @d continues @run: the next bytes of the same local file, in one
+ * read.  A far tier's objects are not read this way (each is its own key).
+ */
+static int ahead_fits(struct uvs_ctx *ctx, const struct ahead_run *run, uint64_t d)
+{
+	uint64_t fh, len;
+
+	if (!uvs_desc_in_file(d))
+		return 0;
+	fh = uvs_desc_to_file_handle(d);
+	len = uvs_handle_len(fh);
+	if (len == 0 || len > UVS_PAGE_SIZE)
+		return 0;
+	if (!run->n)
+		return !atomic_load_explicit(&ctx->files[uvs_fh_file(fh)].far, memory_order_relaxed);
+	return uvs_fh_file(fh) == run->file && uvs_fh_off(fh) == run->end &&
+	       run->end + len - run->start <= UVS_AHEAD_MAX * UVS_PAGE_SIZE;
+}
+
+/* Hand entries [from, n) of @run back exactly as they were: descriptor first, then the word. */
+static void ahead_unclaim(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, struct ahead_run *run,
+			  uint32_t from)
+{
+	for (uint32_t i = from; i < run->n; i++) {
+		uvs_desc_restore(uvs_desc_word(ctx, uvs_pm_to_vslot(run->pm[i])), run->desc[i]);
+		/* release: the slot is whole again before an evictor or a fault may claim the word */
+		atomic_store_explicit(uvs_atomic64(&r->pagemap[first + i]), run->pm[i], memory_order_release);
+	}
+	run->n = from;
+}
+
+/* Claim pages first.. while they continue one run of one file; the run may be empty. */
+static void ahead_claim(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
+			struct uvs_server_stats *st, struct ahead_run *run)
+{
+	run->n = 0;
+	for (uint64_t p = first; p < limit && run->n < UVS_AHEAD_MAX; p++) {
+		_Atomic uint64_t *m = uvs_atomic64(&r->pagemap[p]);
+		/* acquire: a slot named here has its descriptor published (uvs_evict's release) */
+		uint64_t w = atomic_load_explicit(m, memory_order_acquire);
+		uint64_t d, fh;
+
+		if (w == 0 || uvs_pm_busy(w))
+			return;
+		/* A look before any claim: a pool page (most readahead) costs no claim to turn down. */
+		if (!run->n && !uvs_desc_in_file(atomic_load_explicit(uvs_desc_word(ctx, uvs_pm_to_vslot(w)),
+								      memory_order_relaxed)))
+			return;
+		/* acquire on success: the page's residency is ours until ahead_unclaim or the install */
+		if (!atomic_compare_exchange_strong_explicit(m, &w, w | UVS_PM_BUSY, memory_order_acquire,
+							     memory_order_relaxed))
+			return;
+		d = uvs_desc_claim(uvs_desc_word(ctx, uvs_pm_to_vslot(w)), st);
+		if (!ahead_fits(ctx, run, d)) {
+			uvs_desc_restore(uvs_desc_word(ctx, uvs_pm_to_vslot(w)), d);
+			atomic_store_explicit(m, w, memory_order_release);
+			return;
+		}
+		fh = uvs_desc_to_file_handle(d);
+		if (!run->n) {
+			run->file = uvs_fh_file(fh);
+			run->start = uvs_fh_off(fh);
+			run->end = run->start;
+		}
+		run->end += uvs_handle_len(fh);
+		run->pm[run->n] = w;
+		run->desc[run->n] = d;
+		run->n++;
+	}
+}
+
+/*
+ * File readahead in one read (issue 18): the pages from @first (below @limit) whose objects lie
+ * back to back in one local swap file (a packed run: pages that left together) are claimed,
+ * read with one pread, decoded into the second half of @buf and installed with one
+ * UFFDIO_COPY, where page by page each would take a pread and an ioctl.  Returns the pages
+ * installed; 0 leaves everything to the page-by-page path, which also reports any error: a run
+ * that cannot be read or decoded is handed back whole or from its first bad page, unchanged.
+ */
+uint32_t uvs_file_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
+			struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx)
+{
+	struct ahead_run run;
+	uint8_t *out = buf + UVS_AHEAD_MAX * UVS_PAGE_SIZE;
+	uint64_t done = 0;
+	uint32_t installed;
+	int err;
+
+	ahead_claim(ctx, r, first, limit, st, &run);
+	if (run.n < 2 || uvs_file_read_span(ctx, run.file, run.start, run.end - run.start, buf)) {
+		ahead_unclaim(ctx, r, first, &run, 0);	/* one page gains nothing; errors are the page path's */
+		return 0;
+	}
+	for (uint32_t i = 0; i < run.n; i++) {
+		uint64_t fh = uvs_desc_to_file_handle(run.desc[i]);
+
+		if (uvs_codec_decode(ctx, uvs_handle_fmt(fh), buf + (uvs_fh_off(fh) - run.start), uvs_handle_len(fh),
+				     out + ((size_t)i << UVS_PAGE_SHIFT), dctx)) {
+			ahead_unclaim(ctx, r, first, &run, i);
+			break;
+		}
+	}
+	if (!run.n)
+		return 0;
+	/* Counted before the install wakes a toucher; what did not go in is taken back below. */
+	uvs_charge(ctx, r, run.n);
+	err = uvs_uffd_copy_part(r->uffd, r->base + (first << UVS_PAGE_SHIFT), out,
+				 (uint64_t)run.n << UVS_PAGE_SHIFT, &done);
+	installed = (uint32_t)(done >> UVS_PAGE_SHIFT);
+	if (installed > run.n)
+		installed = run.n;
+	for (uint32_t i = 0; i < installed; i++) {
+		uint64_t vslot = uvs_pm_to_vslot(run.pm[i]);
+
+		/* The slot is empty now (loads are exclusive); Java frees what the word named. */
+		uvs_desc_consume(uvs_desc_word(ctx, vslot));
+		uvs_sink_push(ctx, sink, vslot, run.desc[i]);
+		/* release: the page is present before evictors may claim it */
+		atomic_store_explicit(uvs_atomic64(&r->pagemap[first + i]), 0, memory_order_release);
+	}
+	if (installed < run.n) {
+		ahead_unclaim(ctx, r, first, &run, installed);
+		uvs_charge(ctx, r, -(int64_t)(run.n - installed));
+		if (err && err != -EEXIST)
+			uvs_stats_error(st, err);
+	}
+	if (installed && st)
+		st->file_ahead_reads++;
+	return installed;
+}
+
 /*
  * Resolve one page for uvs_populate.  An error that passes (a page busy for a moment, the kernel
  * short of memory) is retried, as a fault server would, for at most UVS_RETRY_MAX_MS: the caller

@@ -14,19 +14,39 @@
 
 int uvs_uffd_copy(int uffd, uint64_t dst, const void *src, uint64_t len)
 {
+	uint64_t done;
+
+	return uvs_uffd_copy_part(uffd, dst, src, len, &done);
+}
+
+/*
+ * UFFDIO_COPY of several pages: 0, or -errno with *done the bytes installed before the failure
+ * (a page found present, EEXIST, stops it there).  The caller hands the rest back.
+ */
+int uvs_uffd_copy_part(int uffd, uint64_t dst, const void *src, uint64_t len, uint64_t *done)
+{
 	struct uffdio_copy c;
 
+	*done = 0;
 	for (;;) {
 		memset(&c, 0, sizeof(c));
 		c.dst = dst;
 		c.src = (uint64_t)(uintptr_t)src;
 		c.len = len;
-		if (!ioctl(uffd, UFFDIO_COPY, &c))
+		if (!ioctl(uffd, UFFDIO_COPY, &c)) {
+			*done += len;
 			return 0;
-		if (errno != EAGAIN)
-			return -errno;
+		}
+		if (errno != EAGAIN) {
+			int err = -errno;
+
+			if (c.copy > 0)
+				*done += (uint64_t)c.copy;
+			return err;
+		}
 		/* A partial copy reports progress in c.copy; the remainder is retried from there. */
 		if (c.copy > 0) {
+			*done += (uint64_t)c.copy;
 			dst += (uint64_t)c.copy;
 			src = (const char *)src + c.copy;
 			len -= (uint64_t)c.copy;

@@ -725,7 +725,7 @@ public final class VSwapImpl implements VSwap {
                 servers.moveMismatches(), servers.evictRefused(), servers.firstTouchAhead(), direct.reclaimedPages(),
                 far == null ? 0 : far.pagesUsed(), far == null ? 0 : far.storedBytes(),
                 dictionaries == null ? 0 : dictionaries.installed(),
-                dictionaries == null ? 0 : dictionaries.pagesCompressed.sum());
+                dictionaries == null ? 0 : dictionaries.pagesCompressed.sum(), servers.fileAheadReads());
     }
 
     @Override

@@ -30,6 +30,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint64_t poisoned;
  *     uint64_t hist[8][128];
  *     uint64_t first_touch_ahead;
+ *     uint64_t file_ahead_reads;
  * }
  * }
  */
@@ -53,7 +54,8 @@ public class uvs_server_stats {
         uvswap_h.C_LONG.withName("read_errors"),
         uvswap_h.C_LONG.withName("poisoned"),
         MemoryLayout.sequenceLayout(8, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist"),
-        uvswap_h.C_LONG.withName("first_touch_ahead")
+        uvswap_h.C_LONG.withName("first_touch_ahead"),
+        uvswap_h.C_LONG.withName("file_ahead_reads")
     ).withName("uvs_server_stats");
 
     /**
@@ -809,6 +811,50 @@ public class uvs_server_stats {
      */
     public static void first_touch_ahead(MemorySegment struct, long fieldValue) {
         struct.set(first_touch_ahead$LAYOUT, first_touch_ahead$OFFSET, fieldValue);
+    }
+
+    private static final OfLong file_ahead_reads$LAYOUT = (OfLong)$LAYOUT.select(groupElement("file_ahead_reads"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint64_t file_ahead_reads
+     * }
+     */
+    public static final OfLong file_ahead_reads$layout() {
+        return file_ahead_reads$LAYOUT;
+    }
+
+    private static final long file_ahead_reads$OFFSET = $LAYOUT.byteOffset(groupElement("file_ahead_reads"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint64_t file_ahead_reads
+     * }
+     */
+    public static final long file_ahead_reads$offset() {
+        return file_ahead_reads$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint64_t file_ahead_reads
+     * }
+     */
+    public static long file_ahead_reads(MemorySegment struct) {
+        return struct.get(file_ahead_reads$LAYOUT, file_ahead_reads$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint64_t file_ahead_reads
+     * }
+     */
+    public static void file_ahead_reads(MemorySegment struct, long fieldValue) {
+        struct.set(file_ahead_reads$LAYOUT, file_ahead_reads$OFFSET, fieldValue);
     }
 
     /**

@@ -263,6 +263,11 @@ public final class NativeContext implements AutoCloseable {
         return sum(uvs_server_stats::readahead);
     }
 
+    /** File readahead runs read with one pread and installed with one UFFDIO_COPY. */
+    public long fileAheadReads() {
+        return sum(uvs_server_stats::file_ahead_reads);
+    }
+
     /** Never-touched pages given their zero page ahead of a sequential first touch. */
     public long firstTouchAhead() {
         return sum(uvs_server_stats::first_touch_ahead);
