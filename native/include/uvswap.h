@@ -291,7 +291,8 @@ struct uvs_server_stats {
 	uint64_t poisoned;		/* pages whose data could not be read: poisoned, the toucher gets SIGBUS */
 	uint64_t hist[UVS_FK_NR][UVS_HIST_BUCKETS];	/* service time, log-linear ns buckets */
 	uint64_t first_touch_ahead;	/* never-touched pages given their zero page by a first-touch window */
-	uint64_t file_ahead_reads;	/* file readahead batches read with one pread (their pages count in readahead) */
+	uint64_t ahead_runs;		/* readahead runs installed with one UFFDIO_COPY (their pages count in readahead) */
+	uint64_t file_ahead_reads;	/* of those, runs whose file pages were read with one pread */
 };
 
 /* ------------------------------------------------------------------------------------------
@@ -332,6 +333,7 @@ struct uvs_config {
 	int32_t  inthread_contexts;	/* fault contexts for signal handlers, 0..UVS_MAX_SERVERS - nr_servers */
 };
 #define UVS_CFG_PIN_SERVERS	0x1	/* pin server i to CPU i % nr_cpus */
+#define UVS_CFG_NO_BATCH_AHEAD	0x2	/* readahead page by page, not a run in one install (a benchmark's control) */
 
 /* Result of compressing one parked page (uvs_compress). */
 enum uvs_cresult_kind {

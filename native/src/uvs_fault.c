@@ -58,13 +58,16 @@ static void fault_ahead(struct uvs_server *s, struct uvs_region *r, uint64_t add
 		uint64_t w;
 		int k;
 
-		/* File pages that left together lie back to back: one read and one install a run. */
-		if (!first_touch && s->ra_buf) {
+		/* Pool, zero and packed file pages: one install a run (and one read for its file pages). */
+		if (!first_touch && s->ra_buf && !(s->ctx->cfg.flags & UVS_CFG_NO_BATCH_AHEAD)) {
 			uint64_t limit = page + READAHEAD_PAGES + 1 < pages ? page + READAHEAD_PAGES + 1 : pages;
-			uint32_t got = uvs_file_ahead(s->ctx, r, p, limit, sink, s->stats, s->ra_buf, s->dctx);
+			int file_read;
+			uint32_t got = uvs_swapin_ahead(s->ctx, r, p, limit, sink, s->stats, s->ra_buf, s->dctx, &file_read);
 
 			if (got) {
 				s->stats->readahead += got;
+				s->stats->ahead_runs++;
+				s->stats->file_ahead_reads += file_read;
 				p += got;
 				continue;
 			}

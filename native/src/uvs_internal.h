@@ -134,7 +134,7 @@ struct uvs_server {
 	void *thp_buf;			/* 2 MiB, unregistered: a huge page is assembled here */
 	struct extent *thp_extent;	/* claim state of the extent being assembled */
 	void *dctx;			/* zstd decompression context, made with the context */
-	void *ra_buf;			/* UVS_AHEAD_MAX pages read + as many decoded: file readahead */
+	void *ra_buf;			/* UVS_AHEAD_MAX pages read + as many decoded: readahead in one install */
 	int inthread;			/* an in-thread fault context (uvs_sigbus.c), not a server thread */
 	_Atomic int claimed;		/* in-thread: 1 while a signal handler uses it */
 	struct uvs_renewer_view renewer;	/* in-thread: its throttle waits' view (servers keep theirs) */
@@ -229,11 +229,11 @@ struct uvs_ring *uvs_ring_create(uint32_t capacity);
 /* uvs_codec.c */
 int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *dctx);
 
-/* uvs_swapin.c: a run of file pages read ahead with one pread and one UFFDIO_COPY */
+/* uvs_swapin.c: a run of pages read ahead with one UFFDIO_COPY (and one pread for its file pages) */
 #define UVS_AHEAD_MAX	16
 #define UVS_AHEAD_BUF	(2 * UVS_AHEAD_MAX * UVS_PAGE_SIZE)
-uint32_t uvs_file_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
-			struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx);
+uint32_t uvs_swapin_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
+			  struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx, int *file_read);
 int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_t len, void *dst, void *dctx);
 
 /* uvs_file.c */

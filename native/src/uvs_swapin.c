@@ -175,30 +175,34 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 }
 
 
-/* A claimed run of file pages: its page-map words, as claimed, and its descriptors. */
+/* A claimed run of pages: its page-map words, as claimed, and its descriptors. */
 struct ahead_run {
 	uint64_t pm[UVS_AHEAD_MAX];
 	uint64_t desc[UVS_AHEAD_MAX];
 	uint32_t n;
-	uint32_t file;
-	uint64_t start, end;	/* the bytes of the run in the file */
+	uint32_t file;		/* the local swap file the run's file pages are in (when end > start) */
+	uint64_t start, end;	/* their bytes in it, back to back */
 };
 
 /*
- * Whether claimed descriptor @d continues @run: the next bytes of the same local file, in one
- * read.  A far tier's objects are not read this way (each is its own key).
+ * Whether descriptor @d (a page that is swapped out) may join @run: a pool page or a zero
+ * page always, a file page when its object follows the run's file bytes in the same local
+ * file, so that one read gets them all.  A far tier's objects are not read this way (each is
+ * its own key); a parked page (CACHE) moves back without a copy, so it ends the run.
  */
 static int ahead_fits(struct uvs_ctx *ctx, const struct ahead_run *run, uint64_t d)
 {
 	uint64_t fh, len;
 
+	if (uvs_desc_in_pool(d) || uvs_desc_is_zero(d))
+		return 1;
 	if (!uvs_desc_in_file(d))
 		return 0;
 	fh = uvs_desc_to_file_handle(d);
 	len = uvs_handle_len(fh);
 	if (len == 0 || len > UVS_PAGE_SIZE)
 		return 0;
-	if (!run->n)
+	if (run->end == run->start)
 		return !atomic_load_explicit(&ctx->files[uvs_fh_file(fh)].far, memory_order_relaxed);
 	return uvs_fh_file(fh) == run->file && uvs_fh_off(fh) == run->end &&
 	       run->end + len - run->start <= UVS_AHEAD_MAX * UVS_PAGE_SIZE;
@@ -216,56 +220,78 @@ static void ahead_unclaim(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t fi
 	run->n = from;
 }
 
-/* Claim pages first.. while they continue one run of one file; the run may be empty. */
+/* Claim pages first.. while they may join one run; the run may end up empty. */
 static void ahead_claim(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
 			struct uvs_server_stats *st, struct ahead_run *run)
 {
 	run->n = 0;
+	run->start = run->end = 0;
 	for (uint64_t p = first; p < limit && run->n < UVS_AHEAD_MAX; p++) {
 		_Atomic uint64_t *m = uvs_atomic64(&r->pagemap[p]);
 		/* acquire: a slot named here has its descriptor published (uvs_evict's release) */
 		uint64_t w = atomic_load_explicit(m, memory_order_acquire);
-		uint64_t d, fh;
+		_Atomic uint64_t *dw;
+		uint64_t d;
 
 		if (w == 0 || uvs_pm_busy(w))
 			return;
-		/* A look before any claim: a pool page (most readahead) costs no claim to turn down. */
-		if (!run->n && !uvs_desc_in_file(atomic_load_explicit(uvs_desc_word(ctx, uvs_pm_to_vslot(w)),
-								      memory_order_relaxed)))
+		dw = uvs_desc_word(ctx, uvs_pm_to_vslot(w));
+		/* A look before any claim: a parked page, the common case that ends a run, costs none. */
+		if (!ahead_fits(ctx, run, atomic_load_explicit(dw, memory_order_relaxed)))
 			return;
 		/* acquire on success: the page's residency is ours until ahead_unclaim or the install */
 		if (!atomic_compare_exchange_strong_explicit(m, &w, w | UVS_PM_BUSY, memory_order_acquire,
 							     memory_order_relaxed))
 			return;
-		d = uvs_desc_claim(uvs_desc_word(ctx, uvs_pm_to_vslot(w)), st);
+		d = uvs_desc_claim(dw, st);
 		if (!ahead_fits(ctx, run, d)) {
-			uvs_desc_restore(uvs_desc_word(ctx, uvs_pm_to_vslot(w)), d);
+			uvs_desc_restore(dw, d);
 			atomic_store_explicit(m, w, memory_order_release);
 			return;
 		}
-		fh = uvs_desc_to_file_handle(d);
-		if (!run->n) {
-			run->file = uvs_fh_file(fh);
-			run->start = uvs_fh_off(fh);
-			run->end = run->start;
+		if (uvs_desc_in_file(d)) {
+			uint64_t fh = uvs_desc_to_file_handle(d);
+
+			if (run->end == run->start) {
+				run->file = uvs_fh_file(fh);
+				run->start = run->end = uvs_fh_off(fh);
+			}
+			run->end += uvs_handle_len(fh);
 		}
-		run->end += uvs_handle_len(fh);
 		run->pm[run->n] = w;
 		run->desc[run->n] = d;
 		run->n++;
 	}
 }
 
+/* Decode entry @i of @run into @dst; the file pages' bytes are in @bytes (the run's read). */
+static int ahead_decode(struct uvs_ctx *ctx, const struct ahead_run *run, uint32_t i, const uint8_t *bytes,
+			uint8_t *dst, void *dctx)
+{
+	uint64_t d = run->desc[i], fh;
+
+	if (uvs_desc_is_zero(d)) {
+		memset(dst, 0, UVS_PAGE_SIZE);
+		return 0;
+	}
+	if (uvs_desc_in_pool(d))
+		return uvs_codec_decompress(ctx, uvs_desc_to_pool_handle(d), dst, dctx);
+	fh = uvs_desc_to_file_handle(d);
+	return uvs_codec_decode(ctx, uvs_handle_fmt(fh), bytes + (uvs_fh_off(fh) - run->start), uvs_handle_len(fh),
+				dst, dctx);
+}
+
 /*
- * File readahead in one read (issue 18): the pages from @first (below @limit) whose objects lie
- * back to back in one local swap file (a packed run: pages that left together) are claimed,
- * read with one pread, decoded into the second half of @buf and installed with one
- * UFFDIO_COPY, where page by page each would take a pread and an ioctl.  Returns the pages
- * installed; 0 leaves everything to the page-by-page path, which also reports any error: a run
- * that cannot be read or decoded is handed back whole or from its first bad page, unchanged.
+ * Readahead in one install (issue 18): the pages from @first (below @limit) that are in the
+ * pool, zero, or in one local swap file with their objects back to back (a packed run: pages
+ * that left together) are claimed, the file ones read with one pread, all decoded into the
+ * second half of @buf and installed with one UFFDIO_COPY, where page by page each would take
+ * its own ioctl (and a file page its own pread).  Returns the pages installed; 0 leaves
+ * everything to the page-by-page path, which also reports any error: a run that cannot be
+ * read or decoded is handed back whole or from its first bad page, unchanged.
  */
-uint32_t uvs_file_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
-			struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx)
+uint32_t uvs_swapin_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
+			  struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx, int *file_read)
 {
 	struct ahead_run run;
 	uint8_t *out = buf + UVS_AHEAD_MAX * UVS_PAGE_SIZE;
@@ -273,16 +299,15 @@ uint32_t uvs_file_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t firs
 	uint32_t installed;
 	int err;
 
+	*file_read = 0;
 	ahead_claim(ctx, r, first, limit, st, &run);
-	if (run.n < 2 || uvs_file_read_span(ctx, run.file, run.start, run.end - run.start, buf)) {
+	if (run.n < 2 || (run.end > run.start &&
+			  uvs_file_read_span(ctx, run.file, run.start, run.end - run.start, buf))) {
 		ahead_unclaim(ctx, r, first, &run, 0);	/* one page gains nothing; errors are the page path's */
 		return 0;
 	}
 	for (uint32_t i = 0; i < run.n; i++) {
-		uint64_t fh = uvs_desc_to_file_handle(run.desc[i]);
-
-		if (uvs_codec_decode(ctx, uvs_handle_fmt(fh), buf + (uvs_fh_off(fh) - run.start), uvs_handle_len(fh),
-				     out + ((size_t)i << UVS_PAGE_SHIFT), dctx)) {
+		if (ahead_decode(ctx, &run, i, buf, out + ((size_t)i << UVS_PAGE_SHIFT), dctx)) {
 			ahead_unclaim(ctx, r, first, &run, i);
 			break;
 		}
@@ -311,8 +336,7 @@ uint32_t uvs_file_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t firs
 		if (err && err != -EEXIST)
 			uvs_stats_error(st, err);
 	}
-	if (installed && st)
-		st->file_ahead_reads++;
+	*file_read = installed && run.end > run.start;
 	return installed;
 }
 

@@ -69,8 +69,9 @@ import java.util.Map;
  * @param farBytes            stored bytes of those pages
  * @param dictionaries        zstd dictionaries installed ({@link VSwap.Builder#dictionaries}; at most 16)
  * @param dictionaryPages     pages swap-out compressed with one of them
- * @param fileReadaheadReads  runs of swap-file pages read ahead with one read and installed
- *                            with one copy (their pages count in {@code readaheadPages})
+ * @param readaheadRuns       runs of pages read ahead and installed with one copy (their pages
+ *                            count in {@code readaheadPages})
+ * @param fileReadaheadReads  of those, runs whose swap-file pages were read with one read
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -84,7 +85,7 @@ public record VSwapStats(
         long fileBlockBytes, long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
         long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
         long firstTouchAheadPages, long directReclaimPages, long farPagesUsed, long farBytes,
-        int dictionaries, long dictionaryPages, long fileReadaheadReads) {
+        int dictionaries, long dictionaryPages, long readaheadRuns, long fileReadaheadReads) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);
@@ -128,7 +129,8 @@ public record VSwapStats(
                 + "; whole extents " + count(thpSwpout));
         line(b, "swap in", count(pswpin) + " pages: pool " + count(zswpin) + ", zero " + count(swpinZero)
                 + ", swap cache " + count(cacheHits) + ", file " + count(swpinFile) + "; readahead "
-                + count(readaheadPages) + " (" + count(fileReadaheadReads) + " file runs in one read), first-touch ahead "
+                + count(readaheadPages) + " (" + count(readaheadRuns) + " runs in one install, " + count(fileReadaheadReads)
+                + " with one file read), first-touch ahead "
                 + count(firstTouchAheadPages));
         line(b, "pool", bytes(poolCompressedBytes) + " in " + count(poolStoredPages) + " pages, ratio "
                 + String.format(java.util.Locale.ROOT, "%.2f", compressionRatio()) + "; holds " + bytes(poolTotalBytes)

@@ -126,7 +126,10 @@ public final class VSwapImpl implements VSwap {
             uvs_config.uffd(cfg, uffd.fd());
             uvs_config.nr_servers(cfg, config.faultThreads());
             uvs_config.ring_capacity(cfg, VSwapConfig.RING_CAPACITY);
-            uvs_config.flags(cfg, config.pinFaultThreads() ? uvswap_h.UVS_CFG_PIN_SERVERS() : 0);
+            // dev.uvswap.batchReadahead=false: readahead page by page, the control ReadaheadBench measures against.
+            uvs_config.flags(cfg, (config.pinFaultThreads() ? uvswap_h.UVS_CFG_PIN_SERVERS() : 0)
+                    | (Boolean.parseBoolean(System.getProperty("dev.uvswap.batchReadahead", "true"))
+                            ? 0 : uvswap_h.UVS_CFG_NO_BATCH_AHEAD()));
             uvs_config.desc_base(cfg, descTable.address());
             uvs_config.desc_slots(cfg, VSwapConfig.SLOT_CAPACITY);
             uvs_config.pool_base(cfg, poolArea.address());
@@ -725,7 +728,8 @@ public final class VSwapImpl implements VSwap {
                 servers.moveMismatches(), servers.evictRefused(), servers.firstTouchAhead(), direct.reclaimedPages(),
                 far == null ? 0 : far.pagesUsed(), far == null ? 0 : far.storedBytes(),
                 dictionaries == null ? 0 : dictionaries.installed(),
-                dictionaries == null ? 0 : dictionaries.pagesCompressed.sum(), servers.fileAheadReads());
+                dictionaries == null ? 0 : dictionaries.pagesCompressed.sum(), servers.aheadRuns(),
+                servers.fileAheadReads());
     }
 
     @Override

@@ -30,6 +30,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint64_t poisoned;
  *     uint64_t hist[8][128];
  *     uint64_t first_touch_ahead;
+ *     uint64_t ahead_runs;
  *     uint64_t file_ahead_reads;
  * }
  * }
@@ -55,6 +56,7 @@ public class uvs_server_stats {
         uvswap_h.C_LONG.withName("poisoned"),
         MemoryLayout.sequenceLayout(8, MemoryLayout.sequenceLayout(128, uvswap_h.C_LONG)).withName("hist"),
         uvswap_h.C_LONG.withName("first_touch_ahead"),
+        uvswap_h.C_LONG.withName("ahead_runs"),
         uvswap_h.C_LONG.withName("file_ahead_reads")
     ).withName("uvs_server_stats");
 
@@ -811,6 +813,50 @@ public class uvs_server_stats {
      */
     public static void first_touch_ahead(MemorySegment struct, long fieldValue) {
         struct.set(first_touch_ahead$LAYOUT, first_touch_ahead$OFFSET, fieldValue);
+    }
+
+    private static final OfLong ahead_runs$LAYOUT = (OfLong)$LAYOUT.select(groupElement("ahead_runs"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint64_t ahead_runs
+     * }
+     */
+    public static final OfLong ahead_runs$layout() {
+        return ahead_runs$LAYOUT;
+    }
+
+    private static final long ahead_runs$OFFSET = $LAYOUT.byteOffset(groupElement("ahead_runs"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint64_t ahead_runs
+     * }
+     */
+    public static final long ahead_runs$offset() {
+        return ahead_runs$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint64_t ahead_runs
+     * }
+     */
+    public static long ahead_runs(MemorySegment struct) {
+        return struct.get(ahead_runs$LAYOUT, ahead_runs$OFFSET);
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint64_t ahead_runs
+     * }
+     */
+    public static void ahead_runs(MemorySegment struct, long fieldValue) {
+        struct.set(ahead_runs$LAYOUT, ahead_runs$OFFSET, fieldValue);
     }
 
     private static final OfLong file_ahead_reads$LAYOUT = (OfLong)$LAYOUT.select(groupElement("file_ahead_reads"));

@@ -204,6 +204,15 @@ public class uvswap_h extends uvswap_h$shared {
     public static int UVS_CFG_PIN_SERVERS() {
         return UVS_CFG_PIN_SERVERS;
     }
+    private static final int UVS_CFG_NO_BATCH_AHEAD = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define UVS_CFG_NO_BATCH_AHEAD 2
+     * }
+     */
+    public static int UVS_CFG_NO_BATCH_AHEAD() {
+        return UVS_CFG_NO_BATCH_AHEAD;
+    }
     private static final int UVS_ABI_VERSION = (int)13L;
     /**
      * {@snippet lang=c :

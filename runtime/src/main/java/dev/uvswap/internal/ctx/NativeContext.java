@@ -263,7 +263,12 @@ public final class NativeContext implements AutoCloseable {
         return sum(uvs_server_stats::readahead);
     }
 
-    /** File readahead runs read with one pread and installed with one UFFDIO_COPY. */
+    /** Readahead runs installed with one UFFDIO_COPY. */
+    public long aheadRuns() {
+        return sum(uvs_server_stats::ahead_runs);
+    }
+
+    /** Of those, runs whose swap-file pages were read with one pread. */
     public long fileAheadReads() {
         return sum(uvs_server_stats::file_ahead_reads);
     }

@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * File readahead in one read (issue 18): a sequential reader of pages that writeback packed back
- * to back into a swap file gets the next pages of the run with one pread and one UFFDIO_COPY.
- * Every byte is checked, in both fault modes, alone and with a second reader going the other
- * way and a writer changing pages meanwhile.
+ * Readahead a run at a time (issue 18): a sequential reader's next pages, from the pool, zero,
+ * or packed back to back into a swap file by writeback, are installed with one UFFDIO_COPY, the
+ * file ones read with one pread. Every byte is checked, in both fault modes, alone and with a
+ * second reader going the other way and a writer changing pages meanwhile.
  */
-class FileReadaheadTest {
+class ReadaheadTest {
     private static final long POOL_LIMIT = 1 << 20;
     private static final long PAGES = 8192;
 
@@ -59,6 +59,28 @@ class FileReadaheadTest {
             }
             return still;
         }, () -> "writeback settled: " + vswap.stats());
+    }
+
+    @ParameterizedTest
+    @EnumSource(FaultMode.class)
+    void aSequentialReaderOfThePoolGetsRunsInOneInstall(FaultMode mode) throws Exception {
+        try (VSwap vswap = VSwap.builder().faultMode(mode).build();
+             Region r = vswap.allocate(PAGES * 4096, RegionOption.SMALL_PAGES)) {
+            for (long p = 0; p < PAGES; p++) {
+                kind(p).fill(r.segment(), p, 5);
+            }
+            assertEquals(PAGES, r.pageOut(0, r.size()));
+            for (long p = 0; p < PAGES; p++) {
+                assertEquals(-1, kind(p).check(r.segment(), p, 5), "page " + p);
+            }
+            VSwapStats s = vswap.stats();
+            assertTrue(s.readaheadRuns() > 0, s::toString);
+            assertTrue(s.readaheadPages() >= 2 * s.readaheadRuns(), s::toString);
+            assertEquals(0, s.fileReadaheadReads(), s::toString);
+            assertEquals(PAGES, s.pswpin(), s::toString);
+            assertEquals(0, s.slotsInUse(), s::toString);
+            assertEquals(0, s.faultErrors(), s::toString);
+        }
     }
 
     @ParameterizedTest
