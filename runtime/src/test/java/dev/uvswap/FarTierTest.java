@@ -149,6 +149,42 @@ class FarTierTest {
     }
 
     /**
+     * Pages compressed with a group's zstd dictionary keep it on the server (the frame names it)
+     * and decode as before when a fault reads them back.
+     */
+    @Test
+    void dictionaryPagesGoToTheServerAndComeBack() throws Exception {
+        long train = 6144;
+        long pages = 4096;
+        try (RedisServer redis = RedisServer.start(dir);
+             VSwap vswap = VSwap.builder().zswapMaxBytes(64L << 20).dictionaries(true).build()) {
+            MemoryGroup g = vswap.createGroup("records");
+            var round = g.trainDictionary();
+            try (Region t = vswap.allocate(train * 4096, g, RegionOption.SMALL_PAGES);
+                 Region r = vswap.allocate(pages * 4096, g, RegionOption.SMALL_PAGES)) {
+                RecordPages.JSON.fill(t.segment(), train, 21);
+                t.pageOut(0, t.size());
+                DictionaryTrial trial = round.get(5, java.util.concurrent.TimeUnit.MINUTES);
+                assertTrue(trial.kept(), trial::toString);
+                vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+                long dp = vswap.stats().dictionaryPages();
+                RecordPages.JSON.fill(r.segment(), pages, 22);
+                r.pageOut(0, r.size());
+                assertEquals(pages, vswap.stats().dictionaryPages() - dp, "r's pages used the dictionary");
+                vswap.setZswapMaxBytes(POOL_LIMIT);
+                settle(vswap);
+                assertTrue(vswap.farTier().orElseThrow().pagesUsed() > (train + pages) / 2, () -> vswap.farTier().toString());
+                assertEquals(-1, RecordPages.JSON.firstWrong(r.segment(), pages, 22));
+                assertEquals(-1, RecordPages.JSON.firstWrong(t.segment(), train, 21));
+                VSwapStats s = vswap.stats();
+                assertTrue(s.swpinFile() > pages / 2, s::toString);
+                assertEquals(0, s.faultErrors(), s::toString);
+                assertEquals(0, s.fileReadErrors(), s::toString);
+            }
+        }
+    }
+
+    /**
      * A region of 2 MiB extents: a fault on an extent with far pages cannot assemble it from the
      * page cache (every far read waits on the network), so it falls back to 4 KiB faults, which
      * read the far pages; every byte comes back.
