@@ -148,6 +148,51 @@ class DictionaryTest {
         }
     }
 
+    /**
+     * A group rechecks its dictionary as it swaps out (here every 8192 pages, a system property;
+     * 1 GiB by default): when its data changes shape, a new round keeps a dictionary for the new
+     * shape; when its data stops compressing with any dictionary, the one in use is dropped. Every
+     * page of every version comes back.
+     */
+    @Test
+    void aGroupRechecksItsDictionaryAsItsDataChanges() throws Exception {
+        System.setProperty("dev.uvswap.dictionaryRecheckPages", "8192");
+        try (VSwap vswap = VSwap.builder().dictionaries(true).build()) {
+            System.clearProperty("dev.uvswap.dictionaryRecheckPages");
+            MemoryGroup g = vswap.createGroup("drifting");
+            DictionaryTrial[] t = new DictionaryTrial[1];
+            long pages = 16384;
+            try (Region json = train(vswap, g, RecordPages.JSON, 31, t);
+                 Region xml = vswap.allocate(pages * PAGE, g, RegionOption.SMALL_PAGES);
+                 Region noise = vswap.allocate(pages * PAGE, g, RegionOption.SMALL_PAGES)) {
+                CompressionDictionary d1 = g.dictionary().orElseThrow(() -> new AssertionError(t[0].toString()));
+                RecordPages.XML.fill(xml.segment(), pages, 32);
+                xml.pageOut(0, xml.size());
+                Await.until(() -> g.dictionary().map(CompressionDictionary::version).orElse(0) == 2,
+                        () -> "a second version for the new shape: " + g.dictionary());
+                CompressionDictionary d2 = g.dictionary().orElseThrow();
+                assertNotEquals(d1.id(), d2.id());
+                assertTrue(d2.trial().bytesWithCurrent() > d2.trial().bytesWith(), d2::toString);
+
+                for (long p = 0; p < pages; p++) {
+                    (p % 2 == 0 ? PageData.RANDOM : PageData.HEAP_LIKE).fill(noise.segment(), p, 33);
+                }
+                noise.pageOut(0, noise.size());
+                Await.until(() -> g.dictionary().isEmpty(), () -> "the dictionary dropped on data it cannot help: " + g.dictionary());
+                assertEquals(2, vswap.stats().dictionaries(), "both stay installed: their pages still decode");
+
+                assertEquals(-1, RecordPages.JSON.firstWrong(json.segment(), TRAIN_PAGES, 31));
+                assertEquals(-1, RecordPages.XML.firstWrong(xml.segment(), pages, 32));
+                for (long p = 0; p < pages; p++) {
+                    assertEquals(-1, (p % 2 == 0 ? PageData.RANDOM : PageData.HEAP_LIKE).check(noise.segment(), p, 33), "page " + p);
+                }
+                assertEquals(0, vswap.stats().faultErrors());
+            }
+        } finally {
+            System.clearProperty("dev.uvswap.dictionaryRecheckPages");
+        }
+    }
+
     /** Incompressible pages: the trial finds no gain, no dictionary is kept, the pages come back. */
     @Test
     void noGainNoDictionary() throws Exception {

@@ -17,14 +17,17 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One memory group's zstd dictionary (issue 18): a sample of the group's own pages as they are
  * swapped out, a dictionary trained on the first three quarters of it with zstd-jni's trainer,
- * judged on the last quarter (the pages that left last) against compression without one, and kept only where it saves (the
- * measurement: -10% on heap-like pages, +9% on the demo's, so a dictionary must earn its place
- * on each group's data). A group that trains again gets a new version; the old one stays
- * installed, and its pages decode as before.
+ * judged on the last quarter (the pages that left last) against compression without one, and
+ * kept only where it saves (the measurement: -12% on JSON records, +9% on the demo's pages, so a
+ * dictionary must earn its place on each group's data). Data drifts, so a group rechecks: after
+ * {@link ZstdDictionaries#RECHECK_PAGES} pages of swap-out a new round opens by itself, and its
+ * trial also judges the dictionary in use; a new one replaces it only when it beats it by the
+ * same margin, and the one in use is dropped when it no longer saves that much. A dictionary
+ * replaced or dropped stays installed: its pages decode as before.
  *
- * <p>Sampling costs the swap-out path nothing once a round has its pages: one volatile read.
- * While a round samples, every fourth compressed page is decoded (in Java, from the batch's
- * scratch, which is the caller's own) and kept, up to {@link #SAMPLE_PAGES}.
+ * <p>Sampling costs the swap-out path nothing between rounds: one volatile read and one atomic
+ * add a batch. While a round samples, every fourth compressed page is decoded (in Java, from the
+ * batch's scratch, which is the caller's own) and kept, up to {@link #SAMPLE_PAGES}.
  */
 public final class GroupDictionary {
     /** Pages a round samples: 4 MiB, the ~1000 pages a 64 KiB dictionary was measured with. */
@@ -49,6 +52,9 @@ public final class GroupDictionary {
     private long seen;
     private CompletableFuture<DictionaryTrial> round;
     private int versions;
+    private boolean closed;
+    /** Pages swapped out since the last round ended: at {@code recheckPages} a new round opens. */
+    private final java.util.concurrent.atomic.AtomicLong since = new java.util.concurrent.atomic.AtomicLong();
 
     GroupDictionary(ZstdDictionaries owner) {
         this.owner = owner;
@@ -79,6 +85,11 @@ public final class GroupDictionary {
 
     private synchronized CompletableFuture<DictionaryTrial> startRound() {
         round = new CompletableFuture<>();
+        if (closed) {
+            round.completeExceptionally(new IllegalStateException("VSwap closed"));
+            return round;
+        }
+        since.set(0);
         samples = new byte[SAMPLE_PAGES][];
         taken = 0;
         seen = 0;
@@ -92,6 +103,9 @@ public final class GroupDictionary {
      */
     public void offer(MemorySegment results, MemorySegment scratch, int n, int slotUsed) {
         if (!sampling) {
+            if (since.addAndGet(n) >= owner.recheckPages()) {
+                recheck();
+            }
             return;
         }
         synchronized (this) {
@@ -119,6 +133,13 @@ public final class GroupDictionary {
         }
     }
 
+    /** Enough pages left since the last round: a new one rechecks the dictionary (none while one is training). */
+    private synchronized void recheck() {
+        if (!sampling && (round == null || round.isDone())) {
+            startRound();
+        }
+    }
+
     /** The page a result holds, decoded; null if it does not decode (the sample is skipped). */
     private byte[] page(MemorySegment stored, int kind, int slotUsed) {
         byte[] bytes = stored.toArray(ValueLayout.JAVA_BYTE);
@@ -140,7 +161,7 @@ public final class GroupDictionary {
         try {
             trial = judge(sample);
         } catch (RuntimeException | OutOfMemoryError e) {
-            trial = new DictionaryTrial(0, 0, 0, 0, false, "training failed: " + e);
+            trial = new DictionaryTrial(0, 0, 0, 0, 0, false, "training failed: " + e);
         }
         lastTrial = trial;
         r.complete(trial);
@@ -159,32 +180,43 @@ public final class GroupDictionary {
         try {
             dict = trainer.trainSamples();
         } catch (ZstdException e) {
-            return new DictionaryTrial(trainPages, judged, 0, 0, false, "zstd could not train on this sample: " + e.getMessage());
+            return unchanged(new DictionaryTrial(trainPages, judged, 0, 0, 0, false,
+                    "zstd could not train on this sample: " + e.getMessage()));
         }
+        ZstdDictionaries.Installed inUse = current;
         long without = 0;
         long with = 0;
-        try (ZstdDictCompress cdict = new ZstdDictCompress(dict, owner.level())) {
+        long withCurrent = 0;
+        try (ZstdDictCompress cdict = new ZstdDictCompress(dict, owner.level());
+             ZstdDictCompress old = inUse == null ? null : new ZstdDictCompress(inUse.dict(), owner.level())) {
             for (int i = trainPages; i < sample.length; i++) {
                 without += stored(Zstd.compress(sample[i], owner.level()).length);
                 with += stored(Zstd.compress(sample[i], cdict).length);
+                withCurrent += old == null ? 0 : stored(Zstd.compress(sample[i], old).length);
             }
         }
-        String saves = String.format("%.1f%%", 100.0 * (without - with) / without);
-        if (with > without * DictionaryTrial.KEEP_BELOW) {
-            return new DictionaryTrial(trainPages, judged, without, with, false, "saves " + saves
-                    + " of the judged pages' bytes, under the " + Math.round(100 * (1 - DictionaryTrial.KEEP_BELOW)) + "% it must");
+        long margin = without - (long) (without * DictionaryTrial.KEEP_BELOW);
+        String saves = "saves " + percent(without - with, without);
+        if (with > without - margin) {
+            return unchanged(new DictionaryTrial(trainPages, judged, without, with, withCurrent, false, saves
+                    + " of the judged pages' bytes, under the " + Math.round(100 * (1 - DictionaryTrial.KEEP_BELOW))
+                    + "% it must"));
+        }
+        if (inUse != null && with > withCurrent - margin) {
+            return unchanged(new DictionaryTrial(trainPages, judged, without, with, withCurrent, false, saves
+                    + ", no better than the dictionary in use (" + percent(without - withCurrent, without) + ")"));
         }
         ZstdDictionaries.Installed in;
         try {
             in = owner.install(dict);
         } catch (IllegalArgumentException e) {
-            return new DictionaryTrial(trainPages, judged, without, with, false, e.getMessage());
+            return unchanged(new DictionaryTrial(trainPages, judged, without, with, withCurrent, false, e.getMessage()));
         }
         if (in == null) {
-            return new DictionaryTrial(trainPages, judged, without, with, false, "saves " + saves
-                    + " but all " + uvswap_h.UVS_DICT_MAX() + " dictionary slots of this VSwap are in use");
+            return unchanged(new DictionaryTrial(trainPages, judged, without, with, withCurrent, false, saves
+                    + " but all " + uvswap_h.UVS_DICT_MAX() + " dictionary slots of this VSwap are in use"));
         }
-        DictionaryTrial trial = new DictionaryTrial(trainPages, judged, without, with, true, "saves " + saves);
+        DictionaryTrial trial = new DictionaryTrial(trainPages, judged, without, with, withCurrent, true, saves);
         synchronized (this) {
             versions++;
             kept = new CompressionDictionary(in.id(), versions, in.bytes(), trial);
@@ -193,12 +225,35 @@ public final class GroupDictionary {
         return trial;
     }
 
+    /**
+     * A round that keeps no new dictionary: the one in use stays if it still saves what a new
+     * one must, and is dropped otherwise (its slot stays installed: its pages still decode).
+     */
+    private DictionaryTrial unchanged(DictionaryTrial t) {
+        if (current == null || t.bytesWithout() == 0
+                || t.bytesWithCurrent() <= t.bytesWithout() * DictionaryTrial.KEEP_BELOW) {
+            return t;
+        }
+        synchronized (this) {
+            current = null;
+            kept = null;
+        }
+        return new DictionaryTrial(t.trainPages(), t.judgedPages(), t.bytesWithout(), t.bytesWith(), t.bytesWithCurrent(),
+                false, t.verdict() + "; the dictionary in use saves only " + percent(t.bytesWithout() - t.bytesWithCurrent(),
+                t.bytesWithout()) + " now: the group compresses without one");
+    }
+
+    private static String percent(long part, long whole) {
+        return String.format("%.1f%%", 100.0 * part / whole);
+    }
+
     private static long stored(int compressed) {
         return compressed > RAW_ABOVE ? PAGE : compressed;
     }
 
     /** The VSwap stops training: a round in progress fails and no new one samples. */
     synchronized void abandon() {
+        closed = true;
         sampling = false;
         samples = null;
         if (round != null) {

@@ -31,12 +31,22 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ZstdDictionaries implements AutoCloseable {
     /** The dictionary size the measurement used (bench/RESULTS.md, "Compression units and dictionaries"). */
     static final int DICT_BYTES = 64 << 10;
+    /**
+     * A group rechecks its dictionary after 1 GiB of swap-out: data drifts (the JDK image's
+     * dictionary saved 12% on the pages it was judged on and 2% 24 MiB further on), and a
+     * round costs 4 MiB of samples and a second of the trainer thread.
+     */
+    static final long RECHECK_PAGES = 1L << 18;
 
     private static final Linker LINKER = Linker.nativeLinker();
 
     /** An installed slot; {@code forSamples} decodes the sampled pages compressed with it, in Java. */
-    record Installed(int slot, int id, int bytes, MemorySegment cdict, MemorySegment ddict,
-                     ZstdDictDecompress forSamples) { }
+    record Installed(int slot, int id, byte[] dict, MemorySegment cdict, MemorySegment ddict,
+                     ZstdDictDecompress forSamples) {
+        int bytes() {
+            return dict.length;
+        }
+    }
 
     private final MemorySegment ctx;
     private final int level;
@@ -47,6 +57,8 @@ public final class ZstdDictionaries implements AutoCloseable {
     private final Installed[] slots = new Installed[uvswap_h.UVS_DICT_MAX()];
     private final AtomicReferenceArray<GroupDictionary> groups = new AtomicReferenceArray<>(Account.MAX_ACCOUNTS);
     private final ExecutorService trainer;
+    /** Pages a group swaps out after a round before the next round rechecks its dictionary. */
+    private final long recheckPages;
     /** Pages compressed with a dictionary (kept or not afterwards). */
     public final LongAdder pagesCompressed = new LongAdder();
 
@@ -65,6 +77,7 @@ public final class ZstdDictionaries implements AutoCloseable {
                 FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
         this.freeCDict = handle(zstd, "ZSTD_freeCDict", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
         this.freeDDict = handle(zstd, "ZSTD_freeDDict", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.ADDRESS));
+        this.recheckPages = Long.getLong("dev.uvswap.dictionaryRecheckPages", RECHECK_PAGES);
         this.trainer = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "uvswap-dictionary-trainer-" + name);
             t.setDaemon(true);
@@ -90,6 +103,10 @@ public final class ZstdDictionaries implements AutoCloseable {
 
     int level() {
         return level;
+    }
+
+    long recheckPages() {
+        return recheckPages;
     }
 
     /** The dictionary state of {@code account}; the first call starts its first training round. */
@@ -169,7 +186,7 @@ public final class ZstdDictionaries implements AutoCloseable {
             free(cdict, ddict);
             throw new IllegalStateException("making a zstd dictionary", t);
         }
-        Installed in = new Installed(slot, id, dict.length, cdict, ddict, new ZstdDictDecompress(dict));
+        Installed in = new Installed(slot, id, dict.clone(), cdict, ddict, new ZstdDictDecompress(dict));
         slots[slot] = in;
         return in;
     }
