@@ -238,57 +238,72 @@ static int error_passes(const uint8_t *line, size_t n)
 }
 
 /*
- * Send the GET and read its reply into c->buf.  On success *val points at the value (record
- * header and stored bytes) and *vlen is its length.  -ENODATA: no such key.  -EPROTO: the reply
- * is not a bulk string we can hold.  -EAGAIN: the connection failed (closed) or the server said
- * it is loading.  Any failure but -ENODATA closes the connection: what is left in it is unknown.
+ * Parse one reply at the front of c->buf[0..*have), reading more as needed: more bytes than the
+ * reply may arrive (the next replies of a pipelined round).  On success *val points at the value
+ * (record header and stored bytes), *vlen is its length and *used the reply's length.  -ENODATA:
+ * no such key (*used set: the connection is still in step).  -EPROTO: the reply is not a bulk
+ * string we can hold.  -EAGAIN: the connection failed, or the server said it is loading.  The
+ * caller closes the connection on any failure but -ENODATA: what is left in it is unknown.
+ */
+static int read_reply(struct far_conn *c, size_t *have, const uint8_t **val, size_t *vlen, size_t *used)
+{
+	size_t hdr, n = 0;
+
+	while (!(hdr = line_end(c->buf, *have))) {
+		if (*have >= 32)
+			return -EPROTO;
+		if (recv_until(c, have, *have + 1))
+			return -EAGAIN;
+	}
+	if (c->buf[0] == '-')
+		return error_passes(c->buf, hdr) ? -EAGAIN : -EPROTO;
+	if (c->buf[0] != '$')
+		return -EPROTO;
+	if (c->buf[1] == '-') {
+		*used = hdr;
+		return hdr == 5 ? -ENODATA : -EPROTO;	/* "$-1\r\n": a nil, nothing follows */
+	}
+	for (size_t i = 1; i + 2 < hdr; i++) {
+		if (c->buf[i] < '0' || c->buf[i] > '9' || n > FAR_BUF_BYTES)
+			return -EPROTO;
+		n = n * 10 + (size_t)(c->buf[i] - '0');
+	}
+	if (n < FAR_REC_BYTES || hdr + n + 2 > sizeof(c->buf))
+		return -EPROTO;
+	if (recv_until(c, have, hdr + n + 2))
+		return -EAGAIN;
+	if (c->buf[hdr + n] != '\r' || c->buf[hdr + n + 1] != '\n')
+		return -EPROTO;
+	*val = c->buf + hdr;
+	*vlen = n;
+	*used = hdr + n + 2;
+	return 0;
+}
+
+/*
+ * Send the GET and read its reply into c->buf: read_reply's results, and -EPROTO for anything
+ * after the reply (one GET, one reply).  Any failure but -ENODATA closes the connection.
  */
 static int get_value(struct uvs_far *far, struct far_conn *c, uint64_t id, const uint8_t **val, size_t *vlen)
 {
 	char cmd[FAR_PREFIX_MAX + 64];
-	size_t have = 0, hdr;
-	size_t n = 0;
+	size_t have = 0, used = 0;
 	int err;
 
 	err = conn_open(far, c);
 	if (!err)
 		err = send_all(c->fd, cmd, build_get(far, id, cmd));
-	while (!err && !(hdr = line_end(c->buf, have)))
-		err = have < 32 ? recv_until(c, &have, have + 1) : -EPROTO;
 	if (err)
-		goto broken;
-	if (c->buf[0] == '-') {
-		err = error_passes(c->buf, hdr) ? -EAGAIN : -EPROTO;
-		goto broken;
-	}
-	if (c->buf[0] != '$') {
-		err = -EPROTO;
-		goto broken;
-	}
-	if (c->buf[1] == '-')
-		return hdr == 5 ? -ENODATA : -EPROTO;	/* "$-1\r\n": a nil, nothing follows */
-	for (size_t i = 1; i + 2 < hdr; i++) {
-		if (c->buf[i] < '0' || c->buf[i] > '9' || n > FAR_BUF_BYTES) {
-			err = -EPROTO;
-			goto broken;
-		}
-		n = n * 10 + (size_t)(c->buf[i] - '0');
-	}
-	if (n < FAR_REC_BYTES || hdr + n + 2 > sizeof(c->buf)) {
-		err = -EPROTO;
-		goto broken;
-	}
-	err = recv_until(c, &have, hdr + n + 2);
-	if (err || have != hdr + n + 2) {
-		err = err ? err : -EPROTO;	/* more than one reply: we never pipeline here */
-		goto broken;
-	}
-	*val = c->buf + hdr;
-	*vlen = n;
-	return 0;
-broken:
-	conn_close(c);
-	return err == -EPROTO ? err : -EAGAIN;
+		err = -EAGAIN;
+	else
+		err = read_reply(c, &have, val, vlen, &used);
+	if (!err && have != used)
+		err = -EPROTO;	/* more than one reply */
+	if (err == -ENODATA && have == used)
+		return err;
+	if (err)
+		conn_close(c);
+	return err;
 }
 
 /* The value is this tier's object @id of @len bytes in format @fmt, intact: 0 or -EBADMSG. */
@@ -344,6 +359,56 @@ int uvs_far_read(struct uvs_far *far, uint64_t id, uint64_t len, uint64_t fmt, v
 		err = check_record(far, val, vlen, id, len, fmt);
 	if (!err)
 		memcpy(dst, val + FAR_REC_BYTES, len);
+	conn_put(c);
+	return err;
+}
+
+/*
+ * Read objects ids[0..n) (stored lengths @lens, formats @fmts) with one pipelined round on one
+ * connection: n GETs in one send, then the n replies in order, each checked as uvs_far_read
+ * checks one; object k's stored bytes go to dst + k * UVS_PAGE_SIZE.  Readahead of far pages
+ * (uvs_swapin_ahead): n round trips become one.  0 when every object was read intact, else the
+ * first failure's -errno, as uvs_far_read's; the connection is then closed (replies may be left
+ * in it) and the caller reads page by page.
+ */
+int uvs_far_read_many(struct uvs_far *far, const uint64_t *ids, const uint64_t *lens, const uint64_t *fmts,
+		      uint32_t n, uint8_t *dst)
+{
+	char cmds[UVS_AHEAD_MAX * (FAR_PREFIX_MAX + 64)];
+	size_t len = 0, have = 0;
+	struct far_conn *c;
+	int err;
+
+	if (n > UVS_AHEAD_MAX)
+		return -EINVAL;
+	for (uint32_t k = 0; k < n; k++) {
+		if (!lens[k] || lens[k] > UVS_PAGE_SIZE)
+			return -EINVAL;
+		len += build_get(far, ids[k], cmds + len);
+	}
+	c = conn_get(far);
+	err = conn_open(far, c);
+	if (!err)
+		err = send_all(c->fd, cmds, len);
+	if (err)
+		err = -EAGAIN;
+	for (uint32_t k = 0; !err && k < n; k++) {
+		const uint8_t *val;
+		size_t vlen, used;
+
+		err = read_reply(c, &have, &val, &vlen, &used);
+		if (!err)
+			err = check_record(far, val, vlen, ids[k], lens[k], fmts[k]);
+		if (!err) {
+			memcpy(dst + ((size_t)k << UVS_PAGE_SHIFT), val + FAR_REC_BYTES, lens[k]);
+			memmove(c->buf, c->buf + used, have - used);
+			have -= used;
+		}
+	}
+	if (!err && have)
+		err = -EPROTO;	/* more replies than GETs */
+	if (err)
+		conn_close(c);
 	conn_put(c);
 	return err;
 }

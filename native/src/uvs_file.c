@@ -113,6 +113,29 @@ int uvs_file_read_span(struct uvs_ctx *ctx, uint32_t idx, uint64_t off, uint64_t
 }
 
 /*
+ * Read far-tier objects ids[0..n) of file index @idx in one pipelined round (uvs_far_read_many):
+ * object k's stored bytes to dst + k * UVS_PAGE_SIZE.  0, or -errno (-EAGAIN while an injected
+ * failure is pending, or if the index holds no far tier now).
+ */
+int uvs_file_read_far(struct uvs_ctx *ctx, uint32_t idx, const uint64_t *ids, const uint64_t *lens,
+		      const uint64_t *fmts, uint32_t n, uint8_t *dst)
+{
+	struct uvs_file *f = &ctx->files[idx];
+	struct uvs_far *far;
+	int err;
+
+	/* seq_cst: a detach that stored NULL either sees us counted or we see its NULL */
+	atomic_fetch_add(&f->readers, 1);
+	far = atomic_load(&f->far);
+	if (!far || atomic_load_explicit(&f->inject_count, memory_order_relaxed) > 0)
+		err = -EAGAIN;
+	else
+		err = uvs_far_read_many(far, ids, lens, fmts, n, dst);
+	atomic_fetch_sub_explicit(&f->readers, 1, memory_order_release);
+	return err;
+}
+
+/*
  * Read the page a file handle names into dst (one page).  A raw page is read in place; any
  * other form is read into stage (one page) and decoded.  Returns 0, or -EIO with the failure's
  * own errno in *cause: the caller treats every medium failure alike.  With UVS_READ_NOWAIT,

@@ -239,12 +239,16 @@ int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_
 /* uvs_file.c */
 void uvs_files_init(struct uvs_ctx *ctx);
 int uvs_file_read_span(struct uvs_ctx *ctx, uint32_t idx, uint64_t off, uint64_t len, void *buf);
+int uvs_file_read_far(struct uvs_ctx *ctx, uint32_t idx, const uint64_t *ids, const uint64_t *lens,
+		      const uint64_t *fmts, uint32_t n, uint8_t *dst);
 #define UVS_READ_NOWAIT	0x1	/* only from the page cache, else -EAGAIN */
 int uvs_file_read(struct uvs_ctx *ctx, uint64_t fh, void *dst, void *stage, void *dctx, int flags, int *cause);
 
 /* uvs_far.c */
 struct uvs_far;
 int uvs_far_read(struct uvs_far *far, uint64_t id, uint64_t len, uint64_t fmt, void *dst);
+int uvs_far_read_many(struct uvs_far *far, const uint64_t *ids, const uint64_t *lens, const uint64_t *fmts,
+		      uint32_t n, uint8_t *dst);
 void uvs_far_free_all(struct uvs_ctx *ctx);
 
 int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *cdict, const void *src, void *dst,

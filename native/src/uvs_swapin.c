@@ -179,18 +179,22 @@ int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, i
 struct ahead_run {
 	uint64_t pm[UVS_AHEAD_MAX];
 	uint64_t desc[UVS_AHEAD_MAX];
+	uint32_t raw[UVS_AHEAD_MAX];	/* a file page's stored bytes: at buf + raw[i] once read */
 	uint32_t n;
-	uint32_t file;		/* the local swap file the run's file pages are in (when end > start) */
-	uint64_t start, end;	/* their bytes in it, back to back */
+	uint32_t nfile;		/* file pages in the run, all in one file: */
+	uint32_t file;		/* its index */
+	int far;		/* a far tier: one pipelined round of GETs, the objects anywhere */
+	uint64_t start, end;	/* a local file: the pages' bytes in it, back to back */
 };
 
 /*
  * Whether descriptor @d (a page that is swapped out) may join @run: a pool page or a zero
- * page always, a file page when its object follows the run's file bytes in the same local
- * file, so that one read gets them all.  A far tier's objects are not read this way (each is
- * its own key); a parked page (CACHE) moves back without a copy, so it ends the run.
+ * page always; a file page when it is in the run's file (the first one sets it) and, for a
+ * local file, its object follows the run's bytes there, so that one read gets them all; a far
+ * tier's objects are keys of their own, read in one pipelined round wherever their ids are.  A
+ * parked page (CACHE) moves back without a copy, so it ends the run.
  */
-static int ahead_fits(struct uvs_ctx *ctx, const struct ahead_run *run, uint64_t d)
+static int ahead_fits(const struct ahead_run *run, uint64_t d)
 {
 	uint64_t fh, len;
 
@@ -202,10 +206,12 @@ static int ahead_fits(struct uvs_ctx *ctx, const struct ahead_run *run, uint64_t
 	len = uvs_handle_len(fh);
 	if (len == 0 || len > UVS_PAGE_SIZE)
 		return 0;
-	if (run->end == run->start)
-		return !atomic_load_explicit(&ctx->files[uvs_fh_file(fh)].far, memory_order_relaxed);
-	return uvs_fh_file(fh) == run->file && uvs_fh_off(fh) == run->end &&
-	       run->end + len - run->start <= UVS_AHEAD_MAX * UVS_PAGE_SIZE;
+	if (!run->nfile)
+		return 1;
+	if (uvs_fh_file(fh) != run->file)
+		return 0;
+	return run->far || (uvs_fh_off(fh) == run->end &&
+			    run->end + len - run->start <= UVS_AHEAD_MAX * UVS_PAGE_SIZE);
 }
 
 /* Hand entries [from, n) of @run back exactly as they were: descriptor first, then the word. */
@@ -225,6 +231,8 @@ static void ahead_claim(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t firs
 			struct uvs_server_stats *st, struct ahead_run *run)
 {
 	run->n = 0;
+	run->nfile = 0;
+	run->far = 0;
 	run->start = run->end = 0;
 	for (uint64_t p = first; p < limit && run->n < UVS_AHEAD_MAX; p++) {
 		_Atomic uint64_t *m = uvs_atomic64(&r->pagemap[p]);
@@ -237,14 +245,14 @@ static void ahead_claim(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t firs
 			return;
 		dw = uvs_desc_word(ctx, uvs_pm_to_vslot(w));
 		/* A look before any claim: a parked page, the common case that ends a run, costs none. */
-		if (!ahead_fits(ctx, run, atomic_load_explicit(dw, memory_order_relaxed)))
+		if (!ahead_fits(run, atomic_load_explicit(dw, memory_order_relaxed)))
 			return;
 		/* acquire on success: the page's residency is ours until ahead_unclaim or the install */
 		if (!atomic_compare_exchange_strong_explicit(m, &w, w | UVS_PM_BUSY, memory_order_acquire,
 							     memory_order_relaxed))
 			return;
 		d = uvs_desc_claim(dw, st);
-		if (!ahead_fits(ctx, run, d)) {
+		if (!ahead_fits(run, d)) {
 			uvs_desc_restore(dw, d);
 			atomic_store_explicit(m, w, memory_order_release);
 			return;
@@ -252,11 +260,15 @@ static void ahead_claim(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t firs
 		if (uvs_desc_in_file(d)) {
 			uint64_t fh = uvs_desc_to_file_handle(d);
 
-			if (run->end == run->start) {
+			if (!run->nfile) {
 				run->file = uvs_fh_file(fh);
+				run->far = atomic_load_explicit(&ctx->files[run->file].far, memory_order_relaxed) != NULL;
 				run->start = run->end = uvs_fh_off(fh);
 			}
+			/* local: where the object lies in the span read; far: its place in the round */
+			run->raw[run->n] = run->far ? run->nfile << UVS_PAGE_SHIFT : (uint32_t)(run->end - run->start);
 			run->end += uvs_handle_len(fh);
+			run->nfile++;
 		}
 		run->pm[run->n] = w;
 		run->desc[run->n] = d;
@@ -277,16 +289,40 @@ static int ahead_decode(struct uvs_ctx *ctx, const struct ahead_run *run, uint32
 	if (uvs_desc_in_pool(d))
 		return uvs_codec_decompress(ctx, uvs_desc_to_pool_handle(d), dst, dctx);
 	fh = uvs_desc_to_file_handle(d);
-	return uvs_codec_decode(ctx, uvs_handle_fmt(fh), bytes + (uvs_fh_off(fh) - run->start), uvs_handle_len(fh),
-				dst, dctx);
+	return uvs_codec_decode(ctx, uvs_handle_fmt(fh), bytes + run->raw[i], uvs_handle_len(fh), dst, dctx);
+}
+
+/* Read the run's file pages into @buf (at their raw[] places): one pread, or one round of GETs. */
+static int ahead_read(struct uvs_ctx *ctx, const struct ahead_run *run, uint8_t *buf)
+{
+	uint64_t ids[UVS_AHEAD_MAX], lens[UVS_AHEAD_MAX], fmts[UVS_AHEAD_MAX];
+	uint32_t k = 0;
+
+	if (!run->nfile)
+		return 0;
+	if (!run->far)
+		return uvs_file_read_span(ctx, run->file, run->start, run->end - run->start, buf);
+	for (uint32_t i = 0; i < run->n; i++) {
+		uint64_t fh;
+
+		if (!uvs_desc_in_file(run->desc[i]))
+			continue;
+		fh = uvs_desc_to_file_handle(run->desc[i]);
+		ids[k] = uvs_fh_off(fh);
+		lens[k] = uvs_handle_len(fh);
+		fmts[k] = uvs_handle_fmt(fh);
+		k++;
+	}
+	return uvs_file_read_far(ctx, run->file, ids, lens, fmts, k, buf);
 }
 
 /*
  * Readahead in one install (issue 18): the pages from @first (below @limit) that are in the
- * pool, zero, or in one local swap file with their objects back to back (a packed run: pages
- * that left together) are claimed, the file ones read with one pread, all decoded into the
- * second half of @buf and installed with one UFFDIO_COPY, where page by page each would take
- * its own ioctl (and a file page its own pread).  Returns the pages installed; 0 leaves
+ * pool, zero, in one local swap file with their objects back to back (a packed run: pages that
+ * left together), or in the far tier, are claimed; the file ones are read with one pread, the
+ * far ones with one pipelined round of GETs; all are decoded into the second half of @buf and
+ * installed with one UFFDIO_COPY, where page by page each would take its own ioctl (and a file
+ * page its own pread, a far page its own round trip).  Returns the pages installed; 0 leaves
  * everything to the page-by-page path, which also reports any error: a run that cannot be
  * read or decoded is handed back whole or from its first bad page, unchanged.
  */
@@ -301,8 +337,7 @@ uint32_t uvs_swapin_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t fi
 
 	*file_read = 0;
 	ahead_claim(ctx, r, first, limit, st, &run);
-	if (run.n < 2 || (run.end > run.start &&
-			  uvs_file_read_span(ctx, run.file, run.start, run.end - run.start, buf))) {
+	if (run.n < 2 || ahead_read(ctx, &run, buf)) {
 		ahead_unclaim(ctx, r, first, &run, 0);	/* one page gains nothing; errors are the page path's */
 		return 0;
 	}
@@ -336,7 +371,7 @@ uint32_t uvs_swapin_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t fi
 		if (err && err != -EEXIST)
 			uvs_stats_error(st, err);
 	}
-	*file_read = installed && run.end > run.start;
+	*file_read = installed && run.nfile;
 	return installed;
 }
 

@@ -133,10 +133,12 @@ class FarTierTest {
             assertEquals(0, vs.fileSlotsUsed());
             assertEquals(s.pagesUsed() + 1, redis.keys(prefix), "a key a page, and the instance's owner key");
             checkAll(r, pages, 1);
+            VSwapStats read = vswap.stats();
+            assertTrue(read.fileReadaheadReads() > 0, "far pages read ahead in pipelined rounds: " + read);
             drained(vswap);
             FarTierStats after = vswap.farTier().orElseThrow();
             assertEquals(0, after.storedBytes(), after::toString);
-            assertEquals(s.pagesUsed(), vswap.stats().swpinFile(), "each far page was read once, by a fault");
+            assertEquals(s.pagesUsed(), vswap.stats().swpinFile(), "each far page was read once, by a fault or read ahead");
             assertEquals(0, vswap.stats().faultErrors());
             Await.until(() -> {
                 try {

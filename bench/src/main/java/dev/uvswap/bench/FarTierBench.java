@@ -54,6 +54,8 @@ public final class FarTierBench {
             for (RegionOption faults : List.of(RegionOption.FAULTS_IN_THREAD, RegionOption.FAULTS_ON_SERVERS)) {
                 System.out.println("-- faults: " + faults);
                 runFar(bytes, port, faults);
+                System.out.printf("far tier: sequential read %.0f MB/s page by page, %.0f MB/s a run at a time%n",
+                        sequential(bytes, port, faults, false), sequential(bytes, port, faults, true));
                 runFile(bytes, dir.resolve("bench.swap"), faults);
             }
         } finally {
@@ -71,6 +73,33 @@ public final class FarTierBench {
                     bytes / 1e6 / s, v.stats().zswpwb(), s, v.farTier().orElseThrow().storedBytes(),
                     v.farTier().orElseThrow().pagesUsed());
             System.out.println("far tier: 4 KiB fault " + touches(r, bytes, v));
+        }
+    }
+
+    /**
+     * MB/s of a sequential reader of far pages: readahead a run at a time (one pipelined round of
+     * GETs a run) or page by page (a round trip a page), property dev.uvswap.batchReadahead.
+     */
+    private static double sequential(long bytes, int port, RegionOption faults, boolean batch) throws Exception {
+        System.setProperty("dev.uvswap.batchReadahead", Boolean.toString(batch));
+        try (VSwap v = VSwap.builder().zswapMaxBytes(1L << 40).build();
+             Region r = v.allocate(bytes, RegionOption.SMALL_PAGES, faults)) {
+            v.addFarTier(FarTierSpec.redis("127.0.0.1", port, 4L << 30));
+            writeback(v, r, bytes);
+            long t0 = System.nanoTime();
+            long sum = 0;
+            for (long off = 0; off < bytes; off += 8) {
+                sum += r.segment().get(ValueLayout.JAVA_LONG, off);
+            }
+            double mbs = bytes / 1e6 / ((System.nanoTime() - t0) / 1e9);
+            for (long p = 0; p < bytes / PAGE; p++) {
+                if (r.segment().get(ValueLayout.JAVA_LONG, p * PAGE + 8) != PagePattern.HEAP.word(p, 1)) {
+                    throw new AssertionError("page " + p + " came back wrong");
+                }
+            }
+            return mbs + (sum == 42 ? 1e-9 : 0);
+        } finally {
+            System.clearProperty("dev.uvswap.batchReadahead");
         }
     }
 
