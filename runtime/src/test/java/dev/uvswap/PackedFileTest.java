@@ -64,27 +64,8 @@ class PackedFileTest {
         settle(vswap);
     }
 
-    /**
-     * Waits until writeback has stopped: the pool under its limit, every allocated run
-     * published, and no page written back for 200 ms (the writer goes on to 90% of the limit,
-     * so the pool under its limit does not mean the writer is done).
-     */
     private static void settle(VSwap vswap) throws InterruptedException {
-        Await.until(() -> vswap.stats().poolTotalBytes() <= POOL_LIMIT, "writeback brought the pool under its limit");
-        long[] last = {-1};
-        Await.until(() -> {
-            VSwapStats s = vswap.stats();
-            boolean still = s.zswpwb() == last[0] && s.zswpwb() - s.swpinFile() == s.fileSlotsUsed();
-            last[0] = s.zswpwb();
-            if (!still) {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return still;
-        }, () -> "writeback settled: " + vswap.stats());
+        Await.writebackSettled(vswap, POOL_LIMIT);
     }
 
     /** The disk space a file takes (st_blocks), not its size. */

@@ -44,21 +44,7 @@ class ReadaheadTest {
             kind(p).fill(r.segment(), p, seed);
         }
         assertEquals(PAGES, r.pageOut(0, r.size()));
-        Await.until(() -> vswap.stats().poolTotalBytes() <= POOL_LIMIT, () -> "writeback: " + vswap.stats());
-        long[] last = {-1};
-        Await.until(() -> {
-            long wb = vswap.stats().zswpwb();
-            boolean still = wb == last[0];
-            last[0] = wb;
-            if (!still) {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            return still;
-        }, () -> "writeback settled: " + vswap.stats());
+        Await.writebackSettled(vswap, POOL_LIMIT);
     }
 
     @ParameterizedTest

@@ -171,7 +171,12 @@ final class AgingClock {
                     count++;
                     candidates += (int) len;
                     if (candidates == max) {
-                        hand.set((start + len) % pages);   // the rest of the extent is next
+                        // The rest of the extent is next, and is not scanned yet: counting it
+                        // scanned let a region whose hand sat before a stretch of never-touched
+                        // pages (they look like candidates) spend its whole budget there, and a
+                        // proactive reclaim of it found nothing while hundreds of pages were resident.
+                        hand.set((start + len) % pages);
+                        scanned -= first + n - (start + len);
                         break;
                     }
                 }
