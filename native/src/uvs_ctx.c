@@ -230,7 +230,6 @@ int64_t uvs_region_add(struct uvs_ctx *ctx, uint64_t base, uint64_t len, uint64_
 		atomic_store_explicit(&r->direct_hand, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->stall_ns, 0, memory_order_relaxed);
 		atomic_store_explicit(&r->ra_next, 0, memory_order_relaxed);
-		atomic_store_explicit(&r->ra_window, READAHEAD_MIN, memory_order_relaxed);
 		for (int i = 0; i < UVS_RECENT_EXTENTS; i++)
 			atomic_store_explicit(&r->recent_ext[i], 0, memory_order_relaxed);
 		/* release: servers that see @end see @base and @pagemap */

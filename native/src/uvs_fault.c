@@ -28,12 +28,13 @@ void uvs_spin_pause(struct uvs_server_stats *st)
 	sched_yield();
 }
 
+#define READAHEAD_PAGES 16
+
 /*
  * After a 4 KiB fault that continues the previous one, serve the next pages of the same kind
  * before they are touched: a sequential reader of an extent that cannot come back as a huge
- * page then faults once per window + 1 pages (16, growing to 64 while it stays sequential),
- * and never past its group's memoryMax.  After a swap-in, the next swapped-out pages are
- * swapped in.  After a first touch, only in a region that asked for first-touch
+ * page then faults once per READAHEAD_PAGES + 1 pages.  After a swap-in, the next swapped-out
+ * pages are swapped in.  After a first touch, only in a region that asked for first-touch
  * windows (UVS_REGION_FT_WINDOW: a sequential writer filling a small-page region, the kernel's
  * 64 KiB mTHP in spirit), the next never-touched pages get their zero page the way the fault
  * did; a page present already answers EEXIST and ends the window.  Not by default: a window
@@ -49,24 +50,17 @@ static void fault_ahead(struct uvs_server *s, struct uvs_region *r, uint64_t add
 	uint64_t pages = end ? (end - r->base) >> UVS_PAGE_SHIFT : 0;
 	uint64_t p = page + 1;
 	int first_touch = kind == UVS_FK_FIRST_TOUCH && (r->flags & UVS_REGION_FT_WINDOW);
-	uint64_t window, room, limit;
 
 	if (!sequential || (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE &&
 			    kind != UVS_FK_FILE && !first_touch))
 		return;
-	/* First touches keep the 16-page window: pages never written become resident. */
-	window = first_touch ? READAHEAD_MIN : atomic_load_explicit(&r->ra_window, memory_order_relaxed);
-	/* Never past the group's memoryMax: readahead is a guess, the limit a promise. */
-	room = uvs_direct_room(s->ctx, r);
-	limit = page + 1 + (window < room ? window : room);
-	if (limit > pages)
-		limit = pages;
-	while (p < limit) {
+	while (p < pages && p <= page + READAHEAD_PAGES) {
 		uint64_t w;
 		int k;
 
 		/* Pool, zero and packed file pages: one install a run (and one read for its file pages). */
 		if (!first_touch && s->ra_buf && !(s->ctx->cfg.flags & UVS_CFG_NO_BATCH_AHEAD)) {
+			uint64_t limit = page + READAHEAD_PAGES + 1 < pages ? page + READAHEAD_PAGES + 1 : pages;
 			int file_read;
 			uint32_t got = uvs_swapin_ahead(s->ctx, r, p, limit, sink, s->stats, s->ra_buf, s->dctx, &file_read);
 
@@ -103,17 +97,7 @@ static int note_sequential(struct uvs_region *r, uint64_t addr)
 {
 	uint64_t page = (addr - r->base) >> UVS_PAGE_SHIFT;
 	uint64_t expected = atomic_exchange_explicit(&r->ra_next, page + 1, memory_order_relaxed);
-	uint32_t w = atomic_load_explicit(&r->ra_window, memory_order_relaxed);
 
-	/*
-	 * The window doubles while the reader stays sequential (a run at a time makes a long one
-	 * cheap: 64 pages take a quarter of the faults 16 do) and starts again at 16 when it stops.
-	 * Relaxed, and racy between servers on purpose: it is a hint, never a correctness matter.
-	 */
-	if (expected != page)
-		atomic_store_explicit(&r->ra_window, READAHEAD_MIN, memory_order_relaxed);
-	else if (w < READAHEAD_MAX)
-		atomic_store_explicit(&r->ra_window, w < READAHEAD_MIN ? READAHEAD_MIN : 2 * w, memory_order_relaxed);
 	return expected == page;
 }
 

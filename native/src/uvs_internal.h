@@ -33,7 +33,6 @@ struct uvs_region {
 	uint32_t flags;			/* UVS_REGION_* */
 	int uffd;			/* the userfaultfd it is registered on: resolve ioctls go there */
 	_Atomic uint64_t ra_next;	/* readahead: the page a sequential reader faults on next */
-	_Atomic uint32_t ra_window;	/* readahead: pages after the next sequential fault (16..64) */
 	/*
 	 * The extents of the region's last faults (+1; 0 = none), a small ring per region so that
 	 * a few threads each scanning their own part still look sequential (uvs_thp.c).
@@ -232,9 +231,6 @@ int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *
 
 /* uvs_swapin.c: a run of pages read ahead with one UFFDIO_COPY (and one pread for its file pages) */
 #define UVS_AHEAD_MAX	16
-/* The readahead window: 16 pages after a sequential fault, doubling while the reader stays sequential. */
-#define READAHEAD_MIN	16
-#define READAHEAD_MAX	64
 #define UVS_AHEAD_BUF	(2 * UVS_AHEAD_MAX * UVS_PAGE_SIZE)
 uint32_t uvs_swapin_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
 			  struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx, int *file_read);
@@ -268,7 +264,6 @@ int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t 
 /* uvs_reclaim.c: direct reclaim on the faulting path */
 int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr);
 int uvs_direct_over(struct uvs_ctx *ctx, struct uvs_region *r);
-uint64_t uvs_direct_room(struct uvs_ctx *ctx, struct uvs_region *r);
 void uvs_direct_free(struct uvs_ctx *ctx);
 
 /* uvs_stats.c */

@@ -65,35 +65,6 @@ int uvs_direct_over(struct uvs_ctx *ctx, struct uvs_region *r)
 	return atomic_load_explicit(&ctx->direct_on, memory_order_acquire) && over_direct(ctx, r) >= 0;
 }
 
-/*
- * Pages the groups above @r can still take before the first of them reaches its direct limit
- * (UINT64_MAX without direct reclaim): readahead takes no more, so a sequential reader does not
- * carry its group past memoryMax by a window the way a fault never does by a page.
- */
-uint64_t uvs_direct_room(struct uvs_ctx *ctx, struct uvs_region *r)
-{
-	uint64_t room = UINT64_MAX;
-	int32_t g;
-
-	/* acquire: pairs with uvs_direct_setup's release */
-	if (!atomic_load_explicit(&ctx->direct_on, memory_order_acquire))
-		return room;
-	g = atomic_load_explicit(&r->group, memory_order_relaxed);
-	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < UVS_GROUP_DEPTH_MAX; depth++) {
-		struct uvs_group *grp = &ctx->groups[g];
-		int64_t used = atomic_load_explicit(&grp->pages, memory_order_relaxed) +
-			       atomic_load_explicit(&grp->parked, memory_order_relaxed);
-		int64_t max = atomic_load_explicit(&grp->direct_max, memory_order_relaxed);
-
-		if (max <= used)
-			return 0;
-		if ((uint64_t)(max - (used > 0 ? used : 0)) < room)
-			room = (uint64_t)(max - (used > 0 ? used : 0));
-		g = atomic_load_explicit(&grp->parent, memory_order_relaxed);
-	}
-	return room;
-}
-
 static int in_subtree(struct uvs_ctx *ctx, int32_t g, int32_t top)
 {
 	for (int depth = 0; g >= 0 && g < UVS_MAX_GROUPS && depth < UVS_GROUP_DEPTH_MAX; depth++) {

@@ -69,55 +69,6 @@ class ReadaheadTest {
         }
     }
 
-    /**
-     * Readahead never carries a group past its memoryMax: a sequential reader of a region eight
-     * times the group's limit keeps it within 16 pages of the limit (faults that found direct
-     * reclaim waiting for its magazine may each pass it by their one page), where a 64-page
-     * window that ignored the limit would pass it by 64.
-     */
-    @ParameterizedTest
-    @EnumSource(FaultMode.class)
-    void readaheadStopsAtTheGroupsMemoryMax(FaultMode mode) throws Exception {
-        long max = 1 << 20;
-        try (VSwap vswap = VSwap.builder().faultMode(mode).compressor(Compressor.LZ4).build()) {
-            MemoryGroup g = vswap.createGroup("reader");
-            g.setMemoryMax(max);
-            try (Region r = vswap.allocate(8 * max, g, RegionOption.SMALL_PAGES)) {
-                long pages = r.size() / 4096;
-                for (long p = 0; p < pages; p++) {
-                    PageData.HEAP_LIKE.fill(r.segment(), p, 8);
-                }
-                readAll(r, pages);   // the steady state: direct reclaim has its magazine stocked
-                var stop = new java.util.concurrent.atomic.AtomicBoolean();
-                var peak = new java.util.concurrent.atomic.AtomicLong();
-                Thread sampler = Thread.ofPlatform().daemon().start(() -> {
-                    while (!stop.get()) {
-                        peak.accumulateAndGet(r.residentBytes(), Math::max);
-                        Thread.onSpinWait();
-                    }
-                });
-                long ahead = vswap.stats().readaheadPages();
-                readAll(r, pages);
-                readAll(r, pages);
-                stop.set(true);
-                sampler.join();
-                VSwapStats s = vswap.stats();
-                System.out.printf("%s: resident peak %d KiB under a %d KiB max; %d read ahead in %d runs%n", mode,
-                        peak.get() >> 10, max >> 10, s.readaheadPages() - ahead, s.readaheadRuns());
-                assertTrue(s.readaheadPages() - ahead > pages, "the reader was read ahead of: " + s);
-                assertTrue(peak.get() <= max + 16 * 4096, "resident peak " + (peak.get() >> 10) + " KiB over a "
-                        + (max >> 10) + " KiB max: " + s);
-                assertEquals(0, s.faultErrors(), s::toString);
-            }
-        }
-    }
-
-    private static void readAll(Region r, long pages) {
-        for (long p = 0; p < pages; p++) {
-            assertEquals(-1, PageData.HEAP_LIKE.check(r.segment(), p, 8), "page " + p);
-        }
-    }
-
     @ParameterizedTest
     @EnumSource(FaultMode.class)
     void aSequentialReaderGetsPackedRunsInOneRead(FaultMode mode) throws Exception {
