@@ -63,6 +63,9 @@ class CompletionRingTest {
                 } catch (InterruptedException e) {
                     throw new AssertionError(e);
                 }
+                // A server installs, which wakes the toucher, before it posts the completions (a
+                // readahead run's 16 at once): wait until it has posted them, still holding the drainer.
+                impl.nativeContext().quiesce();
             });
             assertNull(failure[0], () -> "a page read wrong: " + failure[0]);
             long overflowed = impl.nativeContext().ringOverflows() - overflowsBefore;
