@@ -482,8 +482,11 @@ public final class SwapFile implements Retirable, AutoCloseable {
     }
 
     /** Whether the path no longer names this file (deleted or replaced); checked by the writer. */
-    public boolean checkDeleted() {
-        if (unlinked || deleted) {
+    public synchronized boolean checkDeleted() {
+        // A file being retired is removed by its own close(), which sets closed under this lock
+        // before it deletes the path: without the check, writeback's periodic look could find
+        // the path gone and report a retired file as deleted (seen under load in ObserveJfrTest).
+        if (unlinked || deleted || closed) {
             return deleted;
         }
         try {
