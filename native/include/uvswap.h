@@ -151,7 +151,7 @@ static inline uint64_t uvs_fh_off(uint64_t h) { return h >> UVS_FH_OFF_SHIFT; }
  * Completion ring: one single-producer (a fault server) single-consumer (Java's drainer) ring
  * per server.  A record says "this slot's data was consumed by a swap-in; free what the old
  * descriptor pointed at, then the slot".  The server never waits on Java: when the ring is
- * full the record goes to an overflow list drained by uvs_drain_overflow().
+ * full the record goes to the context's spill queue, drained by uvs_drain_overflow().
  *
  *   0        64        128        192
  *   | head   | tail    | capacity | records (16 bytes each) ...
@@ -283,7 +283,7 @@ struct uvs_server_stats {
 	uint64_t wakes;			/* explicit UFFDIO_WAKE after EEXIST */
 	uint64_t errors;		/* unexpected ioctl failures (also last_errno) */
 	uint64_t last_errno;		/* errno of the last unexpected failure */
-	uint64_t ring_overflows;	/* completions sent to the overflow list */
+	uint64_t ring_overflows;	/* completions sent to the spill queue */
 	uint64_t reads;			/* read() calls that returned messages */
 	uint64_t readahead;		/* pages swapped in ahead of sequential 4 KiB faults */
 	uint64_t thp_fallback[UVS_THP_FB_NR];	/* by enum uvs_thp_fallback */
@@ -587,7 +587,7 @@ UVS_API int64_t uvs_far_detach(struct uvs_ctx *ctx, int32_t idx);
 UVS_API int64_t uvs_fault_contexts(struct uvs_ctx *ctx);
 UVS_API struct uvs_ring *uvs_server_ring(struct uvs_ctx *ctx, int32_t server);
 UVS_API struct uvs_server_stats *uvs_server_stats(struct uvs_ctx *ctx, int32_t server);
-/* Move up to max records from the overflow list into buf; returns how many. */
+/* Move up to max records from the spill queues and the overflow list into buf; returns how many. */
 UVS_API int64_t uvs_drain_overflow(struct uvs_ctx *ctx, struct uvs_completion *buf, int64_t max);
 /* Block up to timeout_ms until a server asks for a drain (ring filling up); 1 = asked, 0 = timeout. */
 UVS_API int64_t uvs_wait_drain(struct uvs_ctx *ctx, int32_t timeout_ms);

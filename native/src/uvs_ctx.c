@@ -43,6 +43,7 @@ static void free_servers(struct uvs_ctx *ctx)
 
 		if (s->ring)
 			munmap(s->ring, sizeof(*s->ring) + s->ring->capacity * sizeof(struct uvs_completion));
+		uvs_spill_free(&s->spill);
 		if (s->stats)
 			munmap(s->stats, sizeof(*s->stats));
 		if (s->bounce)
@@ -62,10 +63,11 @@ static void ctx_free(struct uvs_ctx *ctx)
 	struct uvs_completion spill[64];
 
 	uvs_direct_free(ctx);
-	free_servers(ctx);
-	uvs_far_free_all(ctx);
+	/* Before the servers' spill queues go: it reads them. */
 	while (uvs_drain_overflow(ctx, spill, 64) > 0)
 		;
+	free_servers(ctx);
+	uvs_far_free_all(ctx);
 	if (ctx->stop_fd >= 0)
 		close(ctx->stop_fd);
 	if (ctx->drain_fd >= 0)
@@ -134,7 +136,7 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 		s->bounce = map_anon(UVS_PAGE_SIZE);
 		s->fbuf = map_anon(UVS_PAGE_SIZE);
 		s->ra_buf = map_anon(UVS_AHEAD_BUF);
-		if (!s->ring || !s->stats || !s->bounce || !s->fbuf || !s->ra_buf) {
+		if (!s->ring || !s->stats || !s->bounce || !s->fbuf || !s->ra_buf || uvs_spill_init(&s->spill)) {
 			err = -ENOMEM;
 			goto fail;
 		}

@@ -109,6 +109,31 @@ struct uvs_overflow_node {
 	struct uvs_completion rec;
 };
 
+/*
+ * A fault context's spill queue (uvs_ring.c): the completions its full ring cannot take.  An
+ * unbounded single-producer (whoever holds the context) single-consumer (uvs_drain_overflow,
+ * under Java's drainer lock) queue of 64 KiB chunks, in the manner of JCTools'
+ * SpscUnboundedArrayQueue.  A signal handler may push: a chunk comes from a raw mmap, or from
+ * the one the consumer last finished, never from malloc.
+ */
+#define UVS_SPILL_CHUNK_BYTES	(64UL << 10)
+
+struct uvs_spill_chunk {
+	_Atomic(struct uvs_spill_chunk *) next;	/* set (release) when the producer moves on */
+	_Atomic uint32_t n;			/* records written (release by the producer) */
+	uint32_t pad;
+	struct uvs_completion rec[];
+};
+
+#define UVS_SPILL_RECS	((UVS_SPILL_CHUNK_BYTES - sizeof(struct uvs_spill_chunk)) / sizeof(struct uvs_completion))
+
+struct uvs_spill {
+	struct uvs_spill_chunk *tail;		/* the producer's chunk */
+	struct uvs_spill_chunk *head;		/* the consumer's chunk */
+	uint32_t pos;				/* records of head the consumer took */
+	_Atomic(struct uvs_spill_chunk *) spare;	/* a consumed chunk, for the producer's next */
+};
+
 /* What a fault context last saw of a throttle lease's renewer (uvs_fault.c). */
 struct uvs_renewer_view {
 	pid_t tid;
@@ -128,6 +153,7 @@ struct uvs_server {
 	 */
 	_Atomic uint64_t seq;
 	struct uvs_ring *ring;		/* shared with Java */
+	struct uvs_spill spill;		/* what the ring cannot take */
 	struct uvs_server_stats *stats;	/* shared with Java */
 	void *bounce;			/* one page, decompression target for UFFDIO_COPY */
 	void *fbuf;			/* one page, a compressed page read from a swap file */
@@ -165,7 +191,7 @@ struct uvs_ctx {
 	pthread_mutex_t region_lock;	/* serialises add/remove; servers never take it */
 	_Atomic int32_t region_hwm;	/* regions[0..hwm) may be live */
 	struct uvs_region regions[UVS_MAX_REGIONS];
-	_Atomic(struct uvs_overflow_node *) overflow;	/* Treiber stack, servers push, Java pops all */
+	_Atomic(struct uvs_overflow_node *) overflow;	/* Treiber stack: sinks of Java's calls push, Java pops all */
 	struct uvs_file files[UVS_MAX_FILES];
 	_Atomic uint64_t move_mismatches;	/* pages a UFFDIO_MOVE misreported (relaxed) */
 	_Atomic int32_t reclaimer_tid;		/* whose runnability keeps a group hold (0: none) */
@@ -225,6 +251,8 @@ int uvs_group_over(struct uvs_ctx *ctx, struct uvs_region *r);
 /* uvs_ring.c */
 void uvs_sink_push(struct uvs_ctx *ctx, struct uvs_sink *sink, uint64_t vslot, uint64_t desc);
 struct uvs_ring *uvs_ring_create(uint32_t capacity);
+int uvs_spill_init(struct uvs_spill *sp);
+void uvs_spill_free(struct uvs_spill *sp);
 
 /* uvs_codec.c */
 int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *dctx);
