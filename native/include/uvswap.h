@@ -226,7 +226,7 @@ struct uvs_magazine {
 	uint64_t want;		/* C sets UVS_MAG_WANT when a ring was short; Java 0 or UVS_MAG_DRY (relaxed) */
 	uint64_t passes;	/* direct reclaim passes this context ran (relaxed, C) */
 	uint64_t reclaimed;	/* pages they took out of memory (relaxed, C) */
-	uint64_t starved;	/* passes that found the magazine, the ring or the pool short (relaxed, C) */
+	uint64_t starved;	/* passes that found the magazine or the pool short (relaxed, C) */
 	uint64_t put_back;	/* pages that went back in for want of pool room (relaxed, C) */
 	uint64_t scanned;	/* extents looked at (relaxed, C) */
 	uint64_t reclaim_ns;	/* time spent in direct reclaim (relaxed, C) */

@@ -30,8 +30,6 @@
 #define SCAN_MAX	64	/* extents a pass looks at before it gives up */
 #define PASSES_MAX	8	/* batches one fault reclaims before it falls back to waiting */
 #define PER_REGION	8	/* extents looked at in one region before the next one's turn */
-/* Ring records a batch may post: one per page (stored or put back), spans sealed, slots unused. */
-#define RING_NEED	(2 * UVS_BATCH_MAX + 16)
 
 /* Views of the magazine's words Java reads and writes too. */
 #define MAG(m, f)	uvs_atomic64(&(m)->f)
@@ -95,23 +93,13 @@ static void want_refill(struct uvs_ctx *ctx, struct uvs_direct *d)
 	(void)!write(ctx->drain_fd, &one, sizeof(one));
 }
 
-/* A batch found the magazine or the ring short: 1 when a refill was asked for and may come. */
+/* A batch found the magazine short: 1 when a refill was asked for and may come. */
 static int ask_refill(struct uvs_ctx *ctx, struct uvs_direct *d)
 {
 	if (mag_dry(d))
 		return 0;
 	want_refill(ctx, d);
 	return 1;
-}
-
-static int ring_room(struct uvs_server *s, uint64_t need)
-{
-	struct uvs_ring *ring = s->ring;
-	uint64_t tail = atomic_load_explicit(uvs_atomic64(&ring->tail), memory_order_relaxed);
-	/* acquire: pairs with Java's release of head; what it consumed may be overwritten */
-	uint64_t head = atomic_load_explicit(uvs_atomic64(&ring->head), memory_order_acquire);
-
-	return ring->capacity - (tail - head) >= need;
 }
 
 static uint64_t mag_spans(struct uvs_magazine *m)
@@ -405,22 +393,25 @@ static int64_t reclaim_pass(struct uvs_server *s, struct uvs_direct *d, int32_t 
 	return got ? got : reclaim_round(s, d, top, r, addr, 0);
 }
 
-/* Whether a batch can run to its end: slots, a span, ring room for every record it may post. */
-static int ready(struct uvs_server *s, struct uvs_direct *d)
+/*
+ * Whether a batch can run to its end: slots and a span.  Not ring room: a record the ring cannot
+ * take goes to the context's spill queue (uvs_ring.c) without a wait, so a drainer starved of
+ * CPU no longer stops the faults that keep memoryMax.
+ */
+static int ready(struct uvs_direct *d)
 {
 	struct uvs_magazine *m = d->mag;
 	uint64_t slots = atomic_load_explicit(MAG(m, slot_tail), memory_order_acquire) -
 			 atomic_load_explicit(MAG(m, slot_head), memory_order_relaxed);
 
-	return d->nstash + slots >= UVS_BATCH_MAX && (mag_spans(m) || d->span != NO_SPAN) &&
-	       ring_room(s, RING_NEED);
+	return d->nstash + slots >= UVS_BATCH_MAX && (mag_spans(m) || d->span != NO_SPAN);
 }
 
 /*
  * Called on the faulting path before a page is installed on region @r at @addr: while the
  * install would take a group above @r past its direct limit, reclaim a batch of that group's
  * pages.  1 when reclaim ran and made room (install at once); -EAGAIN when a group is still
- * over and the magazine or the ring ran short (Java was asked for a refill: the caller waits
+ * over and the magazine ran short (Java was asked for a refill: the caller waits
  * and calls again, uvs_fault.c's inthread_direct and still_waits); 0 otherwise: no group was over, or nothing could leave,
  * and the caller applies the hold as before (uvs_group_set).
  */
@@ -442,7 +433,7 @@ int uvs_direct_reclaim(struct uvs_server *s, struct uvs_region *r, uint64_t addr
 	while (top >= 0 && passes < PASSES_MAX) {
 		int64_t got;
 
-		if (!ready(s, d)) {
+		if (!ready(d)) {
 			starved = ask_refill(ctx, d);
 			break;
 		}

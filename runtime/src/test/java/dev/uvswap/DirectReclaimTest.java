@@ -81,6 +81,62 @@ class DirectReclaimTest {
     }
 
     /**
+     * A drainer starved of CPU (as two busy loops on 2 vCPUs can do) must not stop the faults that
+     * keep memoryMax. With the drainer held, 15,500 swap-ins of an unlimited region leave the
+     * fault server's completion ring less room than a reclaim batch may post; then 1,024 pages are
+     * rewritten through a 2 MiB max. Direct reclaim runs on the stock its magazine already has,
+     * its records spilling past the ring: no pass starves, the group stays at its max, and every
+     * page reads back. (When a batch needed ring room, all 4,287 passes here starved and took
+     * nothing: each fault waited for Java's reclaimer instead.)
+     */
+    @Test
+    void aHeldDrainerDoesNotStopDirectReclaim() throws Exception {
+        long fill = 15_500, limited = 1024;
+        try (VSwap vswap = VSwap.builder().faultThreads(1).faultMode(FaultMode.SERVER_THREADS)
+                .compressor(Compressor.LZ4).build()) {
+            var impl = (dev.uvswap.internal.VSwapImpl) vswap;
+            Region free = vswap.allocate(fill * 4096, RegionOption.SMALL_PAGES);
+            MemoryGroup g = vswap.createGroup("held");
+            g.setMemoryMax(2 * MIB);
+            Region r = vswap.allocate(limited * 4096, g, RegionOption.SMALL_PAGES);
+            PageData.fillMixed(free, fill, 3);
+            assertEquals(fill, free.pageOut(0, free.size()));
+            PageData.fillMixed(r, limited, 4);   // past max: reclaim runs and the magazine is stocked
+            vswap.stats();                       // drains: the stock is topped up
+            long starved = impl.directReclaim().starvedPasses();
+            long reclaimed = g.events().directReclaimedBytes();
+            var peak = new java.util.concurrent.atomic.AtomicLong();
+            Throwable[] failure = new Throwable[1];
+            impl.swapOut().slotReclaimer().holding(() -> {
+                try {
+                    PageData.assertMixed(free, fill, 3);   // 15,500 completions into a 16,384-record ring
+                    MemorySegment seg = r.segment();
+                    for (long p = 0; p < limited; p++) {
+                        PageData.mixed(p, 5).fill(seg, p, 5);
+                        peak.accumulateAndGet(g.memoryCurrent(), Math::max);
+                    }
+                } catch (Throwable t) {
+                    failure[0] = t;
+                }
+            });
+            assertNull(failure[0], () -> "with the drainer held: " + failure[0]);
+            long starvedHeld = impl.directReclaim().starvedPasses() - starved;
+            long reclaimedHeld = g.events().directReclaimedBytes() - reclaimed;
+            System.out.printf("direct reclaim with the drainer held: %d starved passes, %d KiB reclaimed, peak %d KiB over a 2 MiB max, %d records spilled%n",
+                    starvedHeld, reclaimedHeld >> 10, peak.get() >> 10, impl.nativeContext().ringOverflows());
+            assertEquals(0, starvedHeld, "no pass waited for the drainer");
+            assertTrue(reclaimedHeld >= (limited * 4096 - 2 * MIB), "the faults reclaimed: " + g.events());
+            // As GroupThrottleTest's writers: max plus a readahead run and a batch in flight.
+            assertTrue(peak.get() <= 2 * MIB + 64 * 4096, "peak " + (peak.get() >> 10) + " KiB over a 2 MiB max");
+            PageData.assertMixed(r, limited, 5);
+            PageData.assertMixed(free, fill, 3);
+            VSwapStats s = vswap.stats();
+            assertEquals(0, s.faultErrors(), "nothing dropped: " + s);
+            assertEquals(0, s.backgroundErrors(), s.toString());
+        }
+    }
+
+    /**
      * Direct reclaim compresses in its own scratch: the THP path's assembly buffer must stay
      * empty, since a whole extent is assembled over it with zero pages left as they are, and an
      * untouched extent's first touch moves it in as is. (Compressing in that buffer brought

@@ -378,6 +378,11 @@ public final class VSwapImpl implements VSwap {
         return servers;
     }
 
+    /** Tests: direct reclaim's Java half (its magazines' counters). */
+    public dev.uvswap.internal.reclaim.DirectReclaim directReclaim() {
+        return direct;
+    }
+
     /** Tests: the prefetcher's failure counter (and its injection hook). */
     public BackgroundErrors prefetchErrors() {
         return prefetchErrors;

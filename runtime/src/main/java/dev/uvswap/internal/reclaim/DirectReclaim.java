@@ -266,6 +266,11 @@ public final class DirectReclaim {
         return n;
     }
 
+    /** Direct reclaim passes that found a magazine or the pool short, over all contexts. */
+    public long starvedPasses() {
+        return sum(uvs_magazine.starved$offset());
+    }
+
     /** Pages direct reclaim took out of memory, over all contexts. */
     public long reclaimedPages() {
         return sum(uvs_magazine.reclaimed$offset());
