@@ -127,6 +127,41 @@ static inline uint64_t uvs_handle_len(uint64_t h)
 static inline uint64_t uvs_handle_off(uint64_t h) { return h >> UVS_HANDLE_OFF_SHIFT; }
 
 /* ------------------------------------------------------------------------------------------
+ * Compression units (issue 18, VSwap.Builder.extentCompression): 16 neighbouring pages that
+ * leave together are compressed as one zstd frame, which compresses better than 16 frames of a
+ * page each.  Each page keeps its own slot and descriptor; its pool handle names the unit's
+ * header object, with a length field above 4096 that no single page has: 4097 + the page's
+ * index in the unit.  The frame is stored in pieces of 4096 bytes (the last one shorter), each
+ * an ordinary pool object, so the pool needs no larger size class.
+ *
+ *   0        8          16       20       22       24
+ *   | live   | serial   | len    | pieces | pages  | piece offsets (8 bytes each) ...
+ *
+ * @live: a bit per page whose slot still names the unit; only Java changes it (CAS), and frees
+ * the pieces and the header when it reaches 0.  @serial: unique per unit (Java's counter), so a
+ * fault context's cache of its last decoded unit never serves another unit stored at the same
+ * offset.  @len: the frame's bytes.  All written before the first descriptor names the unit.
+ * ------------------------------------------------------------------------------------------ */
+#define UVS_UNIT_PAGES		16
+#define UVS_UNIT_BYTES		(UVS_UNIT_PAGES * 4096)
+#define UVS_UNIT_PIECE		4096
+#define UVS_UNIT_MAX_PIECES	17	/* a frame larger than 16 pieces is not kept as a unit */
+#define UVS_UNIT_LEN_BASE	4097	/* handle length of the unit's page 0 */
+#define UVS_UNIT_LEVEL		3	/* zstd level of a unit: measured best for 64 KiB (bench/RESULTS.md) */
+
+struct uvs_unit {
+	uint64_t live;
+	uint64_t serial;
+	uint32_t len;
+	uint16_t pieces;
+	uint16_t pages;
+	uint64_t piece[];
+};
+
+static inline int uvs_handle_is_unit(uint64_t h) { return uvs_handle_len(h) >= UVS_UNIT_LEN_BASE; }
+static inline uint64_t uvs_handle_unit_page(uint64_t h) { return uvs_handle_len(h) - UVS_UNIT_LEN_BASE; }
+
+/* ------------------------------------------------------------------------------------------
  * File handle (payload of a FILE or SWAPOFF descriptor): a page goes to a swap file in the form
  * the pool held it (compressed, raw or fill), one 4 KiB file slot a page, so writeback copies
  * bytes and never recompresses.  Format and length sit where a pool handle has them.
@@ -343,6 +378,8 @@ enum uvs_cresult_kind {
 	UVS_CR_ZSTD = 3,	/* len compressed bytes in scratch */
 	UVS_CR_LZ4  = 4,
 	UVS_CR_RAW  = 5,	/* did not compress well: 4096 raw bytes in scratch */
+	UVS_CR_UNIT = 6,	/* first page of a unit: its frame (len bytes) in scratch from this page on */
+	UVS_CR_UNIT_PAGE = 7,	/* a later page of the unit begun UVS_UNIT_PAGES-aligned before it */
 };
 
 struct uvs_cresult {
@@ -376,7 +413,7 @@ UVS_API int64_t uvs_sigbus_counters(int64_t *out, int32_t n);
 
 /* Version of this contract; Java refuses a library with another. */
 UVS_API int64_t uvs_abi_version(void);
-#define UVS_ABI_VERSION		13
+#define UVS_ABI_VERSION		14
 
 /* Create the context (does not start threads).  *out receives the context pointer. */
 UVS_API int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out);
@@ -514,9 +551,13 @@ UVS_API int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_pa
  * matters: a slot taken back by a fault can be freed and reused by another batch, whose CACHE
  * is published before its page has moved.
  * @dict: -1, or a dictionary slot from uvs_dict_add to compress with (zstd only).
+ * @units: bit u asks for entries [16u, 16u + 16) as one unit (zstd only): when all 16 are still
+ * parked and not all same-filled, and their frame at UVS_UNIT_LEVEL fits 16 pieces, entry 16u is
+ * UVS_CR_UNIT (the frame in scratch from page 16u on) and the 15 after it UVS_CR_UNIT_PAGE;
+ * otherwise each entry is classified alone, as without the bit.
  */
 UVS_API int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
-			     int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out);
+			     int32_t codec, int32_t dict, uint32_t units, uint8_t *scratch, struct uvs_cresult *out);
 
 /*
  * zstd dictionaries (issue 18).  Java trains a dictionary per memory group (zstd-jni's trainer),

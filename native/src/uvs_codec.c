@@ -15,6 +15,9 @@
 #include "uvs_internal.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 typedef void *(*zstd_create_fn)(void);
@@ -141,10 +144,15 @@ int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_
 	return -EIO;
 }
 
-/* Decode the pool object a handle names into dst (one page). */
-int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *dctx)
+static int unit_page(struct uvs_ctx *ctx, uint64_t h, void *dst, void *dctx, struct uvs_unit_cache *uc);
+
+/* Decode the pool object a handle names into dst (one page); a unit's page through @uc. */
+int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *dctx, struct uvs_unit_cache *uc)
 {
 	const char *src = (const char *)(uintptr_t)(ctx->cfg.pool_base + uvs_handle_off(handle));
+
+	if (uvs_handle_is_unit(handle))
+		return unit_page(ctx, handle, dst, dctx, uc);
 
 	return uvs_codec_decode(ctx, uvs_handle_fmt(handle), src, uvs_handle_len(handle), dst, dctx);
 }
@@ -231,6 +239,90 @@ int uvs_codec_compress(struct uvs_ctx *ctx, int codec, void *cctx, const void *c
 	return -EINVAL;
 }
 
+/*
+ * Compress a unit's UVS_UNIT_BYTES at @src into @dst (capacity @cap) at UVS_UNIT_LEVEL, with
+ * this thread's zstd context (Java's swap-out threads only, never a fault context).  0 with
+ * *len set; -ENOSPC when the frame does not fit @cap; -ENOSYS without zstd.  The context's level
+ * is put back after: zstd's parameters are sticky, and the next page must get the VSwap's level.
+ */
+int uvs_codec_compress_unit(struct uvs_ctx *ctx, const void *src, void *dst, uint32_t cap, uint32_t *len)
+{
+	const struct uvs_codec *c = &ctx->cfg.codec;
+	void *cctx = zstd_cctx(ctx);
+	size_t r;
+
+	if (!cctx || !c->zstd_cctx_set_parameter)
+		return -ENOSYS;
+	((zstd_set_param_fn)c->zstd_cctx_set_parameter)(cctx, ZSTD_C_COMPRESSION_LEVEL, UVS_UNIT_LEVEL);
+	r = ((zstd_compress2_fn)c->zstd_compress2)(cctx, dst, cap, src, UVS_UNIT_BYTES);
+	((zstd_set_param_fn)c->zstd_cctx_set_parameter)(cctx, ZSTD_C_COMPRESSION_LEVEL, c->zstd_level);
+	if (((zstd_is_error_fn)c->zstd_is_error)(r))
+		return -ENOSPC;
+	*len = (uint32_t)r;
+	return 0;
+}
+
+/*
+ * Gather a unit's pieces into uc->frame and decode them into uc->pages.  The caller holds a
+ * claim on a slot that names the unit, so its live bit is set and Java frees neither the
+ * header nor a piece meanwhile; the header was written before that slot's descriptor was
+ * published, and the claim's acquire made it visible.  Anything out of bounds is -EIO.
+ */
+static int unit_decode(struct uvs_ctx *ctx, const struct uvs_unit *u, struct uvs_unit_cache *uc, void *dctx)
+{
+	const struct uvs_codec *c = &ctx->cfg.codec;
+	uint32_t len = u->len, at = 0;
+	size_t r;
+
+	if (u->pages != UVS_UNIT_PAGES || !u->pieces || u->pieces > UVS_UNIT_MAX_PIECES ||
+	    len > UVS_UNIT_BYTES || len > (uint32_t)u->pieces * UVS_UNIT_PIECE ||
+	    len <= (uint32_t)(u->pieces - 1) * UVS_UNIT_PIECE)
+		return -EIO;
+	for (uint32_t k = 0; k < u->pieces; k++) {
+		uint32_t n = len - at < UVS_UNIT_PIECE ? len - at : UVS_UNIT_PIECE;
+
+		if (u->piece[k] + n > ctx->cfg.pool_bytes)
+			return -EIO;
+		memcpy(uc->frame + at, (const void *)(uintptr_t)(ctx->cfg.pool_base + u->piece[k]), n);
+		at += n;
+	}
+	if (!dctx)
+		dctx = zstd_dctx(ctx);
+	if (!dctx || !c->zstd_decompress_dctx)
+		return -ENOSYS;
+	r = ((zstd_decompress_dctx_fn)c->zstd_decompress_dctx)(dctx, uc->pages, UVS_UNIT_BYTES, uc->frame, len);
+	if (((zstd_is_error_fn)c->zstd_is_error)(r) || r != UVS_UNIT_BYTES)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Page @h names of a unit into @dst: from @uc's last decoded unit when that is this one (same
+ * header offset and serial: a unit freed and another stored at the offset has another serial),
+ * else the unit is decoded into @uc first.  A sequential reader, a readahead run and a
+ * whole-extent swap-in so decode each unit once.
+ */
+static int unit_page(struct uvs_ctx *ctx, uint64_t h, void *dst, void *dctx, struct uvs_unit_cache *uc)
+{
+	uint64_t off = uvs_handle_off(h), idx = uvs_handle_unit_page(h);
+	const struct uvs_unit *u = (const struct uvs_unit *)(uintptr_t)(ctx->cfg.pool_base + off);
+	int err;
+
+	if (idx >= UVS_UNIT_PAGES || !uc || !uc->pages || off + sizeof(*u) > ctx->cfg.pool_bytes)
+		return -EIO;
+	if (!uc->valid || uc->off != off || uc->serial != u->serial) {
+		uc->valid = 0;
+		err = unit_decode(ctx, u, uc, dctx);
+		if (err)
+			return err;
+		uc->off = off;
+		uc->serial = u->serial;
+		uc->valid = 1;
+	}
+	memcpy(dst, uc->pages + (idx << UVS_PAGE_SHIFT), UVS_PAGE_SIZE);
+	return 0;
+}
+
 int64_t uvs_dict_add(struct uvs_ctx *ctx, int32_t slot, uint32_t id, void *cdict, void *ddict)
 {
 	const struct uvs_codec *c;
@@ -258,4 +350,62 @@ const void *uvs_dict_cdict(struct uvs_ctx *ctx, int32_t slot)
 	if (!atomic_load_explicit(&ctx->dicts[slot].id, memory_order_acquire))
 		return NULL;
 	return ctx->dicts[slot].cdict;
+}
+
+int uvs_unit_cache_init(struct uvs_unit_cache *uc)
+{
+	void *p = mmap(NULL, 2 * UVS_UNIT_BYTES, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return -ENOMEM;
+	uc->pages = p;
+	uc->frame = (uint8_t *)p + UVS_UNIT_BYTES;
+	uc->valid = 0;
+	return 0;
+}
+
+void uvs_unit_cache_free(struct uvs_unit_cache *uc)
+{
+	if (uc->pages)
+		munmap(uc->pages, 2 * UVS_UNIT_BYTES);
+	uc->pages = uc->frame = NULL;
+	uc->valid = 0;
+}
+
+static pthread_key_t tls_unit_key;
+static pthread_once_t tls_unit_once = PTHREAD_ONCE_INIT;
+
+static void tls_unit_free(void *uc)
+{
+	uvs_unit_cache_free(uc);
+	free(uc);
+}
+
+static void tls_unit_key_make(void)
+{
+	(void)pthread_key_create(&tls_unit_key, tls_unit_free);
+}
+
+/*
+ * The calling thread's unit cache, for a swap-in or a unit's compression on a Java thread
+ * (uvs_populate, uvs_compress): made on first use and freed when the thread exits.  Never
+ * called from a fault context, which has its own.  NULL if it cannot be made (a unit's page
+ * then fails with -EIO, as a page that will not decode; a unit is not made).
+ */
+struct uvs_unit_cache *uvs_unit_cache_tls(void)
+{
+	struct uvs_unit_cache *uc;
+
+	pthread_once(&tls_unit_once, tls_unit_key_make);
+	uc = pthread_getspecific(tls_unit_key);
+	if (uc)
+		return uc;
+	uc = calloc(1, sizeof(*uc));
+	if (!uc)
+		return NULL;
+	if (uvs_unit_cache_init(uc) || pthread_setspecific(tls_unit_key, uc)) {
+		tls_unit_free(uc);
+		return NULL;
+	}
+	return uc;
 }

@@ -44,6 +44,7 @@ static void free_servers(struct uvs_ctx *ctx)
 		if (s->ring)
 			munmap(s->ring, sizeof(*s->ring) + s->ring->capacity * sizeof(struct uvs_completion));
 		uvs_spill_free(&s->spill);
+		uvs_unit_cache_free(&s->unit);
 		if (s->stats)
 			munmap(s->stats, sizeof(*s->stats));
 		if (s->bounce)
@@ -136,7 +137,8 @@ int64_t uvs_create(const struct uvs_config *cfg, struct uvs_ctx **out)
 		s->bounce = map_anon(UVS_PAGE_SIZE);
 		s->fbuf = map_anon(UVS_PAGE_SIZE);
 		s->ra_buf = map_anon(UVS_AHEAD_BUF);
-		if (!s->ring || !s->stats || !s->bounce || !s->fbuf || !s->ra_buf || uvs_spill_init(&s->spill)) {
+		if (!s->ring || !s->stats || !s->bounce || !s->fbuf || !s->ra_buf || uvs_spill_init(&s->spill) ||
+		    uvs_unit_cache_init(&s->unit)) {
 			err = -ENOMEM;
 			goto fail;
 		}

@@ -301,30 +301,72 @@ static void copy_parked(struct uvs_ctx *ctx, uint64_t staging_first, uint32_t i,
 	}
 }
 
-int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
-		     int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
-{
-	const void *cdict = NULL;
+/* A unit's frame must save at least a page over its 16 pages, or they are stored alone. */
+#define UNIT_FRAME_MAX	(UVS_UNIT_BYTES - UVS_PAGE_SIZE)
 
-	if (dict >= 0) {
-		if (codec != UVS_CODEC_ZSTD || !(cdict = uvs_dict_cdict(ctx, dict)))
-			return -EINVAL;
+/* Whether each of the 16 pages at @p is one word repeated: zero and same-filled pages cost nothing alone. */
+static int unit_all_filled(const uint8_t *p)
+{
+	for (uint32_t k = 0; k < UVS_UNIT_PAGES; k++) {
+		const uint64_t *w = (const uint64_t *)(p + ((size_t)k << UVS_PAGE_SHIFT));
+
+		for (size_t x = 1; x < UVS_PAGE_SIZE / sizeof(*w); x++)
+			if (w[x] != w[0])
+				return 0;
 	}
-	return uvs_compress_with(ctx, vslots, n, staging_first, codec, NULL, cdict, scratch, out);
+	return 1;
 }
 
 /*
- * uvs_compress with the caller's zstd context (NULL: this thread's) and dictionary (NULL: none).
- * Direct reclaim passes none: its contexts serve signal handlers, which may not allocate, and
- * a dictionary's first use may grow a context's workspace.
+ * Entries [i, i + 16), all claimed and copied into scratch, as one unit: their frame replaces
+ * their scratch pages.  1 if made; 0 leaves them to be classified one by one (all same-filled,
+ * or a frame that saves less than a page).  The frame is built in this thread's unit cache's
+ * gather buffer, which only a uvs_populate on this same thread uses otherwise.
  */
-int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
-			  int32_t codec, void *cctx, const void *cdict, uint8_t *scratch, struct uvs_cresult *out)
+static int compress_unit(struct uvs_ctx *ctx, uint8_t *scratch, uint32_t i, struct uvs_cresult *out)
+{
+	uint8_t *src = scratch + ((size_t)i << UVS_PAGE_SHIFT);
+	struct uvs_unit_cache *uc;
+	uint32_t len;
+
+	if (unit_all_filled(src) || !(uc = uvs_unit_cache_tls()))
+		return 0;
+	if (uvs_codec_compress_unit(ctx, src, uc->frame, UNIT_FRAME_MAX, &len))
+		return 0;
+	memcpy(src, uc->frame, len);
+	out[i].kind = UVS_CR_UNIT;
+	out[i].len = len;
+	out[i].fill = 0;
+	for (uint32_t k = 1; k < UVS_UNIT_PAGES; k++) {
+		out[i + k].kind = UVS_CR_UNIT_PAGE;
+		out[i + k].len = 0;
+		out[i + k].fill = 0;
+	}
+	return 1;
+}
+
+/* Whether entries [k, k + 16) were asked for as a unit and all 16 are claimed. */
+static int unit_ready(uint32_t units, uint32_t k, uint32_t i, uint32_t j, const uint8_t *claimed)
+{
+	if (k % UVS_UNIT_PAGES || !(units & (1U << (k / UVS_UNIT_PAGES))) || k + UVS_UNIT_PAGES > j)
+		return 0;
+	for (uint32_t x = k; x < k + UVS_UNIT_PAGES; x++)
+		if (!claimed[x - i])
+			return 0;
+	return 1;
+}
+
+static int64_t compress_batch(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+			      int32_t codec, void *cctx, const void *cdict, uint32_t units, uint8_t *scratch,
+			      struct uvs_cresult *out)
 {
 	uint8_t claimed[COPY_CHUNK];
 
-	if (n > UVS_BATCH_MAX || (codec != UVS_CODEC_ZSTD && codec != UVS_CODEC_LZ4))
+	if (n > UVS_BATCH_MAX || (codec != UVS_CODEC_ZSTD && codec != UVS_CODEC_LZ4) ||
+	    (units && codec != UVS_CODEC_ZSTD))
 		return -EINVAL;
+	_Static_assert(COPY_CHUNK % UVS_UNIT_PAGES == 0, "a unit lies within one copy chunk");
+	_Static_assert(UVS_BATCH_MAX / UVS_UNIT_PAGES <= 32, "a batch's units fit the 32-bit mask");
 	for (uint32_t i = 0; i < n; i += COPY_CHUNK) {
 		uint32_t j = i + COPY_CHUNK < n ? i + COPY_CHUNK : n;
 
@@ -333,6 +375,10 @@ int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t 
 		/* The copies are ours: faults may take the pages back while we compress them. */
 		release_parked(ctx, vslots, staging_first, i, j, claimed);
 		for (uint32_t k = i; k < j; k++) {
+			if (unit_ready(units, k, i, j, claimed) && compress_unit(ctx, scratch, k, out)) {
+				k += UVS_UNIT_PAGES - 1;
+				continue;
+			}
 			out[k].kind = UVS_CR_LOST;
 			out[k].len = 0;
 			out[k].fill = 0;
@@ -344,4 +390,27 @@ int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t 
 		}
 	}
 	return n;
+}
+
+int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+		     int32_t codec, int32_t dict, uint32_t units, uint8_t *scratch, struct uvs_cresult *out)
+{
+	const void *cdict = NULL;
+
+	if (dict >= 0) {
+		if (codec != UVS_CODEC_ZSTD || !(cdict = uvs_dict_cdict(ctx, dict)))
+			return -EINVAL;
+	}
+	return compress_batch(ctx, vslots, n, staging_first, codec, NULL, cdict, units, scratch, out);
+}
+
+/*
+ * uvs_compress with the caller's zstd context (NULL: this thread's) and dictionary (NULL: none),
+ * and no units.  Direct reclaim passes none: its contexts serve signal handlers, which may not
+ * allocate, and a dictionary's first use may grow a context's workspace.
+ */
+int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
+			  int32_t codec, void *cctx, const void *cdict, uint8_t *scratch, struct uvs_cresult *out)
+{
+	return compress_batch(ctx, vslots, n, staging_first, codec, cctx, cdict, 0, scratch, out);
 }

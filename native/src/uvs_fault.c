@@ -62,7 +62,8 @@ static void fault_ahead(struct uvs_server *s, struct uvs_region *r, uint64_t add
 		if (!first_touch && s->ra_buf && !(s->ctx->cfg.flags & UVS_CFG_NO_BATCH_AHEAD)) {
 			uint64_t limit = page + READAHEAD_PAGES + 1 < pages ? page + READAHEAD_PAGES + 1 : pages;
 			int file_read;
-			uint32_t got = uvs_swapin_ahead(s->ctx, r, p, limit, sink, s->stats, s->ra_buf, s->dctx, &file_read);
+			uint32_t got = uvs_swapin_ahead(s->ctx, r, p, limit, sink, s->stats, s->ra_buf, s->dctx,
+							&s->unit, &file_read);
 
 			if (got) {
 				s->stats->readahead += got;

@@ -134,6 +134,20 @@ struct uvs_spill {
 	_Atomic(struct uvs_spill_chunk *) spare;	/* a consumed chunk, for the producer's next */
 };
 
+/*
+ * A fault context's last decoded compression unit (uvs_codec.c): @pages holds its 16 pages,
+ * valid for the unit whose header sits at pool offset @off with serial @serial.  @frame is
+ * where its pieces are gathered before the decode.  Both made in advance: a signal handler
+ * decodes into them.
+ */
+struct uvs_unit_cache {
+	uint8_t *pages;			/* UVS_UNIT_BYTES */
+	uint8_t *frame;			/* UVS_UNIT_BYTES: a frame is never kept larger */
+	uint64_t off;
+	uint64_t serial;
+	int valid;
+};
+
 /* What a fault context last saw of a throttle lease's renewer (uvs_fault.c). */
 struct uvs_renewer_view {
 	pid_t tid;
@@ -160,6 +174,7 @@ struct uvs_server {
 	void *thp_buf;			/* 2 MiB, unregistered: a huge page is assembled here */
 	struct extent *thp_extent;	/* claim state of the extent being assembled */
 	void *dctx;			/* zstd decompression context, made with the context */
+	struct uvs_unit_cache unit;	/* the last compression unit it decoded */
 	void *ra_buf;			/* UVS_AHEAD_MAX pages read + as many decoded: readahead in one install */
 	int inthread;			/* an in-thread fault context (uvs_sigbus.c), not a server thread */
 	_Atomic int claimed;		/* in-thread: 1 while a signal handler uses it */
@@ -255,13 +270,18 @@ int uvs_spill_init(struct uvs_spill *sp);
 void uvs_spill_free(struct uvs_spill *sp);
 
 /* uvs_codec.c */
-int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *dctx);
+int uvs_codec_decompress(struct uvs_ctx *ctx, uint64_t handle, void *dst, void *dctx, struct uvs_unit_cache *uc);
+int uvs_codec_compress_unit(struct uvs_ctx *ctx, const void *src, void *dst, uint32_t cap, uint32_t *len);
+int uvs_unit_cache_init(struct uvs_unit_cache *uc);
+void uvs_unit_cache_free(struct uvs_unit_cache *uc);
+struct uvs_unit_cache *uvs_unit_cache_tls(void);
 
 /* uvs_swapin.c: a run of pages read ahead with one UFFDIO_COPY (and one pread for its file pages) */
 #define UVS_AHEAD_MAX	16
 #define UVS_AHEAD_BUF	(2 * UVS_AHEAD_MAX * UVS_PAGE_SIZE)
 uint32_t uvs_swapin_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
-			  struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx, int *file_read);
+			  struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx,
+			  struct uvs_unit_cache *uc, int *file_read);
 int uvs_codec_decode(struct uvs_ctx *ctx, uint64_t fmt, const void *src, uint64_t len, void *dst, void *dctx);
 
 /* uvs_file.c */
@@ -301,7 +321,8 @@ void uvs_stats_error(struct uvs_server_stats *st, int err);
 /* uvs_swapin.c */
 int uvs_resolve_page(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, int write,
 		     struct uvs_sink *sink, struct uvs_server_stats *st, int *kind);
-int uvs_swapin_read(struct uvs_ctx *ctx, uint64_t d, void *dst, void *fbuf, void *dctx, int flags, int *cause);
+int uvs_swapin_read(struct uvs_ctx *ctx, uint64_t d, void *dst, void *fbuf, void *dctx, struct uvs_unit_cache *uc,
+		    int flags, int *cause);
 
 /* uvs_fault.c */
 int uvs_servers_start(struct uvs_ctx *ctx);

@@ -74,10 +74,11 @@ static int move_back(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, u
  * for pool and file pages (ZERO and CACHE pages it maps without a copy), uvs_thp.c's assembly
  * for every page of an extent.
  */
-int uvs_swapin_read(struct uvs_ctx *ctx, uint64_t d, void *dst, void *fbuf, void *dctx, int flags, int *cause)
+int uvs_swapin_read(struct uvs_ctx *ctx, uint64_t d, void *dst, void *fbuf, void *dctx, struct uvs_unit_cache *uc,
+		    int flags, int *cause)
 {
 	if (uvs_desc_in_pool(d))
-		return uvs_codec_decompress(ctx, uvs_desc_to_pool_handle(d), dst, dctx);
+		return uvs_codec_decompress(ctx, uvs_desc_to_pool_handle(d), dst, dctx, uc);
 	if (uvs_desc_in_file(d))
 		return uvs_file_read(ctx, uvs_desc_to_file_handle(d), dst, fbuf, dctx, flags, cause);
 	if (uvs_desc_is_cache(d)) {
@@ -97,6 +98,7 @@ static int swap_in(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uin
 	void *fbuf = sink->server ? sink->server->fbuf : tls_fbuf;
 	void *dctx = sink->server ? sink->server->dctx : NULL;
 	int err, cause = EIO;
+	struct uvs_unit_cache *uc;
 
 	if (uvs_desc_is_zero(d)) {
 		*kind = UVS_FK_ZERO;
@@ -107,7 +109,9 @@ static int swap_in(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t addr, uin
 		err = move_back(ctx, r, addr, (uint64_t)(uintptr_t)uvs_staging_page(ctx, uvs_desc_to_staging(d)));
 	} else if (uvs_desc_in_pool(d) || uvs_desc_in_file(d)) {
 		*kind = uvs_desc_in_pool(d) ? UVS_FK_ZSWAP : UVS_FK_FILE;
-		err = uvs_swapin_read(ctx, d, bounce, fbuf, dctx, 0, &cause);
+		/* A Java thread's swap-in (uvs_populate) decodes a unit through its own cache. */
+		uc = sink->server ? &sink->server->unit : uvs_unit_cache_tls();
+		err = uvs_swapin_read(ctx, d, bounce, fbuf, dctx, uc, 0, &cause);
 		if (!err)
 			err = uvs_uffd_copy(r->uffd, addr, bounce, UVS_PAGE_SIZE);
 	} else {
@@ -278,7 +282,7 @@ static void ahead_claim(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t firs
 
 /* Decode entry @i of @run into @dst; the file pages' bytes are in @bytes (the run's read). */
 static int ahead_decode(struct uvs_ctx *ctx, const struct ahead_run *run, uint32_t i, const uint8_t *bytes,
-			uint8_t *dst, void *dctx)
+			uint8_t *dst, void *dctx, struct uvs_unit_cache *uc)
 {
 	uint64_t d = run->desc[i], fh;
 
@@ -287,7 +291,7 @@ static int ahead_decode(struct uvs_ctx *ctx, const struct ahead_run *run, uint32
 		return 0;
 	}
 	if (uvs_desc_in_pool(d))
-		return uvs_codec_decompress(ctx, uvs_desc_to_pool_handle(d), dst, dctx);
+		return uvs_codec_decompress(ctx, uvs_desc_to_pool_handle(d), dst, dctx, uc);
 	fh = uvs_desc_to_file_handle(d);
 	return uvs_codec_decode(ctx, uvs_handle_fmt(fh), bytes + run->raw[i], uvs_handle_len(fh), dst, dctx);
 }
@@ -327,7 +331,8 @@ static int ahead_read(struct uvs_ctx *ctx, const struct ahead_run *run, uint8_t 
  * read or decoded is handed back whole or from its first bad page, unchanged.
  */
 uint32_t uvs_swapin_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t first, uint64_t limit,
-			  struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx, int *file_read)
+			  struct uvs_sink *sink, struct uvs_server_stats *st, uint8_t *buf, void *dctx,
+			  struct uvs_unit_cache *uc, int *file_read)
 {
 	struct ahead_run run;
 	uint8_t *out = buf + UVS_AHEAD_MAX * UVS_PAGE_SIZE;
@@ -342,7 +347,7 @@ uint32_t uvs_swapin_ahead(struct uvs_ctx *ctx, struct uvs_region *r, uint64_t fi
 		return 0;
 	}
 	for (uint32_t i = 0; i < run.n; i++) {
-		if (ahead_decode(ctx, &run, i, buf, out + ((size_t)i << UVS_PAGE_SHIFT), dctx)) {
+		if (ahead_decode(ctx, &run, i, buf, out + ((size_t)i << UVS_PAGE_SHIFT), dctx, uc)) {
 			ahead_unclaim(ctx, r, first, &run, i);
 			break;
 		}

@@ -140,7 +140,8 @@ static int assemble(struct uvs_server *s, struct extent *e, int swapin)
 		 * wait on its claims).  An uncached page sends the extent to 4 KiB service, whose
 		 * reads start the file's readahead.  A zero page needs nothing.
 		 */
-		int err = uvs_swapin_read(s->ctx, e->desc[i], dst, s->fbuf, s->dctx, UVS_READ_NOWAIT, &cause);
+		int err = uvs_swapin_read(s->ctx, e->desc[i], dst, s->fbuf, s->dctx, &s->unit, UVS_READ_NOWAIT,
+					  &cause);
 
 		if (err)
 			return err;

@@ -151,7 +151,7 @@ int main(void)
 	for (uint64_t b = 0; b < NPAGES; b += 512) {
 		for (int i = 0; i < 512; i++) vslots[i] = next_slot++;
 		CHECK(uvs_evict(ctx, rid, b, 512, vslots, b, out) == 512, "evict 2");
-		CHECK(uvs_compress(ctx, vslots, 512, b, UVS_CODEC_LZ4, -1, scratch, res) == 512, "compress");
+		CHECK(uvs_compress(ctx, vslots, 512, b, UVS_CODEC_LZ4, -1, 0, scratch, res) == 512, "compress");
 		for (int i = 0; i < 512; i++) {
 			uint64_t d;
 			kinds[res[i].kind]++;

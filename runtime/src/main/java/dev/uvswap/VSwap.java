@@ -164,6 +164,7 @@ public interface VSwap extends AutoCloseable {
         private FaultMode faultMode;
         private String name;
         private boolean dictionaries;
+        private boolean extentCompression;
         /** Numbers the default names, vswap-1, vswap-2, ... */
         private static final java.util.concurrent.atomic.AtomicInteger UNNAMED = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -189,6 +190,22 @@ public interface VSwap extends AutoCloseable {
          */
         public Builder dictionaries(boolean on) {
             this.dictionaries = on;
+            return this;
+        }
+
+        /**
+         * Compress pages that leave with their neighbours in units of 16 (default off; zstd only).
+         * An aligned 64 KiB run of a region's pages that moves out in one batch (a whole extent, a
+         * {@link Region#pageOut} of a range, aging's cold extents) is stored as one zstd frame at
+         * level 3 instead of 16 frames of a page: fewer pool bytes for data whose neighbouring
+         * pages resemble each other. A 4 KiB fault on such a page decodes its unit (a fault
+         * context keeps the last unit it decoded, so a sequential reader, readahead and a
+         * whole-extent swap-in decode each unit once). Units stay in the pool: writeback to a
+         * swap file or the far tier passes them over. Pages that leave alone, and every page
+         * direct reclaim stores, are compressed alone as before. See {@link VSwapStats#unitPages()}.
+         */
+        public Builder extentCompression(boolean on) {
+            this.extentCompression = on;
             return this;
         }
 
@@ -298,7 +315,7 @@ public interface VSwap extends AutoCloseable {
             long zswap = zswapMaxBytes > 0 ? zswapMaxBytes : Math.min(pool, VSwapConfig.defaultZswapMaxBytes(budget));
             return VSwapImpl.create(new VSwapConfig(compressor, zstdLevel, faultThreads, pinFaultThreads, userModeOnly,
                     pool, zswap, zswapWriteback, swapFiles, swapFileEvents, faultMode,
-                    name != null ? name : "vswap-" + UNNAMED.incrementAndGet(), budget, dictionaries));
+                    name != null ? name : "vswap-" + UNNAMED.incrementAndGet(), budget, dictionaries, extentCompression));
         }
     }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
  * @param thpSwpout           whole 2 MiB extents swapped out in one move
  * @param thpSwpinFallback    faults on pages of such extents served 4 KiB at a time, by reason
  * @param readaheadPages      pages swapped in ahead of sequential 4 KiB faults
- * @param poolStoredPages     objects in the pool
+ * @param poolStoredPages     pages stored in the pool (a compression unit counts its pages)
  * @param poolCompressedBytes bytes of those objects
  * @param poolTotalBytes      bytes of memory the pool holds (its spans; spans stocked for direct
  *                            reclaim that C has not written to yet hold none and are left out)
@@ -72,6 +72,8 @@ import java.util.Map;
  * @param readaheadRuns       runs of pages read ahead and installed with one copy (their pages
  *                            count in {@code readaheadPages})
  * @param fileReadaheadReads  of those, runs whose swap-file pages were read with one read
+ * @param unitPages           pages in the pool as part of a compression unit
+ *                            ({@link VSwap.Builder#extentCompression}; counted in {@code poolStoredPages})
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -85,7 +87,7 @@ public record VSwapStats(
         long fileBlockBytes, long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
         long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
         long firstTouchAheadPages, long directReclaimPages, long farPagesUsed, long farBytes,
-        int dictionaries, long dictionaryPages, long readaheadRuns, long fileReadaheadReads) {
+        int dictionaries, long dictionaryPages, long readaheadRuns, long fileReadaheadReads, long unitPages) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);
@@ -142,6 +144,9 @@ public record VSwapStats(
                 + " in " + count(writebackBatches) + " writes; swapoff moved " + count(swapoffPages));
         if (farPagesUsed > 0 || farBytes > 0) {
             line(b, "far tier", count(farPagesUsed) + " pages, " + bytes(farBytes));
+        }
+        if (unitPages > 0) {
+            line(b, "units", count(unitPages) + " pages in 16-page compression units");
         }
         if (dictionaries > 0) {
             line(b, "dictionaries", dictionaries + " installed; " + count(dictionaryPages) + " pages compressed with one");

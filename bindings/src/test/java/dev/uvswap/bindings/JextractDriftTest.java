@@ -42,7 +42,7 @@ class JextractDriftTest {
             "uvswap/uvswap_h", "uvswap/uvswap_h$shared", "uffd/userfaultfd_h", "uffd/userfaultfd_h$shared",
             "libc/libc_h", "libc/libc_h$shared",
             "uvswap/uvs_completion", "uvswap/uvs_ring", "uvswap/uvs_server_stats", "uvswap/uvs_codec",
-            "uvswap/uvs_config", "uvswap/uvs_cresult", "uvswap/uvs_magazine", "uvswap/uvs_far_rec",
+            "uvswap/uvs_config", "uvswap/uvs_cresult", "uvswap/uvs_magazine", "uvswap/uvs_far_rec", "uvswap/uvs_unit",
             "uffd/uffdio_api", "uffd/uffdio_range", "uffd/uffdio_register", "uffd/uffdio_copy",
             "uffd/uffdio_zeropage", "uffd/uffdio_move", "uffd/uffdio_writeprotect", "uffd/uffdio_poison",
             "libc/iovec");

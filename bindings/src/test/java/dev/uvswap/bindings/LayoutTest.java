@@ -22,6 +22,7 @@ import dev.uvswap.bindings.uvswap.uvs_far_rec;
 import dev.uvswap.bindings.uvswap.uvs_magazine;
 import dev.uvswap.bindings.uvswap.uvs_ring;
 import dev.uvswap.bindings.uvswap.uvs_server_stats;
+import dev.uvswap.bindings.uvswap.uvs_unit;
 import dev.uvswap.bindings.uvswap.UvswapInline;
 import dev.uvswap.bindings.uvswap.UvswapLibrary;
 import dev.uvswap.bindings.uvswap.uvswap_h;
@@ -79,7 +80,7 @@ class LayoutTest {
             uffdio_api.class, uffdio_range.class, uffdio_register.class, uffdio_copy.class,
             uffdio_zeropage.class, uffdio_move.class, uffdio_writeprotect.class, uffdio_poison.class, uffd_msg.class,
             uvs_completion.class, uvs_ring.class, uvs_server_stats.class, uvs_codec.class, uvs_config.class,
-            uvs_cresult.class, uvs_magazine.class, uvs_far_rec.class);
+            uvs_cresult.class, uvs_magazine.class, uvs_far_rec.class, uvs_unit.class);
 
     static final List<Class<?>> HEADERS = List.of(libc_h.class, userfaultfd_h.class, uvswap_h.class);
 
@@ -336,6 +337,8 @@ class LayoutTest {
             inline(facts, "uvs_handle_fmt", () -> UvswapInline.uvs_handle_fmt(w), w);
             inline(facts, "uvs_handle_len", () -> UvswapInline.uvs_handle_len(w), w);
             inline(facts, "uvs_handle_off", () -> UvswapInline.uvs_handle_off(w), w);
+            inline(facts, "uvs_handle_is_unit", () -> UvswapInline.uvs_handle_is_unit(w) ? 1 : 0, w);
+            inline(facts, "uvs_handle_unit_page", () -> UvswapInline.uvs_handle_unit_page(w), w);
             inline(facts, "uvs_fh_file", () -> UvswapInline.uvs_fh_file(w), w);
             inline(facts, "uvs_fh_off", () -> UvswapInline.uvs_fh_off(w), w);
         }

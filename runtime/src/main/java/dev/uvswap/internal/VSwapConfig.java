@@ -14,7 +14,7 @@ public record VSwapConfig(Compressor compressor, int zstdLevel, int faultThreads
                           boolean userModeOnly, long poolMaxBytes, long zswapMaxBytes, boolean zswapWriteback,
                           List<SwapFileSpec> swapFiles, Consumer<SwapFileEvent> swapFileEvents,
                           FaultMode faultMode, String name, MemoryBudget budget,
-                          boolean dictionaries) {
+                          boolean dictionaries, boolean extentCompression) {
 
     /** Virtual slots the descriptor table can index: 2^30 slots, 4 TiB of swapped pages, 8 GiB of address space. */
     public static final long SLOT_CAPACITY = 1L << 30;

@@ -152,10 +152,14 @@ public final class VSwapImpl implements VSwap {
             throw new IllegalArgumentException("dictionaries are zstd dictionaries: they need Compressor.ZSTD, not "
                     + config.compressor());
         }
+        if (config.extentCompression() && config.compressor() != Compressor.ZSTD) {
+            throw new IllegalArgumentException("extent compression stores zstd frames: it needs Compressor.ZSTD, not "
+                    + config.compressor());
+        }
         this.dictionaries = config.dictionaries()
                 ? push(opened, new ZstdDictionaries(servers.context(), config.zstdLevel(), config.name())) : null;
         this.swapOut = push(opened, new SwapOut(servers, slots, pool, staging, reclaimer, fileBackend, owners,
-                config.compressor() == Compressor.ZSTD, dictionaries));
+                config.compressor() == Compressor.ZSTD, dictionaries, config.extentCompression()));
         this.direct = dev.uvswap.internal.reclaim.DirectReclaim.start(servers, slots, pool, staging, owners, ownerTable.segment(),
                 config.compressor() == Compressor.ZSTD ? uvswap_h.UVS_CODEC_ZSTD() : uvswap_h.UVS_CODEC_LZ4(), fileBackend);
         reclaimer.attach(direct, this::refreshDirectLimits);
@@ -720,7 +724,9 @@ public final class VSwapImpl implements VSwap {
                 reclaimer.swpinZero.sum(), swapOut.swpoutZero.sum() + direct.swpoutZero.sum(), reclaimer.cacheHits.sum(), swapOut.poolRejects.sum(),
                 servers.faults(), servers.latencies(),
                 swapOut.thpSwpout.sum(), servers.thpFallbacks(), servers.readahead(),
-                pool.storedObjects(), pool.storedBytes(), pool.totalBytes() - direct.reservedSpanBytes(), pool.maxBytes(),
+                // A unit's pieces and header are pool objects; its pages are what the pool holds.
+                pool.storedObjects() - pool.units().objects() + pool.units().pages(), pool.storedBytes(),
+                pool.totalBytes() - direct.reservedSpanBytes(), pool.maxBytes(),
                 slots.inUse() - direct.reservedSlots(), slots.clusters(), staging.pagesInUse(), servers.errors(), servers.lastErrno(),
                 uffd.kernelFaults(),
                 reclaimer.swpinFile.sum(), swapOut.swpoutFile.sum(), fileBackend.zswpwb(), fileBackend.writebackBatches(),
@@ -734,7 +740,7 @@ public final class VSwapImpl implements VSwap {
                 far == null ? 0 : far.pagesUsed(), far == null ? 0 : far.storedBytes(),
                 dictionaries == null ? 0 : dictionaries.installed(),
                 dictionaries == null ? 0 : dictionaries.pagesCompressed.sum(), servers.aheadRuns(),
-                servers.fileAheadReads());
+                servers.fileAheadReads(), pool.units().pages());
     }
 
     @Override

@@ -19,6 +19,7 @@ public final class UvswapInline {
     private static final int FH_FILE_SHIFT = uvswap_h.UVS_FH_FILE_SHIFT();
     private static final int FH_OFF_SHIFT = uvswap_h.UVS_FH_OFF_SHIFT();
     private static final long MAX_FILES = uvswap_h.UVS_MAX_FILES();
+    private static final long UNIT_LEN_BASE = uvswap_h.UVS_UNIT_LEN_BASE();
 
     /** C: {@code static inline uint64_t uvs_pm_from_vslot(uint64_t vslot)} */
     public static long uvs_pm_from_vslot(long vslot) {
@@ -68,6 +69,16 @@ public final class UvswapInline {
     /** C: {@code static inline uint64_t uvs_handle_off(uint64_t h)} */
     public static long uvs_handle_off(long h) {
         return h >>> HANDLE_OFF_SHIFT;
+    }
+
+    /** C: {@code static inline int uvs_handle_is_unit(uint64_t h)} (a {@code boolean} here) */
+    public static boolean uvs_handle_is_unit(long h) {
+        return uvs_handle_len(h) >= UNIT_LEN_BASE;
+    }
+
+    /** C: {@code static inline uint64_t uvs_handle_unit_page(uint64_t h)} */
+    public static long uvs_handle_unit_page(long h) {
+        return uvs_handle_len(h) - UNIT_LEN_BASE;
     }
 
     /** C: {@code static inline uint64_t uvs_fh_make(uint64_t file, uint64_t off, uint64_t len, uint64_t fmt)} */

@@ -114,6 +114,51 @@ public class uvswap_h extends uvswap_h$shared {
     public static int UVS_HANDLE_LEN_BITS() {
         return UVS_HANDLE_LEN_BITS;
     }
+    private static final int UVS_UNIT_PAGES = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define UVS_UNIT_PAGES 16
+     * }
+     */
+    public static int UVS_UNIT_PAGES() {
+        return UVS_UNIT_PAGES;
+    }
+    private static final int UVS_UNIT_PIECE = (int)4096L;
+    /**
+     * {@snippet lang=c :
+     * #define UVS_UNIT_PIECE 4096
+     * }
+     */
+    public static int UVS_UNIT_PIECE() {
+        return UVS_UNIT_PIECE;
+    }
+    private static final int UVS_UNIT_MAX_PIECES = (int)17L;
+    /**
+     * {@snippet lang=c :
+     * #define UVS_UNIT_MAX_PIECES 17
+     * }
+     */
+    public static int UVS_UNIT_MAX_PIECES() {
+        return UVS_UNIT_MAX_PIECES;
+    }
+    private static final int UVS_UNIT_LEN_BASE = (int)4097L;
+    /**
+     * {@snippet lang=c :
+     * #define UVS_UNIT_LEN_BASE 4097
+     * }
+     */
+    public static int UVS_UNIT_LEN_BASE() {
+        return UVS_UNIT_LEN_BASE;
+    }
+    private static final int UVS_UNIT_LEVEL = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define UVS_UNIT_LEVEL 3
+     * }
+     */
+    public static int UVS_UNIT_LEVEL() {
+        return UVS_UNIT_LEVEL;
+    }
     private static final int UVS_MAX_FILES = (int)32L;
     /**
      * {@snippet lang=c :
@@ -213,10 +258,10 @@ public class uvswap_h extends uvswap_h$shared {
     public static int UVS_CFG_NO_BATCH_AHEAD() {
         return UVS_CFG_NO_BATCH_AHEAD;
     }
-    private static final int UVS_ABI_VERSION = (int)13L;
+    private static final int UVS_ABI_VERSION = (int)14L;
     /**
      * {@snippet lang=c :
-     * #define UVS_ABI_VERSION 13
+     * #define UVS_ABI_VERSION 14
      * }
      */
     public static int UVS_ABI_VERSION() {
@@ -590,6 +635,24 @@ public class uvswap_h extends uvswap_h$shared {
      */
     public static int UVS_CR_RAW() {
         return UVS_CR_RAW;
+    }
+    private static final int UVS_CR_UNIT = (int)6L;
+    /**
+     * {@snippet lang=c :
+     * enum uvs_cresult_kind.UVS_CR_UNIT = 6
+     * }
+     */
+    public static int UVS_CR_UNIT() {
+        return UVS_CR_UNIT;
+    }
+    private static final int UVS_CR_UNIT_PAGE = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * enum uvs_cresult_kind.UVS_CR_UNIT_PAGE = 7
+     * }
+     */
+    public static int UVS_CR_UNIT_PAGE() {
+        return UVS_CR_UNIT_PAGE;
     }
     private static final int UVS_CODEC_ZSTD = (int)0L;
     /**
@@ -2274,6 +2337,7 @@ public class uvswap_h extends uvswap_h$shared {
             uvswap_h.C_LONG,
             uvswap_h.C_INT,
             uvswap_h.C_INT,
+            uvswap_h.C_INT,
             uvswap_h.C_POINTER,
             uvswap_h.C_POINTER
         );
@@ -2286,7 +2350,7 @@ public class uvswap_h extends uvswap_h$shared {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint32_t units, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
     public static FunctionDescriptor uvs_compress$descriptor() {
@@ -2296,7 +2360,7 @@ public class uvswap_h extends uvswap_h$shared {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint32_t units, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
     public static MethodHandle uvs_compress$handle() {
@@ -2306,7 +2370,7 @@ public class uvswap_h extends uvswap_h$shared {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint32_t units, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
     public static MemorySegment uvs_compress$address() {
@@ -2315,16 +2379,16 @@ public class uvswap_h extends uvswap_h$shared {
 
     /**
      * {@snippet lang=c :
-     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint8_t *scratch, struct uvs_cresult *out)
+     * int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first, int32_t codec, int32_t dict, uint32_t units, uint8_t *scratch, struct uvs_cresult *out)
      * }
      */
-    public static long uvs_compress(MemorySegment ctx, MemorySegment vslots, int n, long staging_first, int codec, int dict, MemorySegment scratch, MemorySegment out) {
+    public static long uvs_compress(MemorySegment ctx, MemorySegment vslots, int n, long staging_first, int codec, int dict, int units, MemorySegment scratch, MemorySegment out) {
         var mh$ = uvs_compress.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("uvs_compress", ctx, vslots, n, staging_first, codec, dict, scratch, out);
+                traceDowncall("uvs_compress", ctx, vslots, n, staging_first, codec, dict, units, scratch, out);
             }
-            return (long)mh$.invokeExact(ctx, vslots, n, staging_first, codec, dict, scratch, out);
+            return (long)mh$.invokeExact(ctx, vslots, n, staging_first, codec, dict, units, scratch, out);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -3200,6 +3264,15 @@ public class uvswap_h extends uvswap_h$shared {
      */
     public static int UVS_HANDLE_OFF_SHIFT() {
         return UVS_HANDLE_OFF_SHIFT;
+    }
+    private static final int UVS_UNIT_BYTES = (int)65536L;
+    /**
+     * {@snippet lang=c :
+     * #define UVS_UNIT_BYTES 65536
+     * }
+     */
+    public static int UVS_UNIT_BYTES() {
+        return UVS_UNIT_BYTES;
     }
     private static final int UVS_FH_FILE_SHIFT = (int)15L;
     /**

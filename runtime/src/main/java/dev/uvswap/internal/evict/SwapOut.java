@@ -17,6 +17,7 @@ import dev.uvswap.internal.os.NativeErrors;
 import dev.uvswap.internal.os.Pages;
 import dev.uvswap.internal.pool.CompressedPool;
 import dev.uvswap.internal.pool.PoolHandle;
+import dev.uvswap.internal.pool.PoolUnits;
 import dev.uvswap.internal.pool.WritebackLru;
 import dev.uvswap.internal.ring.CompletionDrainer;
 import dev.uvswap.internal.slot.SlotDescriptor;
@@ -68,6 +69,10 @@ public final class SwapOut implements AutoCloseable {
     private final SlotOwners owners;
     private final int codec;
     private final int storedFormat;
+    /** Compression units (VSwap.Builder.extentCompression): aligned runs of 16 pages leave as one frame. */
+    private final boolean units;
+    /** Pages stored as part of a unit. */
+    public final LongAdder unitPages = new LongAdder();
     /** Per-group zstd dictionaries, or null (VSwap.Builder.dictionaries). */
     private final ZstdDictionaries dictionaries;
     private final ConcurrentLinkedQueue<Buffers> buffers = new ConcurrentLinkedQueue<>();
@@ -145,8 +150,9 @@ public final class SwapOut implements AutoCloseable {
     public record Runs(long[] runs, int count, int pages) { }
 
     public SwapOut(NativeContext servers, SlotSpace slots, CompressedPool pool, StagingArea staging, CompletionDrainer reclaimer,
-            FileBackend backend, SlotOwners owners, boolean zstd, ZstdDictionaries dictionaries) {
+            FileBackend backend, SlotOwners owners, boolean zstd, ZstdDictionaries dictionaries, boolean units) {
         this.owners = owners;
+        this.units = units;
         this.dictionaries = dictionaries;
         this.servers = servers;
         this.slots = slots;
@@ -499,8 +505,8 @@ public final class SwapOut implements AutoCloseable {
     private long storeBatch(Buffers b, int region, long chunk, int used) {
         GroupDictionary dict = dictionaries == null ? null : dictionaries.of(b.account);
         int slot = dict == null ? -1 : dict.slot();
-        NativeErrors.check(uvswap_h.uvs_compress(servers.context(), b.vslotSeg, used, chunk, codec, slot, b.scratch,
-                b.results), "uvs_compress");
+        NativeErrors.check(uvswap_h.uvs_compress(servers.context(), b.vslotSeg, used, chunk, codec, slot,
+                units ? unitMask(b, used) : 0, b.scratch, b.results), "uvs_compress");
         if (dict != null) {
             dict.offer(b.results, b.scratch, used, slot);
             if (slot >= 0) {
@@ -519,6 +525,16 @@ public final class SwapOut implements AutoCloseable {
                     staging.release(chunk + i);
                 }
                 continue;
+            }
+            if (kindOf(b, i) == uvswap_h.UVS_CR_UNIT()) {
+                int got = storeUnit(b, i, chunk);
+                if (got >= 0) {
+                    stored += got;
+                    i += PoolUnits.PAGES - 1;
+                    continue;
+                }
+                // The pool or the group's zswapMax refused the unit: its pages go alone, as without units.
+                compressAlone(b, i, chunk, slot);
             }
             switch (store(b, i, chunk + i)) {
                 case STORED -> stored++;
@@ -544,6 +560,77 @@ public final class SwapOut implements AutoCloseable {
             bringBackRejected(b, region, chunk, rejected);
         }
         return stored;
+    }
+
+    /**
+     * The aligned runs of 16 pages this batch moved out together (bit u: entries [16u, 16u + 16)
+     * hold region pages p..p+15 with p a multiple of 16): pages that left with their neighbours,
+     * which a reader is likely to want back together, so one frame for them costs a 4 KiB fault
+     * little and saves pool bytes. Scattered cold pages stay alone.
+     */
+    private static int unitMask(Buffers b, int used) {
+        int mask = 0;
+        for (int u = 0; (u + 1) * PoolUnits.PAGES <= used; u++) {
+            int i = u * PoolUnits.PAGES;
+            long first = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i);
+            boolean run = first != uvswap_h.UVS_NO_PAGE() && first % PoolUnits.PAGES == 0;
+            for (int k = 1; run && k < PoolUnits.PAGES; k++) {
+                run = b.pages.getAtIndex(ValueLayout.JAVA_LONG, i + k) == first + k;
+            }
+            mask |= run ? 1 << u : 0;
+        }
+        return mask;
+    }
+
+    private static int kindOf(Buffers b, int i) {
+        return b.results.get(ValueLayout.JAVA_INT, i * uvs_cresult.sizeof() + uvs_cresult.kind$offset());
+    }
+
+    /**
+     * Stores the unit uvs_compress made of entries [i, i + 16): its frame as pool pieces, then a
+     * CACHE → ZSWAP(unit page) CAS for each page; a page a fault took back meanwhile gives its
+     * bit (and its share of the charge) back. Returns how many pages it stored, or -1 when the
+     * pool or the group's zswapMax refused the unit (nothing changed: the pages are still parked).
+     */
+    private int storeUnit(Buffers b, int i, long chunk) {
+        int len = b.results.get(ValueLayout.JAVA_INT, i * uvs_cresult.sizeof() + uvs_cresult.len$offset());
+        PoolUnits u = pool.units();
+        if (!b.account.zswapAllows(PoolUnits.bytesFor(len))) {
+            b.account.rejectedAtZswapMax();
+            return -1;
+        }
+        long header = u.store(b.scratch.asSlice((long) i * PAGE, len), len);
+        if (header < 0) {
+            return -1;
+        }
+        int bytes = u.bytes(header);
+        b.account.chargeZswap(bytes);
+        int stored = 0;
+        for (int k = 0; k < PoolUnits.PAGES; k++) {
+            long stagingPage = chunk + i + k;
+            // CAS (volatile): publishes the header and pieces written above with the first page.
+            if (slots.transitions().cacheToZswap(b.vslots[i + k], stagingPage, PoolUnits.handle(header, k))) {
+                staging.release(stagingPage);
+                pswpout.increment();
+                zswpout.increment();
+                stored++;
+            } else {
+                b.account.chargeZswap(-u.release(header, k));
+                if (b.touched != null) {
+                    b.touched.accept(b.pages.getAtIndex(ValueLayout.JAVA_LONG, i + k));
+                }
+            }
+        }
+        unitPages.add(stored);
+        return stored;
+    }
+
+    /** Compresses entries [i, i + 16) again one page at a time, over the unit's results and scratch. */
+    private void compressAlone(Buffers b, int i, long chunk, int slot) {
+        long rec = uvs_cresult.sizeof();
+        NativeErrors.check(uvswap_h.uvs_compress(servers.context(), b.vslotSeg.asSlice((long) i * Long.BYTES),
+                PoolUnits.PAGES, chunk + i, codec, slot, 0, b.scratch.asSlice((long) i * PAGE),
+                b.results.asSlice(i * rec)), "uvs_compress (a unit's pages alone)");
     }
 
     private static int countCompressed(MemorySegment results, int n) {

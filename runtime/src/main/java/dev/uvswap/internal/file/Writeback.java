@@ -259,8 +259,10 @@ public final class Writeback implements AutoCloseable {
                 long v = candidates[i];
                 long d = slots.descriptorAcquire(v);
                 long h = SlotDescriptor.payload(d);
-                // A same-filled page is 8 bytes in the pool and 4 KiB in a file: it stays.
-                if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_ZSWAP || PoolHandle.format(h) == PoolHandle.FMT_FILL) {
+                // A same-filled page is 8 bytes in the pool and 4 KiB in a file: it stays. So does
+                // a unit's page: its bytes are a sixteenth of a frame no file slot can hold alone.
+                if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_ZSWAP || PoolHandle.format(h) == PoolHandle.FMT_FILL
+                        || dev.uvswap.internal.pool.PoolUnits.isUnit(h)) {
                     continue;
                 }
                 Account a = owners.of(v);

@@ -59,6 +59,8 @@ public final class CompressedPool {
     private final java.util.concurrent.ConcurrentLinkedQueue<Span> sparse = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicLong storedObjects = new AtomicLong();
     private final AtomicLong storedBytes = new AtomicLong();
+    /** Compression units: frames of 16 pages kept as pieces of this pool. */
+    private final PoolUnits units;
 
     /**
      * @param area      the pool reservation; offsets are relative to its start, and only whole
@@ -75,6 +77,12 @@ public final class CompressedPool {
         for (int i = 0; i < SIZE_CLASSES; i++) {
             classes[i] = new SizeClass(i);
         }
+        this.units = new PoolUnits(this);
+    }
+
+    /** The compression units stored in this pool. */
+    public PoolUnits units() {
+        return units;
     }
 
     /** The bytes an object of {@code length} really takes: the length rounded up to 32. */

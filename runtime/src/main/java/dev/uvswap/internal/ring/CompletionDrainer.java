@@ -230,8 +230,15 @@ public final class CompletionDrainer implements AutoCloseable {
         SlotTag tag = SlotTag.of(desc);
         switch (tag) {
             case ZSWAP, WRITEBACK -> {
-                pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
-                owners.of(vslot).chargeZswap(-PoolHandle.length(payload));
+                if (dev.uvswap.internal.pool.PoolUnits.isUnit(payload)) {
+                    // A unit's page: its bit goes, and the unit with its last one.
+                    int share = pool.units().release(PoolHandle.offset(payload),
+                            dev.uvswap.internal.pool.PoolUnits.index(payload));
+                    owners.of(vslot).chargeZswap(-share);
+                } else {
+                    pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
+                    owners.of(vslot).chargeZswap(-PoolHandle.length(payload));
+                }
             }
             case FILE, SWAPOFF -> {
                 if (files.isFar(payload)) {
