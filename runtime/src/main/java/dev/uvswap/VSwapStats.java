@@ -74,6 +74,7 @@ import java.util.Map;
  * @param fileReadaheadReads  of those, runs whose swap-file pages were read with one read
  * @param unitPages           pages in the pool as part of a compression unit
  *                            ({@link VSwap.Builder#extentCompression}; counted in {@code poolStoredPages})
+ * @param unitsStored         compression units stored since the VSwap was built (16 pages each)
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -87,7 +88,8 @@ public record VSwapStats(
         long fileBlockBytes, long fileBadSlots, long fileWriteErrors, long fileNoSpace, long fileReadErrors, long poisonedPages,
         long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
         long firstTouchAheadPages, long directReclaimPages, long farPagesUsed, long farBytes,
-        int dictionaries, long dictionaryPages, long readaheadRuns, long fileReadaheadReads, long unitPages) {
+        int dictionaries, long dictionaryPages, long readaheadRuns, long fileReadaheadReads, long unitPages,
+        long unitsStored) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);
@@ -145,8 +147,8 @@ public record VSwapStats(
         if (farPagesUsed > 0 || farBytes > 0) {
             line(b, "far tier", count(farPagesUsed) + " pages, " + bytes(farBytes));
         }
-        if (unitPages > 0) {
-            line(b, "units", count(unitPages) + " pages in 16-page compression units");
+        if (unitsStored > 0) {
+            line(b, "units", count(unitPages) + " pages in 16-page compression units; " + count(unitsStored) + " units stored");
         }
         if (dictionaries > 0) {
             line(b, "dictionaries", dictionaries + " installed; " + count(dictionaryPages) + " pages compressed with one");

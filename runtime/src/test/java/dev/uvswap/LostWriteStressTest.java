@@ -40,33 +40,39 @@ class LostWriteStressTest {
     static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> cases() {
         FaultMode servers = FaultMode.SERVER_THREADS, inThread = FaultMode.IN_THREAD;
         return java.util.stream.Stream.of(
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, false, servers, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, servers, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, servers, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, false, servers, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true, servers, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, servers, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, false, servers, false, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, servers, false, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, servers, false, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, false, servers, false, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true, servers, false, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, servers, false, false),
                 // The same writers and evictors with every fault served on the faulting thread.
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, inThread, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread, false),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, inThread, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, inThread, false, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread, false, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, inThread, false, false),
                 // In a group whose max is a quarter of the range: the writers' own faults may reclaim
                 // too (direct reclaim, in C), against the evictors, the prefaults and writeback. How
                 // often they do depends on the race (a prefault of the whole range or a whole-extent
                 // swap-in installs past the max with no fault left to reclaim), so it is printed,
                 // not asserted; DirectReclaimTest and GroupThrottleTest assert that it runs.
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, servers, true),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread, true),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, servers, true),
-                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true, inThread, true));
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, false, false, servers, true, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread, true, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.LZ4, true, true, servers, true, false),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true, inThread, true, false),
+                // Compression units: every evict-all round stores the range as 16 units, against
+                // the writers, the prefaults and (at max) direct reclaim's single pages.
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, false, servers, false, true),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, false, inThread, false, true),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, false, true, inThread, true, true),
+                org.junit.jupiter.params.provider.Arguments.of(Compressor.ZSTD, true, true, servers, true, true));
     }
 
     /**
      * With a swap file the pool's limit is one span, so writeback runs all the time against the
      * writers and the evictors, and swapoff of a second file runs in the middle.
      */
-    private static VSwap build(Compressor codec, boolean file, java.nio.file.Path dir) {
-        VSwap.Builder b = VSwap.builder().compressor(codec).faultThreads(2);
+    private static VSwap build(Compressor codec, boolean file, boolean units, java.nio.file.Path dir) {
+        VSwap.Builder b = VSwap.builder().compressor(codec).faultThreads(2).extentCompression(units);
         if (file) {
             b.zswapMaxBytes(64 << 10).temporarySwapFile(dir, 64L << 20).swapFile(dir.resolve("retired.swap"), 64L << 20, 1);
         }
@@ -80,13 +86,13 @@ class LostWriteStressTest {
         return g;
     }
 
-    @ParameterizedTest(name = "{0}, huge pages {1}, swap file {2}, faults {3}, group at max {4}")
+    @ParameterizedTest(name = "{0}, huge pages {1}, swap file {2}, faults {3}, group at max {4}, units {5}")
     @org.junit.jupiter.params.provider.MethodSource("cases")
     void noWriteIsLostOrTorn(Compressor codec, boolean hugePages, boolean file, FaultMode mode, boolean limited,
-                             @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+                             boolean units, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         RegionOption served = mode == FaultMode.IN_THREAD ? RegionOption.FAULTS_IN_THREAD : RegionOption.FAULTS_ON_SERVERS;
         RegionOption[] options = hugePages ? new RegionOption[] {served} : new RegionOption[] {RegionOption.SMALL_PAGES, served};
-        try (VSwap vswap = build(codec, file, dir);
+        try (VSwap vswap = build(codec, file, units, dir);
              Region region = limited ? vswap.allocate((long) PAGES * 4096, limitedGroup(vswap), options)
                      : vswap.allocate((long) PAGES * 4096, options)) {
             MemorySegment seg = region.segment();
@@ -189,13 +195,16 @@ class LostWriteStressTest {
                 }
             }
             VSwapStats s = vswap.stats();
-            System.out.printf("lost-write stress (%s, huge pages %s, file %s, faults %s, at max %s, %d s): %,d writes, %,d pages evicted, %,d by direct reclaim, faults %s, cache hits %,d, THP fallbacks %s, written back %,d, swapoff %,d, lost %d, torn %d%n",
-                    codec, hugePages, file, mode, limited, seconds(), writes.get(), evicted.get(), s.directReclaimPages(), s.faults(),
-                    s.cacheHits(), s.thpSwpinFallback(), s.zswpwb(), s.swapoffPages(), lost, torn);
+            System.out.printf("lost-write stress (%s, huge pages %s, file %s, faults %s, at max %s, units %s, %d s): %,d writes, %,d pages evicted, %,d by direct reclaim, faults %s, cache hits %,d, THP fallbacks %s, written back %,d, swapoff %,d, units %,d, lost %d, torn %d%n",
+                    codec, hugePages, file, mode, limited, units, seconds(), writes.get(), evicted.get(), s.directReclaimPages(), s.faults(),
+                    s.cacheHits(), s.thpSwpinFallback(), s.zswpwb(), s.swapoffPages(), s.unitsStored(), lost, torn);
             assertEquals(0, lost + torn, first);
             assertTrue(evicted.get() > PAGES, "the evictors made progress");
             assertTrue(s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.CACHE) + s.thpSwpin() > 0, "writers faulted pages back");
             assertEquals(0, s.faultErrors(), "fault-server errors, last errno " + s.faultLastErrno());
+            if (units) {
+                assertTrue(s.unitsStored() > 0, "pages left in units: " + s);
+            }
             if (file) {
                 assertTrue(s.zswpwb() > 0, "writeback ran");
                 assertTrue(s.faults(FaultKind.FILE) > 0, "writers faulted pages back from the file");

@@ -740,7 +740,7 @@ public final class VSwapImpl implements VSwap {
                 far == null ? 0 : far.pagesUsed(), far == null ? 0 : far.storedBytes(),
                 dictionaries == null ? 0 : dictionaries.installed(),
                 dictionaries == null ? 0 : dictionaries.pagesCompressed.sum(), servers.aheadRuns(),
-                servers.fileAheadReads(), pool.units().pages());
+                servers.fileAheadReads(), pool.units().pages(), pool.units().stored());
     }
 
     @Override
