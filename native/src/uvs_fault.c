@@ -33,7 +33,7 @@ void uvs_spin_pause(struct uvs_server_stats *st)
 /*
  * After a 4 KiB fault that continues the previous one, serve the next pages of the same kind
  * before they are touched: a sequential reader of an extent that cannot come back as a huge
- * page then faults once per READAHEAD_PAGES + 1 pages.  After a swap-in, the next swapped-out
+ * page then faults once per READAHEAD_PAGES pages (the window ends on a unit boundary).  After a swap-in, the next swapped-out
  * pages are swapped in.  After a first touch, only in a region that asked for first-touch
  * windows (UVS_REGION_FT_WINDOW: a sequential writer filling a small-page region, the kernel's
  * 64 KiB mTHP in spirit), the next never-touched pages get their zero page the way the fault
@@ -50,19 +50,30 @@ static void fault_ahead(struct uvs_server *s, struct uvs_region *r, uint64_t add
 	uint64_t pages = end ? (end - r->base) >> UVS_PAGE_SHIFT : 0;
 	uint64_t p = page + 1;
 	int first_touch = kind == UVS_FK_FIRST_TOUCH && (r->flags & UVS_REGION_FT_WINDOW);
+	/*
+	 * The window ends on a 16-page boundary where that leaves it a page: a reader then faults on
+	 * the first page of each compression unit (UVS_UNIT_PAGES), and the run after it takes the
+	 * unit's other 15 from the cache the fault just filled, one decode a unit whichever context
+	 * serves the next fault.  A reader that starts mid-unit is aligned after its first fault.
+	 */
+	uint64_t stop = page + READAHEAD_PAGES + 1;
+
+	if ((stop & ~(uint64_t)(UVS_UNIT_PAGES - 1)) > p)
+		stop &= ~(uint64_t)(UVS_UNIT_PAGES - 1);
+	if (stop > pages)
+		stop = pages;
 
 	if (!sequential || (kind != UVS_FK_ZSWAP && kind != UVS_FK_ZERO && kind != UVS_FK_CACHE &&
 			    kind != UVS_FK_FILE && !first_touch))
 		return;
-	while (p < pages && p <= page + READAHEAD_PAGES) {
+	while (p < stop) {
 		uint64_t w;
 		int k;
 
 		/* Pool, zero and packed file pages: one install a run (and one read for its file pages). */
 		if (!first_touch && s->ra_buf && !(s->ctx->cfg.flags & UVS_CFG_NO_BATCH_AHEAD)) {
-			uint64_t limit = page + READAHEAD_PAGES + 1 < pages ? page + READAHEAD_PAGES + 1 : pages;
 			int file_read;
-			uint32_t got = uvs_swapin_ahead(s->ctx, r, p, limit, sink, s->stats, s->ra_buf, s->dctx,
+			uint32_t got = uvs_swapin_ahead(s->ctx, r, p, stop, sink, s->stats, s->ra_buf, s->dctx,
 							&s->unit, &file_read);
 
 			if (got) {
