@@ -44,7 +44,7 @@ trap 'rm -rf "$tmp"' EXIT
 # --- uvswap.h -------------------------------------------------------------------------------------
 uvswap_functions=(
   uvs_abi_version uvs_create uvs_start uvs_destroy uvs_region_add uvs_region_remove uvs_region_resident uvs_region_stall_ns uvs_move_mismatches uvs_evict_refused uvs_group_throttle uvs_group_set uvs_group_pages uvs_region_set_group uvs_set_reclaimer uvs_reclaimer_wait uvs_reclaimer_wake uvs_evict
-  uvs_compress uvs_populate uvs_file_attach uvs_file_inject uvs_far_attach uvs_far_detach uvs_dict_add uvs_fault_contexts uvs_server_ring uvs_server_stats
+  uvs_compress uvs_unit_split uvs_populate uvs_file_attach uvs_file_inject uvs_far_attach uvs_far_detach uvs_dict_add uvs_fault_contexts uvs_server_ring uvs_server_stats
   uvs_sigbus_attach uvs_sigbus_detach uvs_sigbus_counters
   uvs_drain_overflow uvs_wait_drain uvs_quiesce uvs_hist_bucket_floor
   uvs_direct_setup uvs_magazine uvs_group_direct uvs_region_direct uvs_group_direct_pages uvs_group_parked

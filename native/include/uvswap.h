@@ -134,13 +134,15 @@ static inline uint64_t uvs_handle_off(uint64_t h) { return h >> UVS_HANDLE_OFF_S
  * index in the unit.  The frame is stored in pieces of 4096 bytes (the last one shorter), each
  * an ordinary pool object, so the pool needs no larger size class.
  *
- *   0        8          16       20       22       24
- *   | live   | serial   | len    | pieces | pages  | piece offsets (8 bytes each) ...
+ *   0        8          16       20       22       24                152
+ *   | live   | serial   | len    | pieces | pages  | vslot[16]      | piece offsets (8 bytes each) ...
  *
- * @live: a bit per page whose slot still names the unit; only Java changes it (CAS), and frees
- * the pieces and the header when it reaches 0.  @serial: unique per unit (Java's counter), so a
- * fault context's cache of its last decoded unit never serves another unit stored at the same
- * offset.  @len: the frame's bytes.  All written before the first descriptor names the unit.
+ * @live: a bit per page whose slot still names the unit, and a pin bit (16) while writeback
+ * splits it; only Java changes it (CAS), and frees the pieces and the header when no page bit
+ * and no pin is left.  @serial: unique per unit (Java's counter), so a fault context's cache of
+ * its last decoded unit never serves another unit stored at the same offset.  @len: the frame's
+ * bytes.  @vslot: each page's slot, for writeback's split.  All written before the first
+ * descriptor names the unit.
  * ------------------------------------------------------------------------------------------ */
 #define UVS_UNIT_PAGES		16
 #define UVS_UNIT_BYTES		(UVS_UNIT_PAGES * 4096)
@@ -155,6 +157,7 @@ struct uvs_unit {
 	uint32_t len;
 	uint16_t pieces;
 	uint16_t pages;
+	uint64_t vslot[UVS_UNIT_PAGES];
 	uint64_t piece[];
 };
 
@@ -558,6 +561,16 @@ UVS_API int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_pa
  */
 UVS_API int64_t uvs_compress(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t n, uint64_t staging_first,
 			     int32_t codec, int32_t dict, uint32_t units, uint8_t *scratch, struct uvs_cresult *out);
+
+/*
+ * Writeback's split of a unit (issue 18): decode the unit whose header is at pool offset
+ * @header and classify or compress each of its 16 pages alone, as uvs_compress does, into
+ * scratch + i * 4096 and out[i].  Java pins the unit first (its live word's pin bit), so the
+ * header and pieces stay while this reads them; it then moves each page that is still named
+ * by its slot to its own pool object with a CAS.  -EIO if the unit does not decode.
+ */
+UVS_API int64_t uvs_unit_split(struct uvs_ctx *ctx, uint64_t header, int32_t codec, uint8_t *scratch,
+			       struct uvs_cresult *out);
 
 /*
  * zstd dictionaries (issue 18).  Java trains a dictionary per memory group (zstd-jni's trainer),

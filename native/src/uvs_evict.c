@@ -414,3 +414,22 @@ int64_t uvs_compress_with(struct uvs_ctx *ctx, const uint64_t *vslots, uint32_t 
 {
 	return compress_batch(ctx, vslots, n, staging_first, codec, cctx, cdict, 0, scratch, out);
 }
+
+int64_t uvs_unit_split(struct uvs_ctx *ctx, uint64_t header, int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+{
+	struct uvs_unit_cache *uc = uvs_unit_cache_tls();
+
+	if (!ctx || (codec != UVS_CODEC_ZSTD && codec != UVS_CODEC_LZ4) || header % 8)
+		return -EINVAL;
+	for (uint32_t k = 0; k < UVS_UNIT_PAGES; k++) {
+		uint8_t *page = scratch + ((size_t)k << UVS_PAGE_SHIFT);
+		uint64_t h = uvs_handle_make(header, UVS_UNIT_LEN_BASE + k, UVS_FMT_ZSTD);
+		int err = uvs_codec_decompress(ctx, h, page, NULL, uc);
+
+		if (!err)
+			err = classify(ctx, codec, NULL, NULL, page, &out[k]);
+		if (err)
+			return err;
+	}
+	return UVS_UNIT_PAGES;
+}

@@ -75,6 +75,7 @@ import java.util.Map;
  * @param unitPages           pages in the pool as part of a compression unit
  *                            ({@link VSwap.Builder#extentCompression}; counted in {@code poolStoredPages})
  * @param unitsStored         compression units stored since the VSwap was built (16 pages each)
+ * @param unitsSplit          of those, units writeback split into pages of their own to write them back
  */
 public record VSwapStats(
         long pswpin, long pswpout, long zswpin, long zswpout, long swpinZero, long swpoutZero,
@@ -89,7 +90,7 @@ public record VSwapStats(
         long swapoffPages, long zswapMaxBytes, long backgroundErrors, long moveMismatches, long evictRefusedPages,
         long firstTouchAheadPages, long directReclaimPages, long farPagesUsed, long farBytes,
         int dictionaries, long dictionaryPages, long readaheadRuns, long fileReadaheadReads, long unitPages,
-        long unitsStored) {
+        long unitsStored, long unitsSplit) {
 
     public VSwapStats {
         faults = Map.copyOf(faults);
@@ -148,7 +149,8 @@ public record VSwapStats(
             line(b, "far tier", count(farPagesUsed) + " pages, " + bytes(farBytes));
         }
         if (unitsStored > 0) {
-            line(b, "units", count(unitPages) + " pages in 16-page compression units; " + count(unitsStored) + " units stored");
+            line(b, "units", count(unitPages) + " pages in 16-page compression units; " + count(unitsStored) + " units stored, "
+                    + count(unitsSplit) + " split for writeback");
         }
         if (dictionaries > 0) {
             line(b, "dictionaries", dictionaries + " installed; " + count(dictionaryPages) + " pages compressed with one");

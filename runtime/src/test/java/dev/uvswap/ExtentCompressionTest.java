@@ -178,6 +178,35 @@ class ExtentCompressionTest {
         }
     }
 
+    /**
+     * Writeback of units: with the pool's writeback limit at 256 KiB, the units' pages must
+     * leave for the swap file, so writeback splits each unit into pages of their own first
+     * (UnitSplit) while the faults of a reader race it. Every page comes back from wherever it
+     * is, and nothing is left.
+     */
+    @ParameterizedTest
+    @EnumSource(FaultMode.class)
+    void writebackSplitsUnitsAndTheirPagesLeaveForTheFile(FaultMode mode) throws Exception {
+        try (VSwap vswap = units(mode).zswapMaxBytes(256 << 10).temporarySwapFile(dir, 64L << 20).build()) {
+            try (Region r = vswap.allocate(PAGES * PAGE, RegionOption.SMALL_PAGES)) {
+                RecordPages.JSON.fill(r.segment(), PAGES, 23);
+                assertEquals(PAGES, r.pageOut(0, r.size()));
+                assertTrue(vswap.stats().unitsStored() > 0, vswap.stats().toString());
+                // Half read back while writeback splits and writes, then the rest once it settled.
+                assertEquals(-1, RecordPages.JSON.firstWrong(r.segment().asSlice(0, PAGES / 2 * PAGE), PAGES / 2, 23));
+                Await.writebackSettled(vswap, 256 << 10);
+                VSwapStats s = vswap.stats();
+                System.out.printf("units (%s) with writeback: %d units stored, %d split, %d pages written back%n",
+                        mode, s.unitsStored(), s.unitsSplit(), s.zswpwb());
+                assertTrue(s.unitsSplit() > 0, "writeback split units: " + s);
+                assertTrue(s.zswpwb() > 0 && s.fileSlotsUsed() > 0, "units' pages were written back: " + s);
+                assertTrue(s.unitPages() < PAGES / 2, "the units left the pool: " + s);
+                assertEquals(-1, RecordPages.JSON.firstWrong(r.segment(), PAGES, 23));
+            }
+            assertAllFreed(vswap);
+        }
+    }
+
     @Test
     void unitsNeedZstd() {
         var e = assertThrows(IllegalArgumentException.class,

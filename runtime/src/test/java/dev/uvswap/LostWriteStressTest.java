@@ -195,9 +195,9 @@ class LostWriteStressTest {
                 }
             }
             VSwapStats s = vswap.stats();
-            System.out.printf("lost-write stress (%s, huge pages %s, file %s, faults %s, at max %s, units %s, %d s): %,d writes, %,d pages evicted, %,d by direct reclaim, faults %s, cache hits %,d, THP fallbacks %s, written back %,d, swapoff %,d, units %,d, lost %d, torn %d%n",
+            System.out.printf("lost-write stress (%s, huge pages %s, file %s, faults %s, at max %s, units %s, %d s): %,d writes, %,d pages evicted, %,d by direct reclaim, faults %s, cache hits %,d, THP fallbacks %s, written back %,d, swapoff %,d, units %,d (split %,d), lost %d, torn %d%n",
                     codec, hugePages, file, mode, limited, units, seconds(), writes.get(), evicted.get(), s.directReclaimPages(), s.faults(),
-                    s.cacheHits(), s.thpSwpinFallback(), s.zswpwb(), s.swapoffPages(), s.unitsStored(), lost, torn);
+                    s.cacheHits(), s.thpSwpinFallback(), s.zswpwb(), s.swapoffPages(), s.unitsStored(), s.unitsSplit(), lost, torn);
             assertEquals(0, lost + torn, first);
             assertTrue(evicted.get() > PAGES, "the evictors made progress");
             assertTrue(s.faults(FaultKind.ZSWAP) + s.faults(FaultKind.CACHE) + s.thpSwpin() > 0, "writers faulted pages back");

@@ -146,7 +146,8 @@ public final class VSwapImpl implements VSwap {
         this.pool = new CompressedPool(poolArea.segment(), poolArea, config.poolMaxBytes());
         this.staging = new StagingArea(stagingArea.size() / RegionImpl.PAGE, stagingArea);
         this.fileBackend = push(opened, new FileBackend(servers, slots, pool, this::drainCompletions,
-                observed.swapFileListener(config.swapFileEvents()), owners, config.zswapMaxBytes(), config.zswapWriteback()));
+                observed.swapFileListener(config.swapFileEvents()), owners, config.zswapMaxBytes(), config.zswapWriteback(),
+                config.compressor() == Compressor.ZSTD ? uvswap_h.UVS_CODEC_ZSTD() : uvswap_h.UVS_CODEC_LZ4()));
         this.reclaimer = push(opened, new CompletionDrainer(servers, slots, pool, staging, fileBackend.files(), owners));
         if (config.dictionaries() && config.compressor() != Compressor.ZSTD) {
             throw new IllegalArgumentException("dictionaries are zstd dictionaries: they need Compressor.ZSTD, not "
@@ -740,7 +741,7 @@ public final class VSwapImpl implements VSwap {
                 far == null ? 0 : far.pagesUsed(), far == null ? 0 : far.storedBytes(),
                 dictionaries == null ? 0 : dictionaries.installed(),
                 dictionaries == null ? 0 : dictionaries.pagesCompressed.sum(), servers.aheadRuns(),
-                servers.fileAheadReads(), pool.units().pages(), pool.units().stored());
+                servers.fileAheadReads(), pool.units().pages(), pool.units().stored(), fileBackend.unitsSplit());
     }
 
     @Override

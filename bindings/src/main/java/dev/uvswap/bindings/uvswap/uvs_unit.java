@@ -21,6 +21,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
  *     uint32_t len;
  *     uint16_t pieces;
  *     uint16_t pages;
+ *     uint64_t vslot[16];
  *     uint64_t piece[];
  * }
  * }
@@ -37,6 +38,7 @@ public class uvs_unit {
         uvswap_h.C_INT.withName("len"),
         uvswap_h.C_SHORT.withName("pieces"),
         uvswap_h.C_SHORT.withName("pages"),
+        MemoryLayout.sequenceLayout(16, uvswap_h.C_LONG).withName("vslot"),
         MemoryLayout.sequenceLayout(0, uvswap_h.C_LONG).withName("piece")
     ).withName("uvs_unit");
 
@@ -265,6 +267,83 @@ public class uvs_unit {
      */
     public static void pages(MemorySegment struct, short fieldValue) {
         struct.set(pages$LAYOUT, pages$OFFSET, fieldValue);
+    }
+
+    private static final SequenceLayout vslot$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("vslot"));
+
+    /**
+     * Layout for field:
+     * {@snippet lang=c :
+     * uint64_t vslot[16]
+     * }
+     */
+    public static final SequenceLayout vslot$layout() {
+        return vslot$LAYOUT;
+    }
+
+    private static final long vslot$OFFSET = $LAYOUT.byteOffset(groupElement("vslot"));
+
+    /**
+     * Offset for field:
+     * {@snippet lang=c :
+     * uint64_t vslot[16]
+     * }
+     */
+    public static final long vslot$offset() {
+        return vslot$OFFSET;
+    }
+
+    /**
+     * Getter for field:
+     * {@snippet lang=c :
+     * uint64_t vslot[16]
+     * }
+     */
+    public static MemorySegment vslot(MemorySegment struct) {
+        return struct.asSlice(vslot$OFFSET, vslot$LAYOUT.byteSize());
+    }
+
+    /**
+     * Setter for field:
+     * {@snippet lang=c :
+     * uint64_t vslot[16]
+     * }
+     */
+    public static void vslot(MemorySegment struct, MemorySegment fieldValue) {
+        MemorySegment.copy(fieldValue, 0L, struct, vslot$OFFSET, vslot$LAYOUT.byteSize());
+    }
+
+    private static long[] vslot$DIMS = { 16 };
+
+    /**
+     * Dimensions for array field:
+     * {@snippet lang=c :
+     * uint64_t vslot[16]
+     * }
+     */
+    public static long[] vslot$dimensions() {
+        return vslot$DIMS;
+    }
+    private static final VarHandle vslot$ELEM_HANDLE = vslot$LAYOUT.varHandle(sequenceElement());
+
+    /**
+     * Indexed getter for field:
+     * {@snippet lang=c :
+     * uint64_t vslot[16]
+     * }
+     */
+    public static long vslot(MemorySegment struct, long index0) {
+        return (long)vslot$ELEM_HANDLE.get(struct, vslot$OFFSET, index0);
+    }
+
+    /**
+     * Indexed setter for field:
+     * {@snippet lang=c :
+     * uint64_t vslot[16]
+     * }
+     */
+    public static void vslot(MemorySegment struct, long index0, long fieldValue) {
+        vslot$ELEM_HANDLE.set(struct, vslot$OFFSET, index0, fieldValue);
     }
 
     private static final SequenceLayout piece$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("piece"));

@@ -2396,6 +2396,70 @@ public class uvswap_h extends uvswap_h$shared {
         }
     }
 
+    private static class uvs_unit_split {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            uvswap_h.C_LONG,
+            uvswap_h.C_POINTER,
+            uvswap_h.C_LONG,
+            uvswap_h.C_INT,
+            uvswap_h.C_POINTER,
+            uvswap_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("uvs_unit_split");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int64_t uvs_unit_split(struct uvs_ctx *ctx, uint64_t header, int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+     * }
+     */
+    public static FunctionDescriptor uvs_unit_split$descriptor() {
+        return uvs_unit_split.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int64_t uvs_unit_split(struct uvs_ctx *ctx, uint64_t header, int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+     * }
+     */
+    public static MethodHandle uvs_unit_split$handle() {
+        return uvs_unit_split.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int64_t uvs_unit_split(struct uvs_ctx *ctx, uint64_t header, int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+     * }
+     */
+    public static MemorySegment uvs_unit_split$address() {
+        return uvs_unit_split.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int64_t uvs_unit_split(struct uvs_ctx *ctx, uint64_t header, int32_t codec, uint8_t *scratch, struct uvs_cresult *out)
+     * }
+     */
+    public static long uvs_unit_split(MemorySegment ctx, long header, int codec, MemorySegment scratch, MemorySegment out) {
+        var mh$ = uvs_unit_split.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("uvs_unit_split", ctx, header, codec, scratch, out);
+            }
+            return (long)mh$.invokeExact(ctx, header, codec, scratch, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class uvs_dict_add {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             uvswap_h.C_LONG,

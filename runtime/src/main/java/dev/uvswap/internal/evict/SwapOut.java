@@ -527,9 +527,10 @@ public final class SwapOut implements AutoCloseable {
                 continue;
             }
             if (kindOf(b, i) == uvswap_h.UVS_CR_UNIT()) {
-                int got = storeUnit(b, i, chunk);
+                int got = storeUnit(b, i, chunk, inPool);
                 if (got >= 0) {
                     stored += got;
+                    inPool += got;
                     i += PoolUnits.PAGES - 1;
                     continue;
                 }
@@ -589,17 +590,18 @@ public final class SwapOut implements AutoCloseable {
     /**
      * Stores the unit uvs_compress made of entries [i, i + 16): its frame as pool pieces, then a
      * CACHE → ZSWAP(unit page) CAS for each page; a page a fault took back meanwhile gives its
-     * bit (and its share of the charge) back. Returns how many pages it stored, or -1 when the
+     * bit (and its share of the charge) back. The stored pages' slots go to b.stored from
+     * {@code inPool} on, for the age list. Returns how many pages it stored, or -1 when the
      * pool or the group's zswapMax refused the unit (nothing changed: the pages are still parked).
      */
-    private int storeUnit(Buffers b, int i, long chunk) {
+    private int storeUnit(Buffers b, int i, long chunk, int inPool) {
         int len = b.results.get(ValueLayout.JAVA_INT, i * uvs_cresult.sizeof() + uvs_cresult.len$offset());
         PoolUnits u = pool.units();
         if (!b.account.zswapAllows(PoolUnits.bytesFor(len))) {
             b.account.rejectedAtZswapMax();
             return -1;
         }
-        long header = u.store(b.scratch.asSlice((long) i * PAGE, len), len);
+        long header = u.store(b.scratch.asSlice((long) i * PAGE, len), len, b.vslots, i);
         if (header < 0) {
             return -1;
         }
@@ -613,7 +615,7 @@ public final class SwapOut implements AutoCloseable {
                 staging.release(stagingPage);
                 pswpout.increment();
                 zswpout.increment();
-                stored++;
+                b.stored[inPool + stored++] = b.vslots[i + k];   // on the age list: writeback splits units
             } else {
                 b.account.chargeZswap(-u.release(header, k));
                 if (b.touched != null) {

@@ -28,11 +28,13 @@ public final class FileBackend implements AutoCloseable {
     private final java.lang.foreign.MemorySegment ctx;
 
     public FileBackend(NativeContext servers, SlotSpace slots, CompressedPool pool, Runnable drain,
-                       Consumer<SwapFileEvent> listener, SlotOwners owners, long zswapMaxBytes, boolean writeback) {
+                       Consumer<SwapFileEvent> listener, SlotOwners owners, long zswapMaxBytes, boolean writeback,
+                       int codec) {
         this.ctx = servers.context();
         this.files = new SwapFiles(ctx);
         this.events = new FileEvents(listener);
-        this.writeback = new Writeback(slots, pool, files, ages, events, owners, zswapMaxBytes, writeback);
+        this.writeback = new Writeback(slots, pool, files, ages, events, owners, zswapMaxBytes, writeback,
+                new UnitSplit(slots, pool, owners, ctx, codec));
         this.swapoff = new Swapoff(slots, pool, files, ages, owners, drain);
     }
 
@@ -42,6 +44,11 @@ public final class FileBackend implements AutoCloseable {
 
     public Writeback writeback() {
         return writeback;
+    }
+
+    /** Compression units writeback split into pages of their own. */
+    public long unitsSplit() {
+        return writeback.split.units.sum();
     }
 
     public SwapFile add(Path path, long maxBytes, int priority, boolean temporary) {

@@ -10,6 +10,7 @@ import dev.uvswap.internal.far.FarTier;
 import dev.uvswap.internal.group.Account;
 import dev.uvswap.internal.pool.CompressedPool;
 import dev.uvswap.internal.pool.PoolHandle;
+import dev.uvswap.internal.pool.PoolUnits;
 import dev.uvswap.internal.pool.WritebackLru;
 import dev.uvswap.internal.slot.SlotDescriptor;
 import dev.uvswap.internal.slot.SlotOwners;
@@ -44,6 +45,8 @@ public final class Writeback implements AutoCloseable {
     private final SlotOwners owners;
     private final RunWriter writer = new RunWriter();
     private final Demotion demotion;
+    /** Compression units' pages get objects of their own before they leave the pool. */
+    final UnitSplit split;
     private final Doorbell doorbell = new Doorbell();
     private final Thread thread;
     private volatile long maxBytes;
@@ -72,8 +75,9 @@ public final class Writeback implements AutoCloseable {
     public final LongAdder batches = new LongAdder();
 
     Writeback(SlotSpace slots, CompressedPool pool, SwapFiles files, WritebackLru ages, FileEvents events,
-              SlotOwners owners, long maxBytes, boolean enabled) {
+              SlotOwners owners, long maxBytes, boolean enabled, UnitSplit split) {
         this.owners = owners;
+        this.split = split;
         this.slots = slots;
         this.pool = pool;
         this.files = files;
@@ -259,15 +263,27 @@ public final class Writeback implements AutoCloseable {
                 long v = candidates[i];
                 long d = slots.descriptorAcquire(v);
                 long h = SlotDescriptor.payload(d);
-                // A same-filled page is 8 bytes in the pool and 4 KiB in a file: it stays. So does
-                // a unit's page: its bytes are a sixteenth of a frame no file slot can hold alone.
-                if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_ZSWAP || PoolHandle.format(h) == PoolHandle.FMT_FILL
-                        || dev.uvswap.internal.pool.PoolUnits.isUnit(h)) {
+                // A same-filled page is 8 bytes in the pool and 4 KiB in a file: it stays.
+                if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_ZSWAP || PoolHandle.format(h) == PoolHandle.FMT_FILL) {
                     continue;
                 }
                 Account a = owners.of(v);
-                if (!(global || a.overZswapMax()) || a.fileSlotsAllowed(1) == 0
-                        || toFar && !a.farAllows(PoolHandle.length(h))) {
+                if (!(global || a.overZswapMax()) || a.fileSlotsAllowed(1) == 0) {
+                    passed[nPassed++] = v;
+                    continue;
+                }
+                if (PoolUnits.isUnit(h)) {
+                    // A sixteenth of a frame cannot leave alone: the unit's pages get objects of their own first.
+                    if (!split.split(v, h, a)) {
+                        continue;   // taken by a fault or a free, or no room in the pool to split
+                    }
+                    d = slots.descriptorAcquire(v);
+                    h = SlotDescriptor.payload(d);
+                    if (SlotDescriptor.tag(d) != SlotDescriptor.TAG_ZSWAP || PoolHandle.format(h) == PoolHandle.FMT_FILL) {
+                        continue;
+                    }
+                }
+                if (toFar && !a.farAllows(PoolHandle.length(h))) {
                     passed[nPassed++] = v;
                     continue;
                 }

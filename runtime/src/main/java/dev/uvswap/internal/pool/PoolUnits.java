@@ -30,6 +30,8 @@ public final class PoolUnits {
     public static final int MAX_PIECES = uvswap_h.UVS_UNIT_MAX_PIECES();
     private static final int LEN_BASE = uvswap_h.UVS_UNIT_LEN_BASE();
     private static final long ALL_LIVE = (1L << PAGES) - 1;
+    /** Set while writeback splits the unit: the header and pieces stay until it is cleared. */
+    private static final long PIN = 1L << PAGES;
     /** (MemorySegment, long byteOffset) → long; the header is 32-byte aligned (a pool object). */
     private static final VarHandle LIVE = ValueLayout.JAVA_LONG.varHandle();
 
@@ -81,11 +83,12 @@ public final class PoolUnits {
     }
 
     /**
-     * Stores a frame of {@code len} bytes at {@code frame} as a unit with all 16 pages live;
-     * returns its header's offset, or -1 when the pool refused a piece or the header (nothing is
-     * left allocated then). The caller publishes the pages' handles.
+     * Stores a frame of {@code len} bytes at {@code frame} as a unit with all 16 pages live, page
+     * k's slot being {@code vslots[from + k]}; returns its header's offset, or -1 when the pool
+     * refused a piece or the header (nothing is left allocated then). The caller publishes the
+     * pages' handles.
      */
-    public long store(MemorySegment frame, int len) {
+    public long store(MemorySegment frame, int len, long[] vslots, int from) {
         int pieces = (len + PIECE - 1) / PIECE;
         if (len < 1 || pieces > MAX_PIECES) {
             throw new IllegalArgumentException("unit frame of " + len + " bytes");
@@ -109,6 +112,9 @@ public final class PoolUnits {
         area.set(ValueLayout.JAVA_INT, header + uvs_unit.len$offset(), len);
         area.set(ValueLayout.JAVA_SHORT, header + uvs_unit.pieces$offset(), (short) pieces);
         area.set(ValueLayout.JAVA_SHORT, header + uvs_unit.pages$offset(), (short) PAGES);
+        for (int k = 0; k < PAGES; k++) {
+            area.set(ValueLayout.JAVA_LONG, header + uvs_unit.vslot$offset() + (long) k * Long.BYTES, vslots[from + k]);
+        }
         for (int k = 0; k < pieces; k++) {
             area.set(ValueLayout.JAVA_LONG, header + uvs_unit.piece$offset() + (long) k * Long.BYTES, at[k]);
         }
@@ -128,8 +134,8 @@ public final class PoolUnits {
 
     /**
      * Page {@code index} of the unit at {@code header} is no longer named by its slot: clears its
-     * bit, and frees the unit when it was the last. Returns the page's share of the unit's bytes
-     * (its charge).
+     * bit, and frees the unit when it was the last and no split holds it. Returns the page's
+     * share of the unit's bytes (its charge).
      *
      * @throws IllegalStateException if the page was released already
      */
@@ -145,10 +151,59 @@ public final class PoolUnits {
             }
             if (LIVE.compareAndSet(area, header + uvs_unit.live$offset(), live, live & ~bit)) {
                 pages.decrementAndGet();
-                if ((live & ~bit) == 0) {
+                if ((live & ~bit) == 0) {   // no page left and no pin
                     free(header, pieces, len);
                 }
                 return share(headerBytes(pieces) + len, index);
+            }
+        }
+    }
+
+    /** Whether page {@code index} of the unit at {@code header} is still named by its slot. Only while pinned. */
+    public boolean isLive(long header, int index) {
+        return ((long) LIVE.getVolatile(area, header + uvs_unit.live$offset()) & (1L << index)) != 0;
+    }
+
+    /** Page {@code index}'s slot, as stored. Only while pinned or while that page is live. */
+    public long vslot(long header, int index) {
+        return area.get(ValueLayout.JAVA_LONG, header + uvs_unit.vslot$offset() + (long) index * Long.BYTES);
+    }
+
+    /**
+     * Holds the unit at {@code header} for a split: until {@link #unpin}, releasing its last page
+     * does not free it, so its header, pieces and offset stay its own. False if no page of it is
+     * live any more (it may be freed already; the caller read a stale handle) or it is pinned.
+     * The caller read {@code header} from a descriptor it saw naming the unit, so the word read
+     * here is this unit's or, once freed, a free or reused object's: a live word with pages set
+     * and no pin is only ever a unit's, and a CAS on it pins whatever unit is there now, which is
+     * what the caller checks each page against (by descriptor CAS) anyway.
+     */
+    public boolean pin(long header) {
+        for (;;) {
+            long live = (long) LIVE.getVolatile(area, header + uvs_unit.live$offset());
+            if ((live & ALL_LIVE) == 0 || (live & ~(ALL_LIVE)) != 0) {
+                return false;
+            }
+            if (LIVE.compareAndSet(area, header + uvs_unit.live$offset(), live, live | PIN)) {
+                return true;
+            }
+        }
+    }
+
+    /** Ends a split: the unit is freed now if its last page went meanwhile. */
+    public void unpin(long header) {
+        int pieces = area.get(ValueLayout.JAVA_SHORT, header + uvs_unit.pieces$offset());
+        int len = area.get(ValueLayout.JAVA_INT, header + uvs_unit.len$offset());
+        for (;;) {
+            long live = (long) LIVE.getVolatile(area, header + uvs_unit.live$offset());
+            if ((live & PIN) == 0) {
+                throw new IllegalStateException("unit at pool offset " + header + " is not pinned");
+            }
+            if (LIVE.compareAndSet(area, header + uvs_unit.live$offset(), live, live & ~PIN)) {
+                if ((live & ALL_LIVE) == 0) {
+                    free(header, pieces, len);
+                }
+                return;
             }
         }
     }

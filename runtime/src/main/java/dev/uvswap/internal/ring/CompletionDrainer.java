@@ -231,10 +231,13 @@ public final class CompletionDrainer implements AutoCloseable {
         switch (tag) {
             case ZSWAP, WRITEBACK -> {
                 if (dev.uvswap.internal.pool.PoolUnits.isUnit(payload)) {
-                    // A unit's page: its bit goes, and the unit with its last one.
-                    int share = pool.units().release(PoolHandle.offset(payload),
-                            dev.uvswap.internal.pool.PoolUnits.index(payload));
-                    owners.of(vslot).chargeZswap(-share);
+                    // A unit's page: its bit goes, and the unit with its last one. Not a WRITEBACK
+                    // one: that bit is the writeback thread's (UnitSplit), whose CAS now fails.
+                    if (tag == SlotTag.ZSWAP) {
+                        int share = pool.units().release(PoolHandle.offset(payload),
+                                dev.uvswap.internal.pool.PoolUnits.index(payload));
+                        owners.of(vslot).chargeZswap(-share);
+                    }
                 } else {
                     pool.free(PoolHandle.offset(payload), PoolHandle.length(payload));
                     owners.of(vslot).chargeZswap(-PoolHandle.length(payload));

@@ -103,6 +103,15 @@ public final class SlotTransitions {
         return edge(vslot, writeback(poolHandle), zswap(poolHandle));
     }
 
+    /**
+     * WRITEBACK(unit page) → ZSWAP(h) (UnitSplit): the page writeback claimed leaves its
+     * compression unit for an object of its own, written before the CAS (which releases it).
+     * Fails only if a swap-in or a free took the slot; the splitter then frees its copy.
+     */
+    public boolean writebackToZswap(long vslot, long unitPage, long poolHandle) {
+        return edge(vslot, writeback(unitPage), zswap(poolHandle));
+    }
+
     // --- swapoff (Swapoff): FILE → SWAPOFF → ZSWAP, or FILE in another file, or back ---
 
     /**
