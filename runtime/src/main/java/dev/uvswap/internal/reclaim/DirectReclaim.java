@@ -223,8 +223,8 @@ public final class DirectReclaim {
         }
         long from = SlotDescriptor.payload(desc);
         long offset = PoolHandle.offset(from);
-        if (offset < span || offset >= span + CompressedPool.SPAN_BYTES) {
-            return;   // reused since, stored elsewhere
+        if (offset < span || offset >= span + CompressedPool.SPAN_BYTES || dev.uvswap.internal.pool.PoolUnits.isUnit(from)) {
+            return;   // reused since, stored elsewhere (a unit's page, too: C never packs one)
         }
         int length = PoolHandle.length(from);
         long to = pool.allocate(length);
