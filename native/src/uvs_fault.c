@@ -169,6 +169,14 @@ static struct uvs_region *serve_at(struct uvs_server *s, uint64_t addr, int writ
 		if (err == -EIO && !poison(s, r, addr))
 			return r;
 		/*
+		 * The range is no longer registered: its region is being closed (Java unregisters,
+		 * which wakes every waiter, before uvs_region_remove, which waits for this batch).  A
+		 * message still queued for it, typically a second one for a page served already, has
+		 * nothing left to serve, and nothing was changed.
+		 */
+		if (err == -ENOENT)
+			return NULL;
+		/*
 		 * Nothing was changed, the data is where it was.  Retry what passes (the kernel short
 		 * of memory, a page busy for a moment; a region being closed disappears from the
 		 * table), but never forever: an error that does not pass would hang the toucher, so
