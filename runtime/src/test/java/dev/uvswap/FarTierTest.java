@@ -187,6 +187,35 @@ class FarTierTest {
     }
 
     /**
+     * Compression units reach the far tier as pages of their own: writeback splits each unit
+     * first (a sixteenth of a frame cannot leave alone), then sends its pages to the server;
+     * they come back byte for byte, and nothing is left in the pool or on the server.
+     */
+    @Test
+    void unitsAreSplitAndTheirPagesGoToTheServer() throws Exception {
+        long pages = 4096;
+        try (RedisServer redis = RedisServer.start(dir);
+             VSwap vswap = VSwap.builder().zswapMaxBytes(POOL_LIMIT).extentCompression(true).build();
+             Region r = vswap.allocate(pages * 4096, RegionOption.SMALL_PAGES)) {
+            vswap.addFarTier(FarTierSpec.redis("127.0.0.1", redis.port, 1L << 30));
+            RecordPages.XML.fill(r.segment(), pages, 31);
+            assertEquals(pages, r.pageOut(0, r.size()));
+            settle(vswap);
+            VSwapStats s = vswap.stats();
+            assertTrue(s.unitsSplit() > 0, "writeback split units: " + s);
+            assertTrue(vswap.farTier().orElseThrow().pagesUsed() > pages / 2, () -> vswap.farTier().toString());
+            assertEquals(-1, RecordPages.XML.firstWrong(r.segment(), pages, 31));
+            drained(vswap);
+            VSwapStats after = vswap.stats();
+            assertEquals(0, after.unitPages(), after::toString);
+            assertEquals(0, after.poolStoredPages(), after::toString);
+            assertEquals(0, vswap.farTier().orElseThrow().storedBytes());
+            assertEquals(0, after.faultErrors(), after::toString);
+            assertEquals(0, after.backgroundErrors(), after::toString);
+        }
+    }
+
+    /**
      * A region of 2 MiB extents: a fault on an extent with far pages cannot assemble it from the
      * page cache (every far read waits on the network), so it falls back to 4 KiB faults, which
      * read the far pages; every byte comes back.
