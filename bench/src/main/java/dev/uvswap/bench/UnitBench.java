@@ -36,6 +36,10 @@ public final class UnitBench implements Callable<Integer> {
     @Option(names = "--mib", defaultValue = "64", description = "MiB of pages per data set")
     int mib;
 
+    @Option(names = "--fault-mode", defaultValue = "SERVER_THREADS",
+            description = "who serves the faults: SERVER_THREADS or IN_THREAD (default: ${DEFAULT-VALUE})")
+    dev.uvswap.FaultMode mode;
+
     public static void main(String[] args) {
         System.exit(new CommandLine(new UnitBench()).execute(args));
     }
@@ -45,16 +49,16 @@ public final class UnitBench implements Callable<Integer> {
 
     @Override
     public Integer call() throws java.io.IOException {
-        System.out.printf("%d MiB of 4 KiB pages a data set, small-page regions, faults on the server threads%n%n", mib);
+        System.out.printf("%d MiB of 4 KiB pages a data set, small-page regions, faults %s%n%n", mib, mode);
         System.out.println("| data set | pool bytes: zstd-1 alone | zstd-3 alone | units | units / zstd-1 alone"
                 + " | swap-out MB/s: zstd-1 / zstd-3 / units | scattered 4 KiB swap-in p50 µs | sequential read-back MB/s |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | --- | --- | --- |");
         for (String name : sets) {
             CompressionUnits.DataSet set = CompressionUnits.DataSet.valueOf(name.toUpperCase(Locale.ROOT));
             byte[] data = CompressionUnits.generate(set, mib);
-            Run one = measure(VSwap.builder().compressor(Compressor.ZSTD).zstdLevel(1), data);
-            Run three = measure(VSwap.builder().compressor(Compressor.ZSTD).zstdLevel(3), data);
-            Run units = measure(VSwap.builder().compressor(Compressor.ZSTD).zstdLevel(1).extentCompression(true), data);
+            Run one = measure(VSwap.builder().faultMode(mode).compressor(Compressor.ZSTD).zstdLevel(1), data);
+            Run three = measure(VSwap.builder().faultMode(mode).compressor(Compressor.ZSTD).zstdLevel(3), data);
+            Run units = measure(VSwap.builder().faultMode(mode).compressor(Compressor.ZSTD).zstdLevel(1).extentCompression(true), data);
             System.out.printf("| %s | %,d | %,d | %,d (%d%% of pages in units) | %.1f%% | %.0f / %.0f / %.0f | %.1f / %.1f / %.1f | %.0f / %.0f / %.0f |%n",
                     set.label(), one.poolBytes(), three.poolBytes(), units.poolBytes(),
                     100 * units.unitPages() / (data.length / PAGE), 100.0 * units.poolBytes() / one.poolBytes(),
