@@ -196,6 +196,17 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 	return (ok == 0 && hard) ? hard : (int64_t)used;
 }
 
+/* Whether the page at @page is one 8-byte word repeated (zero or same-filled). */
+static int page_filled(const uint8_t *page)
+{
+	const uint64_t *w = (const uint64_t *)page;
+
+	for (size_t k = 1; k < UVS_PAGE_SIZE / sizeof(*w); k++)
+		if (w[k] != w[0])
+			return 0;
+	return 1;
+}
+
 /*
  * Zero, same-filled, compressed, or raw when compression does not save an eighth.  @page is a
  * page of the caller's scratch, and the result replaces it in place (the raw case leaves it).
@@ -203,15 +214,11 @@ int64_t uvs_evict(struct uvs_ctx *ctx, int32_t region, uint64_t first_page, uint
 static int classify(struct uvs_ctx *ctx, int codec, void *cctx, const void *cdict, uint8_t *page,
 		    struct uvs_cresult *res)
 {
-	const uint64_t *w = (const uint64_t *)page;
-	uint64_t v = w[0];
+	uint64_t v = *(const uint64_t *)page;
 	uint8_t out[UVS_PAGE_SIZE + 512];	/* both codecs' bound for one page */
-	size_t k;
 	uint32_t len;
 
-	for (k = 1; k < UVS_PAGE_SIZE / sizeof(*w) && w[k] == v; k++)
-		;
-	if (k == UVS_PAGE_SIZE / sizeof(*w)) {
+	if (page_filled(page)) {
 		res->kind = v ? UVS_CR_FILL : UVS_CR_ZERO;
 		res->len = v ? sizeof(v) : 0;
 		res->fill = v;
@@ -307,13 +314,9 @@ static void copy_parked(struct uvs_ctx *ctx, uint64_t staging_first, uint32_t i,
 /* Whether each of the 16 pages at @p is one word repeated: zero and same-filled pages cost nothing alone. */
 static int unit_all_filled(const uint8_t *p)
 {
-	for (uint32_t k = 0; k < UVS_UNIT_PAGES; k++) {
-		const uint64_t *w = (const uint64_t *)(p + ((size_t)k << UVS_PAGE_SHIFT));
-
-		for (size_t x = 1; x < UVS_PAGE_SIZE / sizeof(*w); x++)
-			if (w[x] != w[0])
-				return 0;
-	}
+	for (uint32_t k = 0; k < UVS_UNIT_PAGES; k++)
+		if (!page_filled(p + ((size_t)k << UVS_PAGE_SHIFT)))
+			return 0;
 	return 1;
 }
 
