@@ -71,8 +71,6 @@ public final class SwapOut implements AutoCloseable {
     private final int storedFormat;
     /** Compression units (VSwap.Builder.extentCompression): aligned runs of 16 pages leave as one frame. */
     private final boolean units;
-    /** Pages stored as part of a unit. */
-    public final LongAdder unitPages = new LongAdder();
     /** Per-group zstd dictionaries, or null (VSwap.Builder.dictionaries). */
     private final ZstdDictionaries dictionaries;
     private final ConcurrentLinkedQueue<Buffers> buffers = new ConcurrentLinkedQueue<>();
@@ -623,7 +621,6 @@ public final class SwapOut implements AutoCloseable {
                 }
             }
         }
-        unitPages.add(stored);
         return stored;
     }
 

@@ -68,7 +68,12 @@ final class UnitSplit {
             NativeErrors.check(uvswap_h.uvs_unit_split(ctx, header, codec, scratch, results), "uvs_unit_split");
             int moved = 0;
             for (int j = 0; j < PoolUnits.PAGES; j++) {
-                if (j != mine && u.isLive(header, j) && moveAlone(u, header, j, u.vslot(header, j), false, owners.of(u.vslot(header, j)))) {
+                if (j == mine || !u.isLive(header, j)) {
+                    continue;
+                }
+                long other = u.vslot(header, j);
+                // Its owner before the CAS: once the page moves, a fault may free and reuse the slot.
+                if (moveAlone(u, header, j, other, false, owners.of(other))) {
                     moved++;
                 }
             }

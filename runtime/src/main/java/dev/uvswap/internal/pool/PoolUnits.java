@@ -72,9 +72,19 @@ public final class PoolUnits {
         return (int) uvs_unit.piece$offset() + pieces * Long.BYTES;
     }
 
-    /** The pool bytes a unit with a frame of {@code len} bytes takes (header and pieces), before it is stored. */
+    /** The 4 KiB pieces a frame of {@code len} bytes is kept in (the header's pieces field, which C reads). */
+    private static int pieces(int len) {
+        return (len + PIECE - 1) / PIECE;
+    }
+
+    /** The pool bytes a unit with a frame of {@code len} bytes takes (header and pieces). */
     public static int bytesFor(int len) {
-        return headerBytes((len + PIECE - 1) / PIECE) + len;
+        return headerBytes(pieces(len)) + len;
+    }
+
+    /** The frame length of the unit at {@code header}. Only while a page of it is live or it is pinned. */
+    private int len(long header) {
+        return area.get(ValueLayout.JAVA_INT, header + uvs_unit.len$offset());
     }
 
     /** Page {@code index}'s share of a unit of {@code bytes} pool bytes: the shares add up to it. */
@@ -89,7 +99,7 @@ public final class PoolUnits {
      * pages' handles.
      */
     public long store(MemorySegment frame, int len, long[] vslots, int from) {
-        int pieces = (len + PIECE - 1) / PIECE;
+        int pieces = pieces(len);
         if (len < 1 || pieces > MAX_PIECES) {
             throw new IllegalArgumentException("unit frame of " + len + " bytes");
         }
@@ -128,8 +138,7 @@ public final class PoolUnits {
 
     /** The pool bytes of the unit at {@code header}: what its 16 shares add up to. Only while a page of it is live. */
     public int bytes(long header) {
-        int pieces = area.get(ValueLayout.JAVA_SHORT, header + uvs_unit.pieces$offset());
-        return headerBytes(pieces) + area.get(ValueLayout.JAVA_INT, header + uvs_unit.len$offset());
+        return bytesFor(len(header));
     }
 
     /**
@@ -141,8 +150,7 @@ public final class PoolUnits {
      */
     public int release(long header, int index) {
         // Read before the CAS: once the last bit is clear the header may be freed and reused.
-        int pieces = area.get(ValueLayout.JAVA_SHORT, header + uvs_unit.pieces$offset());
-        int len = area.get(ValueLayout.JAVA_INT, header + uvs_unit.len$offset());
+        int len = len(header);
         long bit = 1L << index;
         for (;;) {
             long live = (long) LIVE.getVolatile(area, header + uvs_unit.live$offset());
@@ -152,9 +160,9 @@ public final class PoolUnits {
             if (LIVE.compareAndSet(area, header + uvs_unit.live$offset(), live, live & ~bit)) {
                 pages.decrementAndGet();
                 if ((live & ~bit) == 0) {   // no page left and no pin
-                    free(header, pieces, len);
+                    free(header, len);
                 }
-                return share(headerBytes(pieces) + len, index);
+                return share(bytesFor(len), index);
             }
         }
     }
@@ -171,12 +179,10 @@ public final class PoolUnits {
 
     /**
      * Holds the unit at {@code header} for a split: until {@link #unpin}, releasing its last page
-     * does not free it, so its header, pieces and offset stay its own. False if no page of it is
-     * live any more (it may be freed already; the caller read a stale handle) or it is pinned.
-     * The caller read {@code header} from a descriptor it saw naming the unit, so the word read
-     * here is this unit's or, once freed, a free or reused object's: a live word with pages set
-     * and no pin is only ever a unit's, and a CAS on it pins whatever unit is there now, which is
-     * what the caller checks each page against (by descriptor CAS) anyway.
+     * does not free it, so its header, pieces and offset stay its own. The caller must hold a
+     * page's live bit while it pins (UnitSplit: the unit page it claimed WRITEBACK, whose bit no
+     * one else releases), so the word is this unit's and not a freed or reused object's. False
+     * if no page is live or the unit is pinned already.
      */
     public boolean pin(long header) {
         for (;;) {
@@ -192,8 +198,7 @@ public final class PoolUnits {
 
     /** Ends a split: the unit is freed now if its last page went meanwhile. */
     public void unpin(long header) {
-        int pieces = area.get(ValueLayout.JAVA_SHORT, header + uvs_unit.pieces$offset());
-        int len = area.get(ValueLayout.JAVA_INT, header + uvs_unit.len$offset());
+        int len = len(header);
         for (;;) {
             long live = (long) LIVE.getVolatile(area, header + uvs_unit.live$offset());
             if ((live & PIN) == 0) {
@@ -201,14 +206,15 @@ public final class PoolUnits {
             }
             if (LIVE.compareAndSet(area, header + uvs_unit.live$offset(), live, live & ~PIN)) {
                 if ((live & ALL_LIVE) == 0) {
-                    free(header, pieces, len);
+                    free(header, len);
                 }
                 return;
             }
         }
     }
 
-    private void free(long header, int pieces, int len) {
+    private void free(long header, int len) {
+        int pieces = pieces(len);
         long[] at = new long[pieces];
         for (int k = 0; k < pieces; k++) {
             at[k] = area.get(ValueLayout.JAVA_LONG, header + uvs_unit.piece$offset() + (long) k * Long.BYTES);

@@ -7,6 +7,7 @@ import dev.uvswap.internal.file.FileBackend;
 import dev.uvswap.internal.os.NativeErrors;
 import dev.uvswap.internal.pool.CompressedPool;
 import dev.uvswap.internal.pool.PoolHandle;
+import dev.uvswap.internal.pool.PoolUnits;
 import dev.uvswap.internal.pool.WritebackLru;
 import dev.uvswap.internal.slot.SlotDescriptor;
 import dev.uvswap.internal.slot.SlotOwners;
@@ -223,7 +224,7 @@ public final class DirectReclaim {
         }
         long from = SlotDescriptor.payload(desc);
         long offset = PoolHandle.offset(from);
-        if (offset < span || offset >= span + CompressedPool.SPAN_BYTES || dev.uvswap.internal.pool.PoolUnits.isUnit(from)) {
+        if (offset < span || offset >= span + CompressedPool.SPAN_BYTES || PoolUnits.isUnit(from)) {
             return;   // reused since, stored elsewhere (a unit's page, too: C never packs one)
         }
         int length = PoolHandle.length(from);

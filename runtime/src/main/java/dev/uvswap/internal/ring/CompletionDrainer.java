@@ -8,6 +8,7 @@ import dev.uvswap.internal.file.SwapFiles;
 import dev.uvswap.internal.os.NativeErrors;
 import dev.uvswap.internal.pool.CompressedPool;
 import dev.uvswap.internal.pool.PoolHandle;
+import dev.uvswap.internal.pool.PoolUnits;
 import dev.uvswap.internal.reclaim.DirectReclaim;
 import dev.uvswap.internal.slot.SlotDescriptor;
 import dev.uvswap.internal.slot.SlotOwners;
@@ -230,12 +231,11 @@ public final class CompletionDrainer implements AutoCloseable {
         SlotTag tag = SlotTag.of(desc);
         switch (tag) {
             case ZSWAP, WRITEBACK -> {
-                if (dev.uvswap.internal.pool.PoolUnits.isUnit(payload)) {
+                if (PoolUnits.isUnit(payload)) {
                     // A unit's page: its bit goes, and the unit with its last one. Not a WRITEBACK
                     // one: that bit is the writeback thread's (UnitSplit), whose CAS now fails.
                     if (tag == SlotTag.ZSWAP) {
-                        int share = pool.units().release(PoolHandle.offset(payload),
-                                dev.uvswap.internal.pool.PoolUnits.index(payload));
+                        int share = pool.units().release(PoolHandle.offset(payload), PoolUnits.index(payload));
                         owners.of(vslot).chargeZswap(-share);
                     }
                 } else {
